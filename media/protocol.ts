@@ -1,0 +1,243 @@
+/**
+ * The typed main ↔ media-worker protocol (DESIGN §2). One discriminated union per direction;
+ * every message names its call. Messages cross the thread boundary with structured clone, so
+ * they hold plain data only (no class instances, no functions).
+ */
+
+/** Media direction as written in SDP (RFC 4566 §6, RFC 3264 §6.1). */
+export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+
+/** Audio codecs the media plane can carry on an RTP leg. */
+export type AudioCodecName = 'PCMU' | 'PCMA' | 'opus';
+
+/** The negotiated remote side of one audio stream, already taken out of the SDP by the caller. */
+export interface RemoteMedia {
+  /** `c=` address of the remote RTP endpoint. */
+  address: string;
+  /** `m=` port of the remote RTP endpoint. */
+  port: number;
+  /** RTCP port (`a=rtcp:` or port + 1, RFC 3605). */
+  rtcpPort?: number;
+  /** Negotiated audio payload type. */
+  payloadType: number;
+  codec: AudioCodecName;
+  /** RTP clock rate of the codec (8000 for G.711, 48000 for Opus). */
+  clockRate: number;
+  /** Packetization time in ms (`a=ptime`); the media clock runs at 20 ms. */
+  ptime: number;
+  /** RFC 4733 `telephone-event` payload type, or null when not negotiated. */
+  telephoneEventPt: number | null;
+  /** The remote's direction attribute; `sendonly`/`inactive` mean we are put on hold. */
+  direction: MediaDirection;
+}
+
+/** Settings for model providers, resolved by the main thread (keys, base URLs). */
+export interface ProviderSettings {
+  [provider: string]: { baseUrl?: string; apiKey?: string } | undefined;
+}
+
+/** Per-call knobs for the media object; every field has a default in the worker. */
+export interface CallMediaOptions {
+  /** End the call after this long without RTP (default 30 000 ms). */
+  noMediaTimeoutMs?: number;
+  /** The same while the call is on hold (default 60 000 ms). */
+  holdNoMediaTimeoutMs?: number;
+  /** What to send when the playout queue is empty: comfort silence or nothing (default `silence`). */
+  emptyPlayout?: 'silence' | 'nothing';
+  /** Write a stereo WAV (caller left, agent right) into the pool's recording directory. */
+  record?: boolean;
+}
+
+export interface CallStartMessage {
+  type: 'call.start';
+  callId: string;
+  direction: 'inbound' | 'outbound';
+  /** Negotiated remote media; null for an outbound call whose answer has not arrived yet. */
+  remote: RemoteMedia | null;
+  /** The resolved agent runtime config; opaque to the media plane, read by the call logic. */
+  agent: unknown;
+  providers: ProviderSettings;
+  media?: CallMediaOptions;
+  /** Start the call in the worker that holds this call (for bridging). */
+  colocateWith?: string;
+}
+
+export type CallControl =
+  | { kind: 'say'; content: string; endAfter: boolean }
+  | { kind: 'inject-context'; content: string; triggerResponse: boolean }
+  | { kind: 'end-call'; message?: string };
+
+/** main → worker */
+export type MainToWorker =
+  | CallStartMessage
+  | { type: 'call.answered'; callId: string }
+  | { type: 'call.remote-sdp'; callId: string; remote: RemoteMedia }
+  | { type: 'call.control'; callId: string; control: CallControl }
+  | { type: 'call.tool-result'; callId: string; toolCallId: string; result: unknown; error?: string }
+  | { type: 'call.bridge'; callId: string; peerCallId: string }
+  | { type: 'call.unbridge'; callId: string }
+  | { type: 'call.stop'; callId: string; reason: string };
+
+/** What the main thread needs to build the SDP answer (or offer). */
+export interface LocalMedia {
+  /** The address the RTP socket is bound to (the SDP advertises the public address instead). */
+  bindAddress: string;
+  port: number;
+  rtcpPort: number;
+}
+
+export interface CallReady {
+  type: 'call.ready';
+  callId: string;
+  local: LocalMedia;
+}
+
+export type StartFailureCode = 'media/ports-exhausted' | 'media/bad-request' | 'media/start-error' | 'media/worker-died';
+
+export interface CallStartFailed {
+  type: 'call.start-failed';
+  callId: string;
+  code: StartFailureCode;
+  message: string;
+}
+
+export type LatencyMark =
+  | 'caller-speech-end'
+  | 'agent-response-start'
+  | 'first-audio-delta'
+  | 'first-audio-sent';
+
+/** Typed call events surfaced to the control plane (transcripts, speech, latency, DTMF). */
+export type CallEvent =
+  | { kind: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; itemId?: string }
+  | { kind: 'speech-started'; who: 'user' | 'assistant' }
+  | { kind: 'speech-stopped'; who: 'user' | 'assistant' }
+  | { kind: 'latency'; mark: LatencyMark; atMs: number; sinceMs?: number }
+  | { kind: 'dtmf'; digit: string }
+  | { kind: 'item-played'; itemId: string; playedMs: number }
+  | { kind: 'media-latched'; address: string; port: number };
+
+export type CallEndReason = 'stopped' | 'no-media' | 'error';
+
+export interface TranscriptMessage {
+  role: 'user' | 'assistant' | 'system' | 'tool';
+  content: string;
+  /** ms since the call started. */
+  atMs?: number;
+}
+
+/** Per-direction RTP counters, RFC 3550 style. */
+export interface RtpQuality {
+  packetsReceived: number;
+  packetsSent: number;
+  bytesReceived: number;
+  bytesSent: number;
+  /** Sequence-gap losses seen by the reorder window. */
+  packetsLost: number;
+  duplicates: number;
+  late: number;
+  reordered: number;
+  /** RFC 3550 §A.8 inter-arrival jitter, in ms. */
+  jitterMs: number;
+  /** Dropped: truncated/oversized/bad version. */
+  malformed: number;
+  /** Dropped: from a source other than the latched remote. */
+  foreignSource: number;
+  /** Dropped: payload type neither audio nor telephone-event. */
+  unexpectedPayloadType: number;
+  ssrcChanges: number;
+  /** Remote's view from its RTCP reports about our stream. */
+  remoteFractionLost: number | null;
+  remoteCumulativeLost: number | null;
+  remoteJitterMs: number | null;
+  /** Round-trip time from RTCP LSR/DLSR (RFC 3550 §6.4.1), ms. */
+  rttMs: number | null;
+  /** Frames the clock could not send on time (outbound). */
+  framesSkipped: number;
+}
+
+export interface CallQuality {
+  rtp: RtpQuality;
+  /** Agent audio actually sent to the caller, ms. */
+  agentAudioMs: number;
+  /** Caller audio frames delivered to the call logic. */
+  callerFrames: number;
+  dtmfDigits: number;
+}
+
+export interface RecordingInfo {
+  path: string;
+  durationMs: number;
+}
+
+/** worker → main */
+export type WorkerToMain =
+  | CallReady
+  | CallStartFailed
+  | { type: 'call.event'; callId: string; event: CallEvent }
+  | { type: 'call.tool-call'; callId: string; toolCallId: string; name: string; arguments: unknown }
+  | { type: 'call.hangup-request'; callId: string; reason: string }
+  | { type: 'call.transfer-request'; callId: string; destination: string; message?: string }
+  | CallEnded;
+
+export interface CallEnded {
+  type: 'call.ended';
+  callId: string;
+  reason: CallEndReason;
+  /** The `call.stop` reason when the main thread ended the call. */
+  stopReason?: string;
+  error?: { code: string; message: string };
+  /** Provider usage counters reported by the call logic (tokens, audio seconds…). */
+  usage: Record<string, number>;
+  quality: CallQuality | null;
+  recording: RecordingInfo | null;
+  messages: TranscriptMessage[];
+}
+
+export type MainToWorkerType = MainToWorker['type'];
+export type WorkerToMainType = WorkerToMain['type'];
+
+/** Messages a call logic may post for its own call (the host fills in `callId`). */
+export type CallOutbound = DistributiveOmit<
+  Exclude<WorkerToMain, CallReady | CallStartFailed | CallEnded>,
+  'callId'
+>;
+
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+const MAIN_TO_WORKER_TYPES: ReadonlySet<string> = new Set<MainToWorkerType>([
+  'call.start',
+  'call.answered',
+  'call.remote-sdp',
+  'call.control',
+  'call.tool-result',
+  'call.bridge',
+  'call.unbridge',
+  'call.stop',
+]);
+
+const WORKER_TO_MAIN_TYPES: ReadonlySet<string> = new Set<WorkerToMainType>([
+  'call.ready',
+  'call.start-failed',
+  'call.event',
+  'call.tool-call',
+  'call.hangup-request',
+  'call.transfer-request',
+  'call.ended',
+]);
+
+/** Structural guard for messages arriving at a worker (the boundary still trusts field types). */
+export function isMainToWorker(value: unknown): value is MainToWorker {
+  return hasCallType(value) && MAIN_TO_WORKER_TYPES.has(value.type);
+}
+
+/** Structural guard for messages arriving at the main thread. */
+export function isWorkerToMain(value: unknown): value is WorkerToMain {
+  return hasCallType(value) && WORKER_TO_MAIN_TYPES.has(value.type);
+}
+
+function hasCallType(value: unknown): value is { type: string; callId: string } {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { type?: unknown; callId?: unknown };
+  return typeof v.type === 'string' && typeof v.callId === 'string' && v.callId.length > 0;
+}
