@@ -1,0 +1,149 @@
+/**
+ * What all four transaction machines share: the state, the armed timers, and the loop that feeds
+ * inputs through the machine's table one at a time (an effect that produces another input, such
+ * as a zero-length Timer K on a reliable transport, queues it instead of recursing).
+ */
+import type { Clock, TimerHandle } from '../clock.js';
+import type { SipMessage, SipRequest } from '../message/types.js';
+import type { TimerConfig } from '../timers.js';
+import type { Logger } from '../transport/logger.js';
+import type { Destination } from '../transport/types.js';
+import { step, type Table } from './fsm.js';
+
+/** The downward path: hands a message to the transport layer. Rejects with `TransportError`. */
+export interface MessageSink {
+  send(message: SipMessage, destination: Destination): Promise<void>;
+}
+
+/** Everything a transaction needs from its owner, the transaction layer. */
+export interface TransactionContext {
+  clock: Clock;
+  timers: TimerConfig;
+  sink: MessageSink;
+  logger: Logger;
+  /** Removes the transaction from the layer's tables. */
+  onTerminated(tx: Transaction<string, string, string>): void;
+}
+
+interface QueuedInput<I> {
+  input: I;
+  message?: SipMessage;
+  error?: Error;
+}
+
+export abstract class Transaction<S extends string, I extends string, E extends string> {
+  protected state: S;
+  /** The message carried by the input being processed (a response, a retransmitted request…). */
+  protected message?: SipMessage;
+  /** The error carried by a `transportError` input. */
+  protected error?: Error;
+  private readonly armed = new Map<string, TimerHandle>();
+  private readonly queue: QueuedInput<I>[] = [];
+  private stepping = false;
+  /** Inputs the table refused (stray messages, late timers); observable for tests and metrics. */
+  refused = 0;
+
+  protected constructor(
+    protected readonly ctx: TransactionContext,
+    private readonly table: Table<S, I, E>,
+    initial: S,
+    /** The request that created the transaction. */
+    readonly request: SipRequest,
+    /** Transaction key in the layer's table (§17.1.3 / §17.2.3). */
+    readonly key: string,
+    readonly reliable: boolean,
+  ) {
+    this.state = initial;
+  }
+
+  get currentState(): S {
+    return this.state;
+  }
+
+  get terminated(): boolean {
+    return this.state === 'terminated';
+  }
+
+  /** Feeds one input through the table; returns false when the table refuses it. */
+  protected feed(input: I, message?: SipMessage, error?: Error): boolean {
+    if (this.stepping) {
+      this.queue.push({ input, message, error });
+      return true;
+    }
+    this.stepping = true;
+    let accepted: boolean;
+    try {
+      accepted = this.apply({ input, message, error });
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) this.apply(next);
+    } finally {
+      this.stepping = false;
+    }
+    return accepted;
+  }
+
+  private apply(queued: QueuedInput<I>): boolean {
+    if (this.state === 'terminated') return false;
+    const rule = step(this.table, this.state, queued.input);
+    if (!rule) {
+      this.refused++;
+      this.ctx.logger.debug({ state: this.state, input: queued.input, key: this.key }, 'transaction input refused');
+      return false;
+    }
+    this.state = rule.next;
+    this.message = queued.message;
+    this.error = queued.error;
+    for (const effect of rule.effects) this.run(effect);
+    if (this.state === 'terminated') this.dispose();
+    return true;
+  }
+
+  /** Runs one effect named in the table. */
+  protected abstract run(effect: E): void;
+
+  /** Hook for subclasses to tell their user the transaction is gone. */
+  protected abstract terminatedHook(): void;
+
+  /** Arms (or re-arms) a timer; a zero duration feeds its input right after the current step. */
+  protected arm(input: I, ms: number): void {
+    this.disarm(input);
+    if (ms <= 0) {
+      this.queue.push({ input });
+      return;
+    }
+    this.armed.set(
+      input,
+      this.ctx.clock.setTimer(ms, () => {
+        this.armed.delete(input);
+        this.feed(input);
+      }),
+    );
+  }
+
+  protected disarm(input: I): void {
+    const handle = this.armed.get(input);
+    if (handle) this.ctx.clock.clearTimer(handle);
+    this.armed.delete(input);
+  }
+
+  /** Sends a message; a failed send comes back as a `transportError` input. */
+  protected transmit(message: SipMessage, destination: Destination): void {
+    this.ctx.sink.send(message, destination).catch((err: unknown) => {
+      this.feed('transportError' as I, undefined, err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  /** Forces the transaction to end now (UA shutdown); no user callbacks besides termination. */
+  abort(): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated' as S;
+    this.dispose();
+  }
+
+  private dispose(): void {
+    for (const handle of this.armed.values()) this.ctx.clock.clearTimer(handle);
+    this.armed.clear();
+    this.queue.length = 0;
+    this.ctx.onTerminated(this);
+    this.terminatedHook();
+  }
+}
