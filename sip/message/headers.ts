@@ -1,0 +1,301 @@
+/**
+ * Header-value parsers (RFC 3261 §20, §25.1) and typed getters over a parsed message.
+ * Every parser returns `undefined` for input it cannot read; none throws.
+ */
+import type { CSeq, NameAddr, SipMessage, SipUri, UriParams, Via } from './types.js';
+import { isHostname, isToken, isTokenChar, isWsp, scanQuoted, scanToken, skipWs, unquote } from './scan.js';
+import { isAbsoluteUri, parseUri } from './uri.js';
+
+export { parseUri, serializeUri, uriScheme, cloneUri } from './uri.js';
+
+/** RFC 3261 §8.1.1.5: the CSeq sequence number MUST be less than 2**31. */
+export const MAX_CSEQ = 2 ** 31 - 1;
+
+/**
+ * Parses `;name[=value]` generic parameters (RFC 3261 §25.1 generic-param) starting at `i`,
+ * allowing LWS around `;` and `=`. Values may be tokens, hosts (IPv6 in brackets) or quoted
+ * strings (kept with their quotes). Names are lower-cased. Returns the params and the index
+ * where parsing stopped, or undefined on a malformed list (e.g. ";;", RFC 4475 §3.1.2.1).
+ */
+export function scanParams(s: string, i: number): { params: UriParams; end: number } | undefined {
+  const params: UriParams = {};
+  for (;;) {
+    i = skipWs(s, i);
+    if (i >= s.length || s[i] !== ';') return { params, end: i };
+    i = skipWs(s, i + 1);
+    const nameEnd = scanToken(s, i);
+    if (nameEnd === i) return undefined;
+    const name = s.slice(i, nameEnd).toLowerCase();
+    i = skipWs(s, nameEnd);
+    let value: string | null = null;
+    if (s[i] === '=') {
+      i = skipWs(s, i + 1);
+      const end = scanParamValue(s, i);
+      if (end === i) return undefined;
+      value = s.slice(i, end);
+      i = end;
+    }
+    params[name] = value;
+  }
+}
+
+function scanParamValue(s: string, i: number): number {
+  if (s[i] === '"') {
+    const end = scanQuoted(s, i);
+    return end === -1 ? i : end;
+  }
+  if (s[i] === '[') {
+    const close = s.indexOf(']', i);
+    return close === -1 ? i : close + 1;
+  }
+  // token, plus ':' for host:port style values some stacks send unquoted
+  while (i < s.length && (isTokenChar(s.charCodeAt(i)) || s[i] === ':')) i++;
+  return i;
+}
+
+/** Parses a whole string of `;a=b;c` parameters. */
+export function parseParams(s: string): UriParams | undefined {
+  const r = scanParams(s, 0);
+  return r && skipWs(s, r.end) === s.length ? r.params : undefined;
+}
+
+/** The syntactic parts of a name-addr / addr-spec, with the URI left as text. */
+export interface NameAddrParts {
+  displayName?: string;
+  uriText: string;
+  params: UriParams;
+}
+
+function scanDisplayName(s: string): { displayName?: string; end: number } | undefined {
+  const i = skipWs(s, 0);
+  if (s[i] === '"') {
+    const end = scanQuoted(s, i);
+    if (end === -1) return undefined; // RFC 4475 §3.1.2.6 quotbal
+    const after = skipWs(s, end);
+    if (s[after] !== '<') return undefined;
+    return { displayName: unquote(s.slice(i, end)), end: after };
+  }
+  const lt = s.indexOf('<', i);
+  if (lt === -1) return { end: -1 };
+  // display-name = *(token LWS): unquoted commas etc. are errors (RFC 4475 §3.1.2.15 baddn).
+  // RFC 4475 §3.1.1.6 lwsdisp: no LWS before '<' is accepted.
+  for (let j = i; j < lt; j++) {
+    const c = s.charCodeAt(j);
+    if (!isTokenChar(c) && !isWsp(c)) return undefined;
+  }
+  const name = s.slice(i, lt).trim();
+  return { displayName: name === '' ? undefined : name, end: lt };
+}
+
+/**
+ * Splits a name-addr or addr-spec (RFC 3261 §20.10) without interpreting the URI, so that
+ * foreign schemes (`isbn:…`, `http:…`, RFC 4475 §3.3.4) still parse. For a bare addr-spec the
+ * `;params` belong to the header, and the URI may contain neither `?` nor `,` (RFC 4475
+ * §3.1.2.13 regbadct).
+ */
+export function splitNameAddr(s: string): NameAddrParts | undefined {
+  const dn = scanDisplayName(s);
+  if (!dn) return undefined;
+  let uriText: string;
+  let i: number;
+  if (dn.end >= 0) {
+    const close = s.indexOf('>', dn.end);
+    if (close === -1) return undefined;
+    uriText = s.slice(dn.end + 1, close);
+    // RFC 4475 §3.1.2.14 badaspec: no LWS inside the brackets.
+    if (uriText === '' || uriText !== uriText.trim()) return undefined;
+    i = close + 1;
+  } else {
+    const start = skipWs(s, 0);
+    let end = start;
+    while (end < s.length && s[end] !== ';' && !isWsp(s.charCodeAt(end))) end++;
+    uriText = s.slice(start, end);
+    if (uriText === '' || uriText.indexOf('?') !== -1 || uriText.indexOf(',') !== -1) return undefined;
+    i = end;
+  }
+  if (!isAbsoluteUri(uriText)) return undefined;
+  const p = scanParams(s, i);
+  if (!p || skipWs(s, p.end) !== s.length) return undefined;
+  return { displayName: dn.displayName, uriText, params: p.params };
+}
+
+/** Parses a name-addr / addr-spec whose URI is sip:, sips: or tel:. */
+export function parseNameAddr(s: string): NameAddr | undefined {
+  const parts = splitNameAddr(s);
+  if (!parts) return undefined;
+  const uri = parseUri(parts.uriText);
+  if (!uri) return undefined;
+  const out: NameAddr = { uri, params: parts.params };
+  if (parts.displayName !== undefined) out.displayName = parts.displayName;
+  return out;
+}
+
+function scanSlash(s: string, i: number): number {
+  i = skipWs(s, i);
+  return s[i] === '/' ? skipWs(s, i + 1) : -1;
+}
+
+function scanSentBy(s: string, i: number): { host: string; port?: number; end: number } | undefined {
+  let host: string;
+  if (s[i] === '[') {
+    const close = s.indexOf(']', i);
+    if (close === -1) return undefined;
+    host = s.slice(i + 1, close);
+    i = close + 1;
+  } else {
+    const start = i;
+    while (i < s.length && s[i] !== ':' && s[i] !== ';' && s[i] !== ',' && !isWsp(s.charCodeAt(i))) i++;
+    host = s.slice(start, i);
+    if (!isHostname(host)) return undefined;
+  }
+  let j = skipWs(s, i);
+  if (s[j] !== ':') return { host, end: i };
+  j = skipWs(s, j + 1);
+  const start = j;
+  while (j < s.length && j - start <= 5 && s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x39) j++;
+  const port = Number(s.slice(start, j));
+  if (j === start || j - start > 5 || port > 65535) return undefined;
+  return { host, port, end: j };
+}
+
+/** Parses one Via value (RFC 3261 §20.42), tolerating LWS around '/' (RFC 4475 §3.1.1.1). */
+export function parseVia(s: string): Via | undefined {
+  let i = skipWs(s, 0);
+  const fields: string[] = [];
+  for (let f = 0; f < 3; f++) {
+    if (f > 0) {
+      i = scanSlash(s, i);
+      if (i < 0) return undefined;
+    }
+    const end = scanToken(s, i);
+    if (end === i) return undefined;
+    fields.push(s.slice(i, end));
+    i = end;
+  }
+  const hostStart = skipWs(s, i);
+  if (hostStart === i) return undefined; // LWS is required before sent-by
+  const sentBy = scanSentBy(s, hostStart);
+  if (!sentBy) return undefined;
+  const p = scanParams(s, sentBy.end);
+  if (!p || skipWs(s, p.end) !== s.length) return undefined;
+  const via: Via = {
+    protocol: `${fields[0].toUpperCase()}/${fields[1]}`,
+    transport: fields[2].toUpperCase(),
+    host: sentBy.host,
+    params: p.params,
+  };
+  if (sentBy.port !== undefined) via.port = sentBy.port;
+  return via;
+}
+
+/** Parses `CSeq: 1*DIGIT LWS Method`; rejects sequence numbers ≥ 2**31 (RFC 4475 §3.1.2.4). */
+export function parseCSeq(s: string): CSeq | undefined {
+  const i = skipWs(s, 0);
+  let j = i;
+  while (j < s.length && s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x39) j++;
+  if (j === i || j - i > 12) return undefined;
+  const seq = Number(s.slice(i, j));
+  if (seq > MAX_CSEQ) return undefined;
+  const m = skipWs(s, j);
+  if (m === j) return undefined;
+  const method = s.slice(m).trimEnd();
+  return isToken(method) ? { seq, method } : undefined;
+}
+
+/** Parses a bounded non-negative integer header value such as Max-Forwards or Expires. */
+export function parseUnsigned(s: string | undefined, max: number): number | undefined {
+  if (s === undefined) return undefined;
+  const t = s.trim();
+  if (!/^\d{1,10}$/.test(t)) return undefined;
+  const n = Number(t);
+  return n <= max ? n : undefined;
+}
+
+// ---- typed getters -------------------------------------------------------------------
+
+export function getTopVia(msg: SipMessage): Via | undefined {
+  const v = msg.headers.get('via');
+  return v === undefined ? undefined : parseVia(v);
+}
+
+export function getVias(msg: SipMessage): Via[] | undefined {
+  const out: Via[] = [];
+  for (const v of msg.headers.getAll('via')) {
+    const via = parseVia(v);
+    if (!via) return undefined;
+    out.push(via);
+  }
+  return out;
+}
+
+export function getCallId(msg: SipMessage): string | undefined {
+  const v = msg.headers.get('call-id')?.trim();
+  return v === '' ? undefined : v;
+}
+
+export function getCSeq(msg: SipMessage): CSeq | undefined {
+  const v = msg.headers.get('cseq');
+  return v === undefined ? undefined : parseCSeq(v);
+}
+
+export function getFrom(msg: SipMessage): NameAddr | undefined {
+  const v = msg.headers.get('from');
+  return v === undefined ? undefined : parseNameAddr(v);
+}
+
+export function getTo(msg: SipMessage): NameAddr | undefined {
+  const v = msg.headers.get('to');
+  return v === undefined ? undefined : parseNameAddr(v);
+}
+
+/** The Contact values; `'*'` for the REGISTER wildcard (RFC 3261 §10.2.2). */
+export function getContacts(msg: SipMessage): Array<NameAddr | '*'> | undefined {
+  const out: Array<NameAddr | '*'> = [];
+  for (const v of msg.headers.getAll('contact')) {
+    if (v.trim() === '*') {
+      out.push('*');
+      continue;
+    }
+    const na = parseNameAddr(v);
+    if (!na) return undefined;
+    out.push(na);
+  }
+  return out;
+}
+
+/** Route or Record-Route entries in order. */
+export function getRoutes(msg: SipMessage, name: 'route' | 'record-route' = 'route'): NameAddr[] | undefined {
+  const out: NameAddr[] = [];
+  for (const v of msg.headers.getAll(name)) {
+    const na = parseNameAddr(v);
+    if (!na) return undefined;
+    out.push(na);
+  }
+  return out;
+}
+
+/** Max-Forwards (0–255), undefined when absent or out of range (RFC 4475 §3.1.2.4). */
+export function getMaxForwards(msg: SipMessage): number | undefined {
+  return parseUnsigned(msg.headers.get('max-forwards'), 255);
+}
+
+/** The `tag` parameter of a From/To value, or of the named header of a message. */
+export function getTag(value: NameAddr | SipMessage | undefined, header: 'from' | 'to' = 'from'): string | undefined {
+  if (!value) return undefined;
+  const na = 'kind' in value ? (header === 'from' ? getFrom(value) : getTo(value)) : value;
+  const tag = na?.params.tag;
+  return tag === null || tag === undefined || tag === '' ? undefined : tag;
+}
+
+export const getFromTag = (msg: SipMessage): string | undefined => getTag(msg, 'from');
+export const getToTag = (msg: SipMessage): string | undefined => getTag(msg, 'to');
+
+/** Content-Type media type lower-cased without parameters (e.g. "application/sdp"). */
+export function getContentType(msg: SipMessage): string | undefined {
+  const v = msg.headers.get('content-type');
+  if (v === undefined) return undefined;
+  const semi = v.indexOf(';');
+  return (semi === -1 ? v : v.slice(0, semi)).trim().toLowerCase() || undefined;
+}
+
+export type { SipUri };

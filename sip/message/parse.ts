@@ -1,0 +1,373 @@
+/**
+ * SIP message parser (RFC 3261 §7, §18.3, §25). One linear pass: find the end of the header
+ * section, unfold header lines, split list headers on top-level commas, then validate the
+ * start line and the headers every element needs before it can answer (§8.1.1, §8.2.2).
+ *
+ * `parseMessage` never throws. A failure carries a stable code, a human reason, the status an
+ * element should answer with (when it answers at all) and, when the headers could be read,
+ * a `partial` message so that the caller can still send that response.
+ */
+import { SipHeaders, normalizeHeaderName, type SipMessage, type SipRequest, type SipResponse, type SipUri } from './types.js';
+import { isToken, splitTopLevel } from './scan.js';
+import { parseCSeq, parseUnsigned, parseVia, splitNameAddr } from './headers.js';
+import { parseUri, uriScheme, isAbsoluteUri } from './uri.js';
+import { BRANCH_COOKIE } from './ids.js';
+
+/** Largest message we accept on any transport (a UDP datagram cannot be larger). */
+export const MAX_MESSAGE_SIZE = 65535;
+
+export type ParseErrorCode =
+  | 'too-large'
+  | 'no-header-end'
+  | 'bad-start-line'
+  | 'bad-version'
+  | 'bad-status-code'
+  | 'bad-request-uri'
+  | 'unsupported-uri-scheme'
+  | 'bad-header'
+  | 'missing-header'
+  | 'multiple-values'
+  | 'bad-via'
+  | 'bad-from'
+  | 'bad-to'
+  | 'bad-call-id'
+  | 'bad-cseq'
+  | 'cseq-method-mismatch'
+  | 'bad-contact'
+  | 'bad-content-length'
+  | 'missing-content-length'
+  | 'body-truncated'
+  | 'internal';
+
+/** What could be read of a rejected message: enough to build a response to a request. */
+export interface PartialMessage {
+  kind: 'request' | 'response';
+  method?: string;
+  headers: SipHeaders;
+}
+
+export interface ParseFailure {
+  ok: false;
+  code: ParseErrorCode;
+  reason: string;
+  /** The response an element should send for a request (400, 416, 505, 513); responses are dropped. */
+  status?: number;
+  partial?: PartialMessage;
+}
+
+export type ParseResult = { ok: true; message: SipMessage; warnings?: string[] } | ParseFailure;
+
+export interface ParseOptions {
+  /** 'stream' (TCP/TLS) requires Content-Length (RFC 3261 §18.3); default 'datagram'. */
+  transport?: 'datagram' | 'stream';
+}
+
+/** Headers whose comma-separated values are split into separate entries (RFC 3261 §7.3.1). */
+const LIST_HEADERS: ReadonlySet<string> = new Set([
+  'via', 'route', 'record-route', 'contact', 'path', 'service-route', 'allow', 'supported',
+  'require', 'proxy-require', 'unsupported', 'accept', 'accept-encoding', 'accept-language',
+  'allow-events', 'content-encoding', 'content-language', 'in-reply-to', 'call-info',
+  'alert-info', 'error-info', 'warning', 'reason', 'p-asserted-identity',
+  'p-preferred-identity', 'history-info', 'accept-contact', 'reject-contact',
+  'request-disposition', 'security-client', 'security-server', 'security-verify',
+]);
+/** List headers whose grammar has no empty elements: `;;,;,,` is a 400 (RFC 4475 §3.1.2.1). */
+const STRICT_LIST_HEADERS: ReadonlySet<string> = new Set(['via', 'route', 'record-route', 'contact']);
+/** Headers that must appear at most once (RFC 4475 §3.3.8, §3.3.9). */
+const SINGLE_HEADERS = ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length', 'content-type'];
+
+class Failure {
+  constructor(
+    readonly code: ParseErrorCode,
+    readonly reason: string,
+    readonly status = 400,
+  ) {}
+}
+
+interface StartLine {
+  kind: 'request' | 'response';
+  method?: string;
+  uri?: SipUri;
+  status?: number;
+  reason?: string;
+  error?: Failure;
+}
+
+export function parseMessage(buf: Buffer, options: ParseOptions = {}): ParseResult {
+  try {
+    return parse(buf, options.transport ?? 'datagram');
+  } catch {
+    // Defence in depth: the parser is written not to throw, but a crash must never escape.
+    return { ok: false, code: 'internal', reason: 'unexpected parser failure', status: 400 };
+  }
+}
+
+function fail(f: Failure, partial?: PartialMessage): ParseFailure {
+  const out: ParseFailure = { ok: false, code: f.code, reason: f.reason };
+  if (partial?.kind !== 'response') out.status = f.status;
+  if (partial) out.partial = partial;
+  return out;
+}
+
+/** Offset of the first byte after leading CRLFs (RFC 3261 §7.5: ignore CRLF before the start line). */
+function skipLeadingCrlf(buf: Buffer): number {
+  let i = 0;
+  while (i < buf.length && (buf[i] === 0x0d || buf[i] === 0x0a)) i++;
+  return i;
+}
+
+/**
+ * Finds the empty line ending the header section of a message starting at `start`
+ * (tolerating bare LF line ends). `resumeAt` must be the start of a line after the first one;
+ * the stream framer uses it to scan each byte only once.
+ */
+export function findHeaderEnd(
+  buf: Buffer,
+  start: number,
+  limit = buf.length,
+  resumeAt = start,
+): { headEnd: number; bodyStart: number } | undefined {
+  let pos = resumeAt;
+  while (pos < limit) {
+    const nl = buf.indexOf(0x0a, pos);
+    if (nl === -1 || nl >= limit) return undefined;
+    const lineEnd = nl > pos && buf[nl - 1] === 0x0d ? nl - 1 : nl;
+    if (lineEnd === pos && pos !== start) return { headEnd: pos, bodyStart: nl + 1 };
+    pos = nl + 1;
+  }
+  return undefined;
+}
+
+function parse(buf: Buffer, transport: 'datagram' | 'stream'): ParseResult {
+  if (buf.length > MAX_MESSAGE_SIZE) {
+    return fail(new Failure('too-large', `message larger than ${MAX_MESSAGE_SIZE} bytes`, 513));
+  }
+  const start = skipLeadingCrlf(buf);
+  const end = findHeaderEnd(buf, start);
+  if (!end) return fail(new Failure('no-header-end', 'no empty line after the header section'));
+  const lines = buf.toString('utf8', start, end.headEnd).split('\n');
+  const startLine = parseStartLine(stripCr(lines[0]));
+  const headers = new SipHeaders();
+  const headerError = readHeaders(lines, headers);
+  const partial: PartialMessage = { kind: startLine.kind, headers };
+  if (startLine.method !== undefined) partial.method = startLine.method;
+  const error = startLine.error ?? headerError ?? validateHeaders(startLine, headers);
+  if (error) return fail(error, partial);
+  const body = readBody(buf, end.bodyStart, headers, transport);
+  if (body instanceof Failure) return fail(body, partial);
+  const message: SipMessage =
+    startLine.kind === 'request'
+      ? ({ kind: 'request', method: startLine.method, uri: startLine.uri, headers, body } as SipRequest)
+      : ({ kind: 'response', status: startLine.status, reason: startLine.reason, headers, body } as SipResponse);
+  const warnings = collectWarnings(headers);
+  return warnings.length > 0 ? { ok: true, message, warnings } : { ok: true, message };
+}
+
+function stripCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+// ---- start line ----------------------------------------------------------------------
+
+function parseStartLine(line: string): StartLine {
+  if (/^sip\//i.test(line)) return parseStatusLine(line);
+  return parseRequestLine(line);
+}
+
+function checkVersion(version: string): Failure | undefined {
+  if (!/^SIP\/\d{1,3}\.\d{1,3}$/i.test(version)) return new Failure('bad-start-line', 'malformed SIP-Version');
+  if (version.toUpperCase() !== 'SIP/2.0') return new Failure('bad-version', `unsupported version ${version}`, 505);
+  return undefined;
+}
+
+function parseRequestLine(line: string): StartLine {
+  // Request-Line = Method SP Request-URI SP SIP-Version: exactly one SP between elements
+  // (RFC 4475 §3.1.2.9 lwsstart and §3.1.2.10 trws are rejected, which the RFC allows).
+  const parts = line.split(' ');
+  const method = isToken(parts[0]) ? parts[0] : undefined;
+  const out: StartLine = { kind: 'request', method };
+  if (parts.length !== 3 || !method || parts[1] === '') {
+    out.error = new Failure('bad-start-line', 'malformed Request-Line');
+    return out;
+  }
+  out.error = checkVersion(parts[2]) ?? undefined;
+  if (out.error) return out;
+  const uri = parseUri(parts[1]);
+  if (!uri) {
+    const scheme = uriScheme(parts[1]);
+    const foreign = scheme && scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel' && isAbsoluteUri(parts[1]);
+    // RFC 3261 §8.2.2.1: a scheme we do not understand gets 416 (RFC 4475 §3.3.2 unkscm).
+    out.error = foreign
+      ? new Failure('unsupported-uri-scheme', `unsupported Request-URI scheme ${scheme}`, 416)
+      : new Failure('bad-request-uri', 'malformed Request-URI');
+  } else if (Object.keys(uri.headers).length > 0) {
+    // RFC 4475 §3.1.2.11 escruri: headers are not allowed in a Request-URI; rejecting is allowed.
+    out.error = new Failure('bad-request-uri', 'Request-URI must not contain headers');
+  } else out.uri = uri;
+  return out;
+}
+
+function parseStatusLine(line: string): StartLine {
+  const out: StartLine = { kind: 'response' };
+  const sp = line.indexOf(' ');
+  out.error = sp === -1 ? new Failure('bad-start-line', 'malformed Status-Line') : checkVersion(line.slice(0, sp));
+  if (out.error) return out;
+  const rest = line.slice(sp + 1);
+  // Status-Code = 3DIGIT (RFC 4475 §3.1.2.19 bigcode is dropped).
+  if (!/^[1-6]\d\d(?: |$)/.test(rest)) {
+    out.error = new Failure('bad-status-code', 'malformed status code');
+    return out;
+  }
+  out.status = Number(rest.slice(0, 3));
+  // RFC 4475 §3.1.1.13 noreason: the SP before an empty reason is required; we are liberal.
+  out.reason = rest.slice(4);
+  return out;
+}
+
+// ---- headers -------------------------------------------------------------------------
+
+/**
+ * Unfolds continuation lines (RFC 3261 §7.3.1: LWS folding is equivalent to one SP) and
+ * appends each header. A bad list keeps going so that `partial` holds every header.
+ */
+function readHeaders(lines: string[], headers: SipHeaders): Failure | undefined {
+  let name: string | undefined;
+  let value = '';
+  let firstError: Failure | undefined;
+  for (let i = 1; i < lines.length; i++) {
+    const line = stripCr(lines[i]);
+    if (line === '') continue; // the terminator of the last header line
+    const c = line.charCodeAt(0);
+    if (c === 0x20 || c === 0x09) {
+      if (name === undefined) return new Failure('bad-header', 'continuation line before any header');
+      const more = line.trim();
+      value = value === '' ? more : more === '' ? value : value + ' ' + more;
+      continue;
+    }
+    if (name !== undefined) firstError ??= addHeader(headers, name, value);
+    const colon = line.indexOf(':');
+    name = colon === -1 ? '' : line.slice(0, colon).trimEnd();
+    if (!isToken(name)) return firstError ?? new Failure('bad-header', 'malformed header line');
+    value = line.slice(colon + 1).trim();
+  }
+  if (name !== undefined) firstError ??= addHeader(headers, name, value);
+  return firstError;
+}
+
+/** Appends one header line, splitting list headers on top-level commas. */
+function addHeader(headers: SipHeaders, rawName: string, value: string): Failure | undefined {
+  const name = normalizeHeaderName(rawName);
+  if (!LIST_HEADERS.has(name) || value.indexOf(',') === -1) {
+    headers.append(name, value);
+    return undefined;
+  }
+  const parts = splitTopLevel(value);
+  if (!parts || (STRICT_LIST_HEADERS.has(name) && parts.includes(''))) {
+    headers.append(name, value); // keep the raw value for `partial`
+    const code: ParseErrorCode = name === 'via' ? 'bad-via' : name === 'contact' ? 'bad-contact' : 'bad-header';
+    return new Failure(code, parts ? `empty element in ${displayName(name)}` : `unterminated quote in ${displayName(name)}`);
+  }
+  for (const part of parts) if (part !== '') headers.append(name, part);
+  return undefined;
+}
+
+function validateHeaders(start: StartLine, headers: SipHeaders): Failure | undefined {
+  return (
+    checkPresence(headers) ??
+    checkSingles(headers) ??
+    checkVias(headers) ??
+    checkAddress(headers, 'from', 'bad-from') ??
+    checkAddress(headers, 'to', 'bad-to') ??
+    checkCallId(headers) ??
+    checkCSeq(start, headers) ??
+    checkContacts(headers) ??
+    checkContentLength(headers)
+  );
+}
+
+function checkPresence(headers: SipHeaders): Failure | undefined {
+  // RFC 3261 §8.1.1: To, From, CSeq, Call-ID, Max-Forwards and Via are mandatory; we tolerate
+  // a missing Max-Forwards (RFC 4475 §3.4.1 inv2543, RFC 2543 peers).
+  const missing = ['via', 'from', 'to', 'call-id', 'cseq'].filter((n) => !headers.has(n));
+  if (missing.length === 0) return undefined;
+  return new Failure('missing-header', `missing ${missing.map(displayName).join(', ')}`);
+}
+
+function checkSingles(headers: SipHeaders): Failure | undefined {
+  for (const name of SINGLE_HEADERS) {
+    if (headers.getAll(name).length > 1) return new Failure('multiple-values', `more than one ${displayName(name)}`);
+  }
+  return undefined;
+}
+
+function checkVias(headers: SipHeaders): Failure | undefined {
+  for (const v of headers.getAll('via')) if (!parseVia(v)) return new Failure('bad-via', 'malformed Via');
+  return undefined;
+}
+
+function checkAddress(headers: SipHeaders, name: 'from' | 'to', code: ParseErrorCode): Failure | undefined {
+  const v = headers.get(name);
+  return v !== undefined && splitNameAddr(v) ? undefined : new Failure(code, `malformed ${displayName(name)}`);
+}
+
+function checkCallId(headers: SipHeaders): Failure | undefined {
+  const v = headers.get('call-id') ?? '';
+  return v !== '' && !/\s/.test(v) ? undefined : new Failure('bad-call-id', 'malformed Call-ID');
+}
+
+function checkCSeq(start: StartLine, headers: SipHeaders): Failure | undefined {
+  const cseq = parseCSeq(headers.get('cseq') ?? '');
+  if (!cseq) return new Failure('bad-cseq', 'malformed CSeq');
+  // RFC 3261 §8.1.1.5 and RFC 4475 §3.1.2.17: the CSeq method must match the request method.
+  // (§3.1.2.18 mismatch02 prefers 501 for an unknown method; the parser cannot know which
+  // methods are implemented, so it reports 400, which the RFC also accepts.)
+  if (start.kind === 'request' && cseq.method !== start.method) {
+    return new Failure('cseq-method-mismatch', 'CSeq method does not match the request method');
+  }
+  return undefined;
+}
+
+function checkContacts(headers: SipHeaders): Failure | undefined {
+  for (const v of headers.getAll('contact')) {
+    if (v !== '*' && !splitNameAddr(v)) return new Failure('bad-contact', 'malformed Contact');
+  }
+  return undefined;
+}
+
+function checkContentLength(headers: SipHeaders): Failure | undefined {
+  const v = headers.get('content-length');
+  if (v === undefined || /^\d{1,10}$/.test(v)) return undefined;
+  // RFC 4475 §3.1.2.3 ncl: negative or non-numeric values are framing errors.
+  return new Failure('bad-content-length', 'malformed Content-Length');
+}
+
+function readBody(buf: Buffer, bodyStart: number, headers: SipHeaders, transport: string): Buffer | Failure {
+  const cl = headers.get('content-length');
+  const available = buf.length - bodyStart;
+  if (cl === undefined) {
+    if (transport === 'stream') return new Failure('missing-content-length', 'Content-Length is required on stream transports');
+    return Buffer.from(buf.subarray(bodyStart)); // RFC 3261 §18.3: datagram = rest of the packet
+  }
+  const length = Number(cl);
+  // RFC 3261 §18.3 / RFC 4475 §3.1.2.2 clerr: a body shorter than Content-Length is a 400.
+  if (length > available) return new Failure('body-truncated', 'body shorter than Content-Length');
+  // Bytes after the body are discarded (RFC 4475 §3.1.1.8 dblreq).
+  return Buffer.from(buf.subarray(bodyStart, bodyStart + length));
+}
+
+function collectWarnings(headers: SipHeaders): string[] {
+  const warnings: string[] = [];
+  const mf = headers.get('max-forwards');
+  if (mf !== undefined && parseUnsigned(mf, 255) === undefined) warnings.push('Max-Forwards out of range, ignored');
+  const branch = parseVia(headers.get('via') ?? '')?.params.branch;
+  if (branch === BRANCH_COOKIE) warnings.push('branch has the RFC 3261 cookie but no identifier');
+  const date = headers.get('date');
+  if (date !== undefined && !/ GMT$/.test(date)) warnings.push('Date is not in GMT');
+  return warnings;
+}
+
+const DISPLAY: Record<string, string> = { 'call-id': 'Call-ID', cseq: 'CSeq', via: 'Via', from: 'From', to: 'To' };
+
+function displayName(name: string): string {
+  return DISPLAY[name] ?? name.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase());
+}

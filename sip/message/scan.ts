@@ -1,0 +1,181 @@
+/**
+ * Character classes and small linear scanners shared by the header-value parsers
+ * (RFC 3261 §25.1). Everything here is a single left-to-right pass over the input: no
+ * regular expressions with nested quantifiers, so no input can trigger backtracking.
+ */
+
+function table(chars: string, ranges: Array<[number, number]> = []): Uint8Array {
+  const t = new Uint8Array(128);
+  for (let i = 0; i < chars.length; i++) t[chars.charCodeAt(i)] = 1;
+  for (const [lo, hi] of ranges) for (let c = lo; c <= hi; c++) t[c] = 1;
+  return t;
+}
+
+const ALPHANUM: Array<[number, number]> = [
+  [0x30, 0x39],
+  [0x41, 0x5a],
+  [0x61, 0x7a],
+];
+
+/** token = 1*(alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~") */
+const TOKEN = table("-.!%*_+`'~", ALPHANUM);
+/** unreserved = alphanum / mark */
+const UNRESERVED = table("-_.!~*'()", ALPHANUM);
+/** user-unreserved = "&" / "=" / "+" / "$" / "," / ";" / "?" / "/" */
+const USER = table("-_.!~*'()&=+$,;?/", ALPHANUM);
+/** password = *( unreserved / escaped / "&" / "=" / "+" / "$" / "," ) */
+const PASSWORD = table("-_.!~*'()&=+$,", ALPHANUM);
+/** paramchar = param-unreserved / unreserved / escaped; param-unreserved = "[" / "]" / "/" / ":" / "&" / "+" / "$" */
+const PARAMCHAR = table("-_.!~*'()[]/:&+$", ALPHANUM);
+/** hnv-unreserved / unreserved for URI headers */
+const HEADERCHAR = table("-_.!~*'()[]/?:+$", ALPHANUM);
+/** hostname characters (plus ':' handled by caller for IPv6) */
+const HOST = table('-.', ALPHANUM);
+/** scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+const SCHEME = table('+-.', ALPHANUM);
+/** uric (RFC 2396) used for opaque absoluteURI parts of foreign schemes */
+const URIC = table(";/?:@&=+$,-_.!~*'()%[]#", ALPHANUM);
+
+const has = (t: Uint8Array, s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || t[c] === 0) return false;
+  }
+  return s.length > 0;
+};
+
+export const isToken = (s: string): boolean => has(TOKEN, s);
+export const isTokenChar = (c: number): boolean => c < 128 && TOKEN[c] === 1;
+export const isHostname = (s: string): boolean => has(HOST, s);
+export const isScheme = (s: string): boolean =>
+  has(SCHEME, s) && ((s.charCodeAt(0) | 0x20) >= 0x61 && (s.charCodeAt(0) | 0x20) <= 0x7a);
+export const isUricString = (s: string): boolean => has(URIC, s);
+
+/** Allowed raw (unescaped) characters per URI component, for validation and escaping. */
+export const URI_COMPONENT = { user: USER, password: PASSWORD, param: PARAMCHAR, header: HEADERCHAR, unreserved: UNRESERVED };
+
+export const isWsp = (c: number): boolean => c === 0x20 || c === 0x09;
+
+export function skipWs(s: string, i: number): number {
+  while (i < s.length && isWsp(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Index of the first char that is not a token char, starting at i. */
+export function scanToken(s: string, i: number): number {
+  while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/**
+ * Scans a quoted-string starting at the opening quote `s[i] === '"'`. Returns the index
+ * after the closing quote, or -1 when the string is unterminated (RFC 4475 §3.1.2.6).
+ */
+export function scanQuoted(s: string, i: number): number {
+  for (let j = i + 1; j < s.length; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 0x5c) j++; // quoted-pair: skip the escaped char
+    else if (c === 0x22) return j + 1;
+  }
+  return -1;
+}
+
+/** Content of a quoted-string with quoted-pairs resolved (RFC 3261 §25.1). */
+export function unquote(quoted: string): string {
+  const inner = quoted.slice(1, -1);
+  if (inner.indexOf('\\') === -1) return inner;
+  let out = '';
+  for (let i = 0; i < inner.length; i++) {
+    const ch = inner[i];
+    if (ch === '\\' && i + 1 < inner.length) out += inner[++i];
+    else out += ch;
+  }
+  return out;
+}
+
+/** Wraps a string in quotes, escaping `"` and `\`. */
+export function quote(value: string): string {
+  return '"' + value.replace(/["\\]/g, (ch) => '\\' + ch) + '"';
+}
+
+/**
+ * Splits a header value on commas that are outside quoted strings and `<…>` (RFC 3261 §7.3.1).
+ * Elements are trimmed. Returns undefined on an unterminated quote.
+ */
+export function splitTopLevel(value: string, separator = 0x2c): string[] | undefined {
+  const parts: string[] = [];
+  let start = 0;
+  let angle = false;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x22) {
+      const end = scanQuoted(value, i);
+      if (end === -1) return undefined;
+      i = end - 1;
+    } else if (c === 0x3c) angle = true;
+    else if (c === 0x3e) angle = false;
+    else if (c === separator && !angle) {
+      parts.push(value.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  parts.push(value.slice(start).trim());
+  return parts;
+}
+
+const HEX = '0123456789ABCDEF';
+
+function hexVal(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
+  return -1;
+}
+
+/**
+ * Resolves `% HEX HEX` escapes (RFC 3261 §19.1.2) and checks that every unescaped char is in
+ * `allowed`. Decoding is not recursive (RFC 4475 §3.1.1.3: "value%2541" → "value%41").
+ * Escaped bytes are decoded as UTF-8. Returns undefined on a bad escape or forbidden char.
+ */
+export function unescapeComponent(s: string, allowed: Uint8Array): string | undefined {
+  if (s.indexOf('%') === -1) {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 128 && allowed[c] === 0) return undefined;
+    }
+    return s;
+  }
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) {
+      const hi = hexVal(s.charCodeAt(i + 1));
+      const lo = hexVal(s.charCodeAt(i + 2));
+      if (hi < 0 || lo < 0) return undefined;
+      bytes.push(hi * 16 + lo);
+      i += 2;
+    } else if (c < 128) {
+      if (allowed[c] === 0) return undefined;
+      bytes.push(c);
+    } else {
+      for (const b of Buffer.from(s[i], 'utf8')) bytes.push(b);
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** Escapes every byte that is not in `allowed` as `% HEX HEX` (UTF-8 for non-ASCII). */
+export function escapeComponent(s: string, allowed: Uint8Array): string {
+  let plain = true;
+  for (let i = 0; i < s.length && plain; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || allowed[c] === 0) plain = false;
+  }
+  if (plain) return s;
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8')) {
+    if (b < 128 && allowed[b] === 1) out += String.fromCharCode(b);
+    else out += '%' + HEX[b >> 4] + HEX[b & 15];
+  }
+  return out;
+}

@@ -1,0 +1,58 @@
+/**
+ * Serialization to wire format (RFC 3261 §7). Header names come out in canonical case, one
+ * line per value, and Content-Length is always recomputed from the body (§18.3: it MUST be
+ * present on stream transports, and a stale value would break framing).
+ */
+import { canonicalHeaderName, type NameAddr, type SipMessage, type UriParams, type Via } from './types.js';
+import { isToken, quote } from './scan.js';
+import { serializeUri } from './uri.js';
+
+export { serializeUri } from './uri.js';
+
+/** CR/LF inside a value would let a value inject headers; fold them to a space. */
+function oneLine(s: string): string {
+  return s.indexOf('\r') === -1 && s.indexOf('\n') === -1 ? s : s.replace(/[\r\n]+/g, ' ');
+}
+
+/** `;name=value` list; values are written as given (quoted values keep their quotes). */
+export function serializeParams(params: UriParams): string {
+  let out = '';
+  for (const [name, value] of Object.entries(params)) out += value === null ? `;${name}` : `;${name}=${value}`;
+  return out;
+}
+
+/**
+ * name-addr form with the URI always in angle brackets, which is never ambiguous
+ * (RFC 3261 §20.10). Display names that are not a plain token list are quoted.
+ */
+export function serializeNameAddr(na: NameAddr): string {
+  let out = '';
+  if (na.displayName !== undefined && na.displayName !== '') {
+    const plain = na.displayName.split(' ').every((w) => isToken(w));
+    out += (plain ? na.displayName : quote(na.displayName)) + ' ';
+  }
+  return out + '<' + serializeUri(na.uri) + '>' + serializeParams(na.params);
+}
+
+export function serializeVia(via: Via): string {
+  const host = via.host.indexOf(':') !== -1 ? `[${via.host}]` : via.host;
+  const port = via.port !== undefined ? `:${via.port}` : '';
+  return `${via.protocol}/${via.transport} ${host}${port}${serializeParams(via.params)}`;
+}
+
+export function serializeStartLine(msg: SipMessage): string {
+  return msg.kind === 'request'
+    ? `${msg.method} ${serializeUri(msg.uri)} SIP/2.0`
+    : `SIP/2.0 ${msg.status} ${oneLine(msg.reason)}`;
+}
+
+export function serializeMessage(msg: SipMessage): Buffer {
+  let head = serializeStartLine(msg) + '\r\n';
+  for (const [name, value] of msg.headers) {
+    if (name === 'content-length') continue;
+    head += canonicalHeaderName(name) + ': ' + oneLine(value) + '\r\n';
+  }
+  head += `Content-Length: ${msg.body.length}\r\n\r\n`;
+  const headBuf = Buffer.from(head, 'utf8');
+  return msg.body.length === 0 ? headBuf : Buffer.concat([headBuf, msg.body]);
+}
