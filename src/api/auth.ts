@@ -1,0 +1,60 @@
+/**
+ * Tenancy: `Authorization: Bearer <key>` → the key's organization, as `request.org`. One key
+ * belongs to one organization; every service query then filters by `request.org.id`.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hashApiKey, safeEqual } from '../crypto.js';
+import type { Queryable } from '../db/pool.js';
+import { apiKeyRevoked, unauthorized } from './errors.js';
+
+export interface AuthedOrg {
+  id: string;
+  name: string;
+  /** The key that authenticated this request (rate limits count per key). */
+  apiKeyId: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook on every route under /api/v1 except /admin. */
+    org: AuthedOrg;
+  }
+}
+
+const MAX_KEY_LENGTH = 256;
+
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match && match[1].length <= MAX_KEY_LENGTH ? match[1] : null;
+}
+
+export async function authenticateApiKey(db: Queryable, key: string): Promise<AuthedOrg> {
+  const { rows } = await db.query<{ id: string; org_id: string; name: string; revoked_at: Date | null }>(
+    `SELECT k.id, k.org_id, o.name, k.revoked_at
+       FROM api_keys k JOIN organizations o ON o.id = k.org_id
+      WHERE k.key_hash = $1`,
+    [hashApiKey(key)],
+  );
+  const row = rows[0];
+  if (!row) throw unauthorized();
+  if (row.revoked_at !== null) throw apiKeyRevoked();
+  return { id: row.org_id, name: row.name, apiKeyId: row.id };
+}
+
+/** onRequest hook: runs before body parsing, so an unauthenticated request costs no parsing. */
+export function apiKeyAuth(db: Queryable) {
+  return async function authenticate(request: FastifyRequest): Promise<void> {
+    const token = bearerToken(request.headers.authorization);
+    if (token === null) throw unauthorized();
+    request.org = await authenticateApiKey(db, token);
+  };
+}
+
+/** The admin API's own check against ADMIN_API_KEY, in constant time. */
+export function adminKeyAuth(adminApiKey: string) {
+  return async function authenticateAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const token = bearerToken(request.headers.authorization);
+    if (token === null || !safeEqual(token, adminApiKey)) throw unauthorized('Invalid or missing admin API key');
+  };
+}

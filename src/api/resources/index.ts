@@ -1,0 +1,10 @@
+/**
+ * The REST resources under /api/v1, one line each. Every plugin registered here runs behind the
+ * API-key auth and the per-key rate limit (app.ts), and `request.org` is set in its handlers.
+ */
+import type { ApiPlugin } from '../plugin.js';
+import { organizationRoutes } from './organization/routes.js';
+
+export const resourcePlugins: readonly ApiPlugin[] = [
+  organizationRoutes,
+];
