@@ -3,7 +3,7 @@
  * Every parser returns `undefined` for input it cannot read; none throws.
  */
 import type { CSeq, NameAddr, SipMessage, SipUri, UriParams, Via } from './types.js';
-import { isHostname, isToken, isTokenChar, isWsp, scanQuoted, scanToken, skipWs, unquote } from './scan.js';
+import { isHostname, isToken, isTokenChar, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
 import { isAbsoluteUri, parseUri } from './uri.js';
 
 export { parseUri, serializeUri, uriScheme, cloneUri } from './uri.js';
@@ -83,7 +83,7 @@ function scanDisplayName(s: string): { displayName?: string; end: number } | und
     const c = s.charCodeAt(j);
     if (!isTokenChar(c) && !isWsp(c)) return undefined;
   }
-  const name = s.slice(i, lt).trim();
+  const name = trimWs(s.slice(i, lt));
   return { displayName: name === '' ? undefined : name, end: lt };
 }
 
@@ -103,7 +103,7 @@ export function splitNameAddr(s: string): NameAddrParts | undefined {
     if (close === -1) return undefined;
     uriText = s.slice(dn.end + 1, close);
     // RFC 4475 §3.1.2.14 badaspec: no LWS inside the brackets.
-    if (uriText === '' || uriText !== uriText.trim()) return undefined;
+    if (uriText === '' || uriText !== trimWs(uriText)) return undefined;
     i = close + 1;
   } else {
     const start = skipWs(s, 0);
@@ -198,14 +198,14 @@ export function parseCSeq(s: string): CSeq | undefined {
   if (seq > MAX_CSEQ) return undefined;
   const m = skipWs(s, j);
   if (m === j) return undefined;
-  const method = s.slice(m).trimEnd();
+  const method = trimWs(s.slice(m));
   return isToken(method) ? { seq, method } : undefined;
 }
 
 /** Parses a bounded non-negative integer header value such as Max-Forwards or Expires. */
 export function parseUnsigned(s: string | undefined, max: number): number | undefined {
   if (s === undefined) return undefined;
-  const t = s.trim();
+  const t = trimWs(s);
   if (!/^\d{1,10}$/.test(t)) return undefined;
   const n = Number(t);
   return n <= max ? n : undefined;
@@ -229,7 +229,8 @@ export function getVias(msg: SipMessage): Via[] | undefined {
 }
 
 export function getCallId(msg: SipMessage): string | undefined {
-  const v = msg.headers.get('call-id')?.trim();
+  const v = msg.headers.get('call-id');
+  if (v === undefined) return undefined;
   return v === '' ? undefined : v;
 }
 
@@ -252,7 +253,7 @@ export function getTo(msg: SipMessage): NameAddr | undefined {
 export function getContacts(msg: SipMessage): Array<NameAddr | '*'> | undefined {
   const out: Array<NameAddr | '*'> = [];
   for (const v of msg.headers.getAll('contact')) {
-    if (v.trim() === '*') {
+    if (trimWs(v) === '*') {
       out.push('*');
       continue;
     }
@@ -295,7 +296,7 @@ export function getContentType(msg: SipMessage): string | undefined {
   const v = msg.headers.get('content-type');
   if (v === undefined) return undefined;
   const semi = v.indexOf(';');
-  return (semi === -1 ? v : v.slice(0, semi)).trim().toLowerCase() || undefined;
+  return trimWs(semi === -1 ? v : v.slice(0, semi)).toLowerCase() || undefined;
 }
 
 export type { SipUri };

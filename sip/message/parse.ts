@@ -8,7 +8,7 @@
  * a `partial` message so that the caller can still send that response.
  */
 import { SipHeaders, normalizeHeaderName, type SipMessage, type SipRequest, type SipResponse, type SipUri } from './types.js';
-import { isToken, splitTopLevel } from './scan.js';
+import { isToken, splitTopLevel, trimWs } from './scan.js';
 import { parseCSeq, parseUnsigned, parseVia, splitNameAddr } from './headers.js';
 import { parseUri, uriScheme, isAbsoluteUri } from './uri.js';
 import { BRANCH_COOKIE } from './ids.js';
@@ -240,15 +240,15 @@ function readHeaders(lines: string[], headers: SipHeaders): Failure | undefined 
     const c = line.charCodeAt(0);
     if (c === 0x20 || c === 0x09) {
       if (name === undefined) return new Failure('bad-header', 'continuation line before any header');
-      const more = line.trim();
+      const more = trimWs(line);
       value = value === '' ? more : more === '' ? value : value + ' ' + more;
       continue;
     }
     if (name !== undefined) firstError ??= addHeader(headers, name, value);
     const colon = line.indexOf(':');
-    name = colon === -1 ? '' : line.slice(0, colon).trimEnd();
+    name = colon === -1 ? '' : trimWs(line.slice(0, colon));
     if (!isToken(name)) return firstError ?? new Failure('bad-header', 'malformed header line');
-    value = line.slice(colon + 1).trim();
+    value = trimWs(line.slice(colon + 1));
   }
   if (name !== undefined) firstError ??= addHeader(headers, name, value);
   return firstError;

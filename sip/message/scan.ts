@@ -56,6 +56,15 @@ export const URI_COMPONENT = { user: USER, password: PASSWORD, param: PARAMCHAR,
 
 export const isWsp = (c: number): boolean => c === 0x20 || c === 0x09;
 
+/** Trims SP and HTAB only (String#trim would also eat U+FEFF, U+00A0 … which are data in SIP). */
+export function trimWs(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isWsp(s.charCodeAt(a))) a++;
+  while (b > a && isWsp(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
 export function skipWs(s: string, i: number): number {
   while (i < s.length && isWsp(s.charCodeAt(i))) i++;
   return i;
@@ -115,11 +124,11 @@ export function splitTopLevel(value: string, separator = 0x2c): string[] | undef
     } else if (c === 0x3c) angle = true;
     else if (c === 0x3e) angle = false;
     else if (c === separator && !angle) {
-      parts.push(value.slice(start, i).trim());
+      parts.push(trimWs(value.slice(start, i)));
       start = i + 1;
     }
   }
-  parts.push(value.slice(start).trim());
+  parts.push(trimWs(value.slice(start)));
   return parts;
 }
 
