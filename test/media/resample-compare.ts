@@ -1,10 +1,11 @@
 /**
- * Resampler comparison behind media/codecs/RESAMPLER.md: the in-house polyphase FIR against
- * libsamplerate (WASM) and the speex resampler (WASM), when those packages are installed.
- * Run: npx tsx test/media/resample-compare.ts
- * Measures, per conversion: 1 kHz gain (dB), attenuation of a tone above the lower Nyquist
- * (aliasing when down-sampling, imaging when up-sampling), THD+N of a −6 dBFS 1 kHz tone, and CPU
- * in ms per second of audio, processing 20 ms chunks.
+ * Resampler comparison behind media/codecs/RESAMPLER.md: voxgate's `createResampler` (speex, WASM
+ * SIMD, quality 5) against other speex qualities and libsamplerate-js when installed. The in-house
+ * polyphase FIR candidate is media/codecs/resample.ts at commit 85c6d26 (this script at that commit
+ * measures it). Run: npx tsx test/media/resample-compare.ts
+ * Per conversion: gain at 1 kHz and at 0.85 × the lower Nyquist, aliasing (down) or imaging (up)
+ * near the band edge and worst over a sweep, THD+N of a −6 dBFS 1 kHz tone, CPU in ms per second
+ * of audio processed in 20 ms chunks.
  */
 import { createResampler } from '../../media/codecs/resample.js';
 
@@ -67,8 +68,8 @@ async function run(chunker: Chunker, from: number, input: Int16Array, to: number
   return out.subarray(0, n);
 }
 
-const inHouse: Impl = {
-  name: 'in-house polyphase FIR',
+const chosen: Impl = {
+  name: 'createResampler (speex q5 SIMD)',
   async make(from, to) {
     const r = createResampler(from, to);
     return (input, out) => r.process(input, out);
@@ -101,8 +102,8 @@ async function optionalImpls(): Promise<Impl[]> {
   }
   try {
     for (const [variant, spec, qualities] of [
-      ['', '@echogarden/speex-resampler-wasm', [3, 4, 5]],
-      [' SIMD', '@echogarden/speex-resampler-wasm/simd', [5]],
+      ['', '@echogarden/speex-resampler-wasm', [3, 5]],
+      [' SIMD', '@echogarden/speex-resampler-wasm/simd', [3, 7]],
     ] as const) {
     const mod = await import(spec as string);
     const m = await mod.default();
@@ -180,7 +181,7 @@ async function measure(impl: Impl, from: number, to: number) {
   return { gainDb, edgeDb, nearDb, worstDb, thd, msPerSecond };
 }
 
-const impls = [inHouse, ...(await optionalImpls())];
+const impls = [chosen, ...(await optionalImpls())];
 const rows: string[] = [
   '| conversion | implementation | gain 1 kHz dB | gain 0.85·Ny dB | alias/image 1.05·Ny dB | worst alias/image dB | THD+N dB | CPU ms/s |',
   '|---|---|---|---|---|---|---|---|',
