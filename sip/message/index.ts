@@ -38,7 +38,7 @@ export {
   MAX_CSEQ,
   type NameAddrParts,
 } from './headers.js';
-export { isAbsoluteUri } from './uri.js';
+export { isAbsoluteUri, escapeUser, unescapeUser } from './uri.js';
 export { escapeComponent, unescapeComponent, URI_COMPONENT, quote, unquote, splitTopLevel, isToken } from './scan.js';
 export { generateBranch, generateTag, generateCallId, isRfc3261Branch, BRANCH_COOKIE } from './ids.js';
 export { SipStreamFramer, type FramerEvent } from './framer.js';

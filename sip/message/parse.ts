@@ -261,7 +261,7 @@ function addHeader(headers: SipHeaders, rawName: string, value: string): Failure
     headers.append(name, value);
     return undefined;
   }
-  const parts = splitTopLevel(value);
+  const parts = splitTopLevel(value, 0x2c, STRICT_LIST_HEADERS.has(name));
   if (!parts || (STRICT_LIST_HEADERS.has(name) && parts.includes(''))) {
     headers.append(name, value); // keep the raw value for `partial`
     const code: ParseErrorCode = name === 'via' ? 'bad-via' : name === 'contact' ? 'bad-contact' : 'bad-header';

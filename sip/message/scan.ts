@@ -109,9 +109,10 @@ export function quote(value: string): string {
 
 /**
  * Splits a header value on commas that are outside quoted strings and `<…>` (RFC 3261 §7.3.1).
- * Elements are trimmed. Returns undefined on an unterminated quote.
+ * Elements are trimmed. Returns undefined on an unterminated quote. With `stopOnEmpty`, the
+ * first empty element ends the scan and is returned alone (`['']`), so `,,,,…` costs nothing.
  */
-export function splitTopLevel(value: string, separator = 0x2c): string[] | undefined {
+export function splitTopLevel(value: string, separator = 0x2c, stopOnEmpty = false): string[] | undefined {
   const parts: string[] = [];
   let start = 0;
   let angle = false;
@@ -124,7 +125,9 @@ export function splitTopLevel(value: string, separator = 0x2c): string[] | undef
     } else if (c === 0x3c) angle = true;
     else if (c === 0x3e) angle = false;
     else if (c === separator && !angle) {
-      parts.push(trimWs(value.slice(start, i)));
+      const part = trimWs(value.slice(start, i));
+      if (part === '' && stopOnEmpty) return [''];
+      parts.push(part);
       start = i + 1;
     }
   }

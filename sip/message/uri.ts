@@ -162,3 +162,8 @@ export function serializeUri(uri: SipUri): string {
 export function cloneUri(uri: SipUri): SipUri {
   return { ...uri, params: { ...uri.params }, headers: { ...uri.headers } };
 }
+
+/** Escapes a URI user part (RFC 3261 §19.1.2: only user-unreserved and unreserved stay as-is). */
+export const escapeUser = (user: string): string => escapeComponent(user, URI_COMPONENT.user);
+/** Unescapes a URI user part; undefined on a malformed escape or a forbidden character. */
+export const unescapeUser = (user: string): string | undefined => unescapeComponent(user, URI_COMPONENT.user);

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_MESSAGE_SIZE,
+  getCSeq,
+  getContacts,
+  getFrom,
+  getTopVia,
+  parseMessage,
+  serializeMessage,
+  type SipRequest,
+} from '../../../sip/message/index.js';
+
+const lines = (...l: string[]): Buffer => Buffer.from(l.join('\r\n'));
+
+const INVITE = [
+  'INVITE sip:+15550001111@gw.example.com;user=phone SIP/2.0',
+  'v: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK776asdhds;rport',
+  'Max-Forwards: 70',
+  'f: "Alice" <sip:alice@example.com>;tag=1928301774',
+  't: <sip:+15550001111@gw.example.com>',
+  'i: a84b4c76e66710@pc33.example.com',
+  'CSeq: 314159 INVITE',
+  'm: <sip:alice@203.0.113.5:5060>',
+  'Allow: INVITE, ACK, CANCEL, BYE',
+  'Authorization: Digest username="a", realm="r, with comma", nonce="n", uri="sip:x", response="0"',
+  'Date: Sat, 13 Nov 2010 23:29:00 GMT',
+  'c: application/sdp',
+  'l: 5',
+  '',
+  'v=0\r\n',
+];
+
+describe('parseMessage', () => {
+  it('expands compact names and splits list headers but not credentials or dates', () => {
+    const r = parseMessage(lines(...INVITE));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const m = r.message as SipRequest;
+    expect(m.uri).toMatchObject({ user: '+15550001111', params: { user: 'phone' } });
+    expect(m.headers.getAll('allow')).toEqual(['INVITE', 'ACK', 'CANCEL', 'BYE']);
+    expect(m.headers.getAll('authorization').length).toBe(1);
+    expect(m.headers.getAll('date')).toEqual(['Sat, 13 Nov 2010 23:29:00 GMT']);
+    expect(getTopVia(m)).toMatchObject({ transport: 'UDP', host: '203.0.113.5', port: 5060, params: { rport: null } });
+    expect(getFrom(m)).toMatchObject({ displayName: 'Alice', params: { tag: '1928301774' } });
+    expect(m.body.toString()).toBe('v=0\r\n');
+  });
+
+  it('does not split on commas inside quotes or angle brackets', () => {
+    const r = parseMessage(lines(...INVITE.slice(0, 7), 'Contact: "Doe, John" <sip:j,r@h>, <sip:k@h>', 'l: 0', '', ''));
+    expect(r.ok && getContacts(r.message)?.length).toBe(2);
+  });
+
+  it('round-trips through serialize with a recomputed Content-Length', () => {
+    const r = parseMessage(lines(...INVITE));
+    if (!r.ok) throw new Error(r.reason);
+    r.message.body = Buffer.from('v=0\r\no=- 1 1 IN IP4 1.2.3.4\r\n');
+    const again = parseMessage(serializeMessage(r.message));
+    expect(again.ok && again.message.headers.get('content-length')).toBe(String(r.message.body.length));
+    expect(again.ok && again.message.body.equals(r.message.body)).toBe(true);
+  });
+
+  it('accepts bare LF line ends and leading CRLFs', () => {
+    const text = '\r\n\r\n' + INVITE.slice(0, 12).join('\n') + '\nl: 0\n\n';
+    expect(parseMessage(Buffer.from(text)).ok).toBe(true);
+  });
+
+  it('reports the failure and the partial message instead of throwing', () => {
+    const r = parseMessage(lines(...INVITE.slice(0, 6), 'CSeq: 1 BYE', 'l: 0', '', ''));
+    expect(r).toMatchObject({ ok: false, code: 'cseq-method-mismatch', status: 400, partial: { kind: 'request', method: 'INVITE' } });
+  });
+
+  it.each([
+    ['no blank line', Buffer.from('INVITE sip:a@b SIP/2.0\r\nVia: x'), 'no-header-end'],
+    ['garbage', Buffer.from('\x00\x01\x02\r\n\r\n'), 'bad-start-line'],
+    ['header without colon', lines(INVITE[0], 'Via SIP/2.0/UDP h', '', ''), 'bad-header'],
+    ['continuation first', lines(INVITE[0], ' folded', '', ''), 'bad-header'],
+    ['empty', Buffer.alloc(0), 'no-header-end'],
+  ])('rejects %s', (_name, buf, code) => {
+    const r = parseMessage(buf);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.code).toBe(code);
+  });
+
+  it('refuses messages over the size limit with 513', () => {
+    const big = Buffer.alloc(MAX_MESSAGE_SIZE + 1, 0x61);
+    expect(parseMessage(big)).toMatchObject({ ok: false, code: 'too-large', status: 513 });
+  });
+
+  it('requires Content-Length on stream transports only', () => {
+    const msg = lines(...INVITE.slice(0, 12), '', '');
+    expect(parseMessage(msg).ok).toBe(true);
+    expect(parseMessage(msg, { transport: 'stream' })).toMatchObject({ ok: false, code: 'missing-content-length' });
+  });
+
+  it('parses responses and their CSeq of any method', () => {
+    const r = parseMessage(
+      lines('SIP/2.0 486 Busy Here', INVITE[1], INVITE[3], INVITE[4] + ';tag=x', INVITE[5], 'CSeq: 314159 INVITE', 'Content-Length: 0', '', ''),
+    );
+    expect(r.ok && r.message.kind === 'response' && [r.message.status, r.message.reason]).toEqual([486, 'Busy Here']);
+    expect(r.ok && getCSeq(r.message)).toEqual({ seq: 314159, method: 'INVITE' });
+  });
+});
+
+describe('parseMessage on pathological input', () => {
+  const head = 'INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n';
+  const fill = (header: string, ch: string): Buffer => {
+    const prefix = head + header;
+    return Buffer.from(prefix + ch.repeat(MAX_MESSAGE_SIZE - prefix.length - 8) + '\r\n\r\n');
+  };
+  const cases: Array<[string, Buffer]> = [
+    ['quotes in To', fill('X-Q: ', '"')],
+    ['open quote in Contact', fill('Contact: "', 'a')],
+    ['semicolons in Via', fill('Via: SIP/2.0/UDP h', ';')],
+    ['commas in Contact', fill('Contact: <sip:a@b>', ',')],
+    ['angle brackets in Route', fill('Route: ', '<')],
+    ['escapes in a quoted string', fill('Contact: "', '\\')],
+    ['percent signs in the Request-URI', Buffer.from('INVITE sip:' + '%'.repeat(60000) + '@b SIP/2.0\r\n\r\n')],
+    ['thousands of headers', Buffer.from(head + 'X-A: b\r\n'.repeat(7000) + '\r\n')],
+    ['thousands of Via values', Buffer.from(head + 'Via: SIP/2.0/UDP h\r\n'.repeat(3000) + 'l: 0\r\n\r\n')],
+    ['thousands of folded lines', Buffer.from(head + 'X-F: a\r\n' + ' b\r\n'.repeat(14000) + '\r\n')],
+    ['one huge line of spaces', fill('X-S:', ' ')],
+  ];
+  it.each(cases)('%s parses or fails fast', (_name, buf) => {
+    expect(buf.length).toBeLessThanOrEqual(MAX_MESSAGE_SIZE);
+    parseMessage(buf); // warm-up
+    const t0 = performance.now();
+    const r = parseMessage(buf);
+    const ms = performance.now() - t0;
+    expect(typeof r.ok).toBe('boolean');
+    // generous bound for a noisy shared machine; typical runs are ~1-3 ms
+    expect(ms).toBeLessThan(50);
+  });
+});
