@@ -62,6 +62,20 @@ interface Pending {
   eventId?: string;
 }
 
+/**
+ * Marks a promise's rejection as handled while returning it unchanged: a session opened early
+ * (while the phone rings) and awaited only at answer time must not crash the worker with an
+ * unhandled rejection if the connection fails in between. Awaiting it still throws.
+ */
+function handledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+function rejectNow(err: unknown): Promise<never> {
+  return handledLater(Promise.reject(err));
+}
+
 export class OpenAIRealtimeSession implements RealtimeSession {
   readonly provider: RealtimeProviderName = 'openai_realtime';
   readonly capabilities: RealtimeCapabilities = OPENAI_CAPABILITIES;
@@ -105,10 +119,10 @@ export class OpenAIRealtimeSession implements RealtimeSession {
 
   open(): Promise<void> {
     if (this.currentState !== 'idle') {
-      return Promise.reject(new RealtimeProviderError('invalid_state', `open() in state ${this.currentState}`));
+      return rejectNow(new RealtimeProviderError('invalid_state', `open() in state ${this.currentState}`));
     }
     this.currentState = 'opening';
-    return new Promise<void>((resolve, reject) => {
+    return handledLater(new Promise<void>((resolve, reject) => {
       this.pendingOpen = this.makePending(resolve, reject, 'open');
       let url: string;
       try {
@@ -123,25 +137,25 @@ export class OpenAIRealtimeSession implements RealtimeSession {
           perMessageDeflate: false,
         }),
       );
-    });
+    }));
   }
 
   configure(config: RealtimeSessionConfig = this.config): Promise<void> {
     if (this.currentState !== 'open' && this.currentState !== 'ready') {
-      return Promise.reject(new RealtimeProviderError('invalid_state', `configure() in state ${this.currentState}`));
+      return rejectNow(new RealtimeProviderError('invalid_state', `configure() in state ${this.currentState}`));
     }
     if (config.model !== this.config.model) {
       // The model is part of the URL; the vendors refuse to change it on a live session.
-      return Promise.reject(new RealtimeProviderError('invalid_state', 'the model cannot change on an open session'));
+      return rejectNow(new RealtimeProviderError('invalid_state', 'the model cannot change on an open session'));
     }
     if (this.pendingConfigure !== undefined) {
-      return Promise.reject(new RealtimeProviderError('invalid_state', 'configure() already in progress'));
+      return rejectNow(new RealtimeProviderError('invalid_state', 'configure() already in progress'));
     }
     let session: Record<string, unknown>;
     try {
       session = this.buildSessionPayload(config);
     } catch (err) {
-      return Promise.reject(err);
+      return rejectNow(err);
     }
     if (this.currentState === 'open') {
       // First configuration: size the audio batches for the input format now known (audio held
@@ -151,15 +165,14 @@ export class OpenAIRealtimeSession implements RealtimeSession {
     }
     this.config = config;
     const eventId = `voxgate_cfg_${++this.configureSeq}`;
-    return new Promise<void>((resolve, reject) => {
+    return handledLater(new Promise<void>((resolve, reject) => {
       this.pendingConfigure = this.makePending(resolve, reject, 'configure', eventId);
       this.sendEvent({ type: ClientEvent.sessionUpdate, event_id: eventId, session });
-    });
+    }));
   }
 
-  async connect(): Promise<void> {
-    await this.open();
-    await this.configure(this.config);
+  connect(): Promise<void> {
+    return handledLater(this.open().then(() => this.configure(this.config)));
   }
 
   close(): Promise<void> {
