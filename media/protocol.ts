@@ -54,6 +54,11 @@ export interface CallStartMessage {
   direction: 'inbound' | 'outbound';
   /** Negotiated remote media; null for an outbound call whose answer has not arrived yet. */
   remote: RemoteMedia | null;
+  /**
+   * Codec the agent's audio is prepared in when `remote` is still null (outbound: the first codec
+   * of our offer). Ignored when `remote` is given. Default PCMU.
+   */
+  codec?: AudioCodecName;
   /** The resolved agent runtime config; opaque to the media plane, read by the call logic. */
   agent: unknown;
   providers: ProviderSettings;

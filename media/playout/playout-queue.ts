@@ -85,22 +85,25 @@ export class PlayoutQueue {
     this.items.onPlayed = cb;
   }
 
-  /** Queues a chunk; false when it was dropped (queue full, or its item was flushed). */
-  enqueue(chunk: Uint8Array, itemId: string): boolean {
-    if (chunk.length === 0) return true;
+  /**
+   * Queues the first `length` bytes of `chunk` (default all); false when they were dropped
+   * (queue full, or the item was flushed).
+   */
+  enqueue(chunk: Uint8Array, itemId: string, length = chunk.length): boolean {
+    if (length <= 0) return true;
     if (this.items.wasFlushed(itemId)) {
-      this.droppedAfterFlush += chunk.length;
+      this.droppedAfterFlush += length;
       return false;
     }
     const queued = this.writePos - this.readPos;
-    if (queued + chunk.length > this.maxBytes) {
-      this.overflowBytes += chunk.length;
+    if (queued + length > this.maxBytes) {
+      this.overflowBytes += length;
       return false;
     }
-    if (queued + chunk.length > this.ring.length) this.grow(queued + chunk.length);
-    this.writeAt(this.writePos, chunk);
-    this.items.append(itemId, this.writePos, this.writePos + chunk.length);
-    this.writePos += chunk.length;
+    if (queued + length > this.ring.length) this.grow(queued + length);
+    this.writeAt(this.writePos, chunk, length);
+    this.items.append(itemId, this.writePos, this.writePos + length);
+    this.writePos += length;
     return true;
   }
 
@@ -189,15 +192,16 @@ export class PlayoutQueue {
     const linear = Buffer.alloc(queued);
     this.readAt(this.readPos, linear, queued);
     this.ring = Buffer.alloc(Math.min(size, Math.max(needed, this.maxBytes)));
-    this.writeAt(this.readPos, linear);
+    this.writeAt(this.readPos, linear, queued);
   }
 
-  private writeAt(pos: number, src: Uint8Array): void {
+  private writeAt(pos: number, src: Uint8Array, length: number): void {
     const size = this.ring.length;
     const at = pos % size;
-    const first = Math.min(src.length, size - at);
-    this.ring.set(first === src.length ? src : src.subarray(0, first), at);
-    if (first < src.length) this.ring.set(src.subarray(first), 0);
+    const first = length < size - at ? length : size - at;
+    // Buffer.prototype.copy takes ranges, so no subarray view per chunk.
+    Buffer.prototype.copy.call(src, this.ring, at, 0, first);
+    if (first < length) Buffer.prototype.copy.call(src, this.ring, 0, first, length);
   }
 
   private readAt(pos: number, out: Uint8Array, n: number): void {

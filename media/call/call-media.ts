@@ -1,0 +1,229 @@
+/**
+ * The per-call media object inside a worker: glues the RTP session (with its reorder window),
+ * DTMF, the playout queue, the recording and the no-media timer, and is the media clock's
+ * target for the call. The call logic sees it through the `CallMedia` interface.
+ */
+import type { ClockTarget } from '../clock/media-clock.js';
+import type { TimeSource } from '../clock/time.js';
+import { Frame, PlayoutQueue } from '../playout/playout-queue.js';
+import type { ItemPlayed } from '../playout/item-ledger.js';
+import type { PortPair } from '../ports.js';
+import type { AudioCodecName, CallEndReason, CallMediaOptions, CallQuality, RemoteMedia } from '../protocol.js';
+import { RtpSession } from '../rtp/session.js';
+import { DtmfReceiverStandIn } from './dtmf-standin.js';
+import { alawToUlaw, ulawToAlaw } from '../codecs/g711.js';
+import { OutboundConverter, agentFormatFor, playoutFormatFor } from './frame-codec.js';
+import type { CallRecorder } from './recorder.js';
+import type { AgentAudioFormat, CallMedia, CallerAudioInfo } from './types.js';
+
+export const DEFAULT_NO_MEDIA_MS = 30_000;
+export const DEFAULT_HOLD_NO_MEDIA_MS = 60_000;
+/** Bridged audio beyond this is dropped: the two legs' clocks drift, latency must not grow. */
+const BRIDGE_MAX_QUEUE_MS = 200;
+
+export interface CallMediaDeps {
+  callId: string;
+  ports: PortPair;
+  remote: RemoteMedia | null;
+  /** Codec when `remote` is null (outbound before the answer). */
+  codec: AudioCodecName;
+  options: CallMediaOptions;
+  time: TimeSource;
+  recorder: CallRecorder | null;
+  /** No RTP for the configured time: the owner ends the call. */
+  onNoMedia(): void;
+  onLatched?(address: string, port: number): void;
+  /** Every digit, for the owner's `call.event` (the logic has its own listener). */
+  onDtmf?(digit: string): void;
+}
+
+type FrameProbe = (sentAt: number, sentBytes: number) => void;
+
+export class CallMediaImpl implements CallMedia, ClockTarget {
+  readonly callId: string;
+  readonly agentFormat: AgentAudioFormat;
+  private legCodec: AudioCodecName;
+  private readonly session: RtpSession;
+  private readonly playout: PlayoutQueue;
+  private readonly converter: OutboundConverter;
+  private readonly dtmf: DtmfReceiverStandIn;
+  private readonly frame: Uint8Array;
+  private readonly info: CallerAudioInfo = { receivedAt: 0 };
+  private readonly noMediaMs: number;
+  private readonly holdNoMediaMs: number;
+  private callerCb: ((payload: Uint8Array, info: CallerAudioInfo) => void) | null = null;
+  private dtmfCb: ((digit: string) => void) | null = null;
+  private probe: FrameProbe | null = null;
+  private bridgePeer: CallMediaImpl | null = null;
+  private readonly bridgeScratch = new Uint8Array(1500);
+  private bridgeItem = 'bridge-0';
+  private bridgeFlushes = 0;
+  private onHold = false;
+  /** Media-timer baseline: answer, remote change; 0 = not answered, no timer yet. */
+  private timerFrom = 0;
+  private gap = true;
+  private callerFrames = 0;
+  private closed = false;
+
+  constructor(private readonly deps: CallMediaDeps) {
+    this.callId = deps.callId;
+    this.legCodec = deps.remote?.codec ?? deps.codec;
+    this.agentFormat = agentFormatFor(this.legCodec);
+    const format = playoutFormatFor(this.agentFormat);
+    this.playout = new PlayoutQueue({ format, whenEmpty: deps.options.emptyPlayout ?? 'silence' });
+    this.frame = new Uint8Array(format.frameBytes);
+    this.converter = new OutboundConverter(this.agentFormat, this.legCodec);
+    this.noMediaMs = deps.options.noMediaTimeoutMs ?? DEFAULT_NO_MEDIA_MS;
+    this.holdNoMediaMs = deps.options.holdNoMediaTimeoutMs ?? DEFAULT_HOLD_NO_MEDIA_MS;
+    this.dtmf = new DtmfReceiverStandIn((digit) => {
+      deps.onDtmf?.(digit);
+      this.dtmfCb?.(digit);
+    });
+    this.session = new RtpSession({
+      ports: deps.ports,
+      remote: null,
+      time: deps.time,
+      handlers: {
+        onAudio: (payload, receivedAt) => this.onCallerPayload(payload, receivedAt),
+        onTelephoneEvent: (payload, ts) => this.dtmf.push(payload, ts),
+        onLatched: deps.onLatched,
+      },
+    });
+    if (deps.remote) this.updateRemote(deps.remote);
+  }
+
+  get codec(): AudioCodecName {
+    return this.legCodec;
+  }
+
+  get localPort(): number {
+    return this.session.localPort;
+  }
+
+  get queuedAgentMs(): number {
+    return this.playout.queuedMs;
+  }
+
+  /** Cumulative agent bytes queued (flushed included): pair with `onAgentFrameSent` to time chunks. */
+  get agentBytesQueued(): number {
+    return this.playout.writePosition;
+  }
+
+  onCallerAudio(cb: (payload: Uint8Array, info: CallerAudioInfo) => void): void {
+    this.callerCb = cb;
+  }
+
+  onDtmf(cb: (digit: string) => void): void {
+    this.dtmfCb = cb;
+  }
+
+  onItemPlayed(cb: (played: ItemPlayed) => void): void {
+    this.playout.onItemPlayed(cb);
+  }
+
+  /** Latency probe: after each agent frame is sent, with the cumulative agent bytes sent. */
+  onAgentFrameSent(cb: FrameProbe | null): void {
+    this.probe = cb;
+  }
+
+  playAgentAudio(chunk: Uint8Array, itemId: string): boolean {
+    // While bridged the playout carries the peer's caller; the agent is not heard.
+    if (this.closed || this.bridgePeer) return false;
+    return this.playout.enqueue(chunk, itemId);
+  }
+
+  flushAgentAudio(): ItemPlayed | null {
+    return this.playout.flush();
+  }
+
+  /** The call was answered: the no-media timer starts now. */
+  answered(): void {
+    this.timerFrom = this.deps.time.now();
+  }
+
+  updateRemote(remote: RemoteMedia): void {
+    this.session.updateRemote(remote);
+    this.converter.setLeg(remote.codec);
+    this.legCodec = remote.codec;
+    this.onHold = remote.direction === 'sendonly' || remote.direction === 'inactive';
+    if (this.timerFrom > 0) this.timerFrom = this.deps.time.now();
+  }
+
+  /** Sends this leg's caller audio to `peer`'s caller instead of to the logic (transfer bridge). */
+  bridge(peer: CallMediaImpl | null): void {
+    this.bridgePeer = peer;
+    this.playout.flush();
+    this.bridgeItem = `bridge-${++this.bridgeFlushes}`;
+  }
+
+  onTick(now: number, skipped: number): void {
+    if (this.closed) return;
+    this.session.tick(now);
+    if (this.mediaTimedOut(now)) return this.deps.onNoMedia();
+    if (skipped > 0) this.session.skip(skipped, true);
+    const sent = this.session.sending ? this.sendFrame(now) : this.idle();
+    this.deps.recorder?.slot(this.agentFormat.encoding, sent, skipped);
+  }
+
+  stats(): CallQuality {
+    return {
+      rtp: this.session.stats(),
+      agentAudioMs: this.playout.stats().playedMs,
+      callerFrames: this.callerFrames,
+      dtmfDigits: this.dtmf.digits,
+    };
+  }
+
+  close(_reason: CallEndReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.bridgePeer = null;
+    this.session.close();
+  }
+
+  private sendFrame(now: number): Uint8Array | null {
+    const kind = this.playout.pull(this.frame);
+    if (kind === Frame.NONE) return this.idle();
+    const marker = this.gap || this.playout.startsTalkspurt;
+    this.gap = false;
+    this.session.sendFrame(this.converter.convert(this.frame), this.frame.length, marker, now);
+    if (kind !== Frame.AUDIO) return null;
+    this.probe?.(now, this.playout.readPosition);
+    return this.frame;
+  }
+
+  /** A slot with no packet: the timestamp still advances; the next packet starts a talkspurt. */
+  private idle(): null {
+    this.session.skip(1, false);
+    this.gap = true;
+    return null;
+  }
+
+  private mediaTimedOut(now: number): boolean {
+    if (this.timerFrom === 0) return false;
+    const last = this.session.lastPacketAt > this.timerFrom ? this.session.lastPacketAt : this.timerFrom;
+    return now - last > (this.onHold ? this.holdNoMediaMs : this.noMediaMs);
+  }
+
+  private onCallerPayload(payload: Uint8Array, receivedAt: number): void {
+    this.callerFrames++;
+    this.deps.recorder?.pushCaller(this.legCodec, payload);
+    if (this.bridgePeer) return this.bridgePeer.playBridged(payload, this.legCodec);
+    this.info.receivedAt = receivedAt;
+    this.callerCb?.(payload, this.info);
+  }
+
+  /** Audio from the bridged peer's caller, in the peer's leg codec. */
+  private playBridged(payload: Uint8Array, from: AudioCodecName): void {
+    if (this.playout.queuedMs > BRIDGE_MAX_QUEUE_MS) {
+      // A flushed item id stays flushed: continue under a new one.
+      this.playout.flush();
+      this.bridgeItem = `bridge-${++this.bridgeFlushes}`;
+    }
+    const n = payload.length < this.bridgeScratch.length ? payload.length : this.bridgeScratch.length;
+    if (from === this.legCodec) return void this.playout.enqueue(payload, this.bridgeItem);
+    if (from === 'PCMU') ulawToAlaw(payload, this.bridgeScratch);
+    else alawToUlaw(payload, this.bridgeScratch);
+    this.playout.enqueue(this.bridgeScratch, this.bridgeItem, n);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The seam between the media worker and the call logic (the agent runtime in `media/agent/`, or
+ * the loopback logic in tests and the benchmark). The worker owns the call; the logic gets a
+ * `CallMedia` for audio and a `WorkerHost` to talk to the main thread, and nothing else.
+ */
+import type {
+  AudioCodecName,
+  CallControl,
+  CallEndReason,
+  CallEvent,
+  CallOutbound,
+  CallQuality,
+  CallStartMessage,
+  RemoteMedia,
+  TranscriptMessage,
+} from '../protocol.js';
+import type { ItemPlayed } from '../playout/item-ledger.js';
+
+export type { ItemPlayed };
+
+/** Audio the agent hands to `playAgentAudio`, fixed for the call's life. */
+export interface AgentAudioFormat {
+  /** `pcmu`/`pcma`: G.711 bytes at 8 kHz; `pcm16`: little-endian 16-bit mono at `sampleRate`. */
+  encoding: 'pcmu' | 'pcma' | 'pcm16';
+  sampleRate: number;
+}
+
+export interface CallerAudioInfo {
+  /** Monotonic ms (`performance.now()` in the worker) when the packet carrying it arrived. */
+  receivedAt: number;
+}
+
+/** Per-call media as the call logic sees it. Every callback runs on the worker's media loop: keep it short. */
+export interface CallMedia {
+  readonly callId: string;
+  /** Codec of the RTP leg: what `onCallerAudio` delivers (one packet's payload). */
+  readonly codec: AudioCodecName;
+  /** What `playAgentAudio` expects. For G.711 legs it is the same law: no transcoding at all. */
+  readonly agentFormat: AgentAudioFormat;
+  /** Each in-order caller frame in the negotiated codec (usually 160 B of µ-law); the view is only valid during the call. */
+  onCallerAudio(cb: (payload: Uint8Array, info: CallerAudioInfo) => void): void;
+  /** Queues agent audio of any chunk size for the 20 ms clock; false when it was dropped (full, or item flushed). */
+  playAgentAudio(chunk: Uint8Array, itemId: string): boolean;
+  /** Barge-in: drops all queued agent audio; the item that was playing and the ms the caller heard. */
+  flushAgentAudio(): ItemPlayed | null;
+  /** An item's queued audio has all been sent to the caller ("goodbye was heard"). */
+  onItemPlayed(cb: (played: ItemPlayed) => void): void;
+  /** An RFC 4733 digit (`0`–`9`, `*`, `#`, `A`–`D`), once per key press. */
+  onDtmf(cb: (digit: string) => void): void;
+  /** Agent audio queued and not yet sent, ms. */
+  readonly queuedAgentMs: number;
+  stats(): CallQuality;
+  /** Stops media (idempotent); the worker calls it when the call ends. */
+  close(reason: CallEndReason): void;
+}
+
+/** What the logic reports into `call.ended`. */
+export interface CallLogicResult {
+  usage?: Record<string, number>;
+  messages?: TranscriptMessage[];
+}
+
+/** One call's behaviour. Every hook is optional except `close`. */
+export interface CallLogic {
+  /** After `call.ready` went out: connect providers here so the first word is ready at answer. */
+  start?(): void | Promise<void>;
+  /** The call was answered (200 OK/ACK): speak the first message. */
+  answered?(): void;
+  remoteChanged?(remote: RemoteMedia): void;
+  control?(control: CallControl): void;
+  toolResult?(toolCallId: string, result: unknown, error?: string): void;
+  /** The call's audio now goes to `peerCallId` (a transfer), or back to the logic (null). */
+  bridged?(peerCallId: string | null): void;
+  /** The call is over: release providers and report. The worker waits a bounded time for it. */
+  close(reason: CallEndReason): CallLogicResult | Promise<CallLogicResult>;
+}
+
+/** The main thread, as seen from one call's logic. */
+export interface WorkerHost {
+  readonly callId: string;
+  readonly workerIndex: number;
+  /** Posts a call-scoped message to the main thread (the host fills in `callId`). */
+  post(msg: CallOutbound): void;
+  event(event: CallEvent): void;
+  toolCall(toolCallId: string, name: string, args: unknown): void;
+  requestHangup(reason: string): void;
+  requestTransfer(destination: string, message?: string): void;
+  /** Monotonic ms on the worker's clock. */
+  now(): number;
+  /** Options the pool was started with for the logic module (opaque to the media plane). */
+  readonly logicOptions: unknown;
+}
+
+export type CallStart = CallStartMessage;
+
+export type CallLogicFactory = (media: CallMedia, start: CallStart, host: WorkerHost) => CallLogic;

@@ -1,0 +1,25 @@
+/**
+ * Public entry of the media plane (`src/` imports only this file). The media plane is a library:
+ * it knows nothing of databases, HTTP or tenants, and never imports `src/` or `sip/`.
+ */
+export { MediaPool, MediaStartError } from './pool.js';
+export type { MediaPoolOptions, PoolEvents, PoolHealth, WorkerExit, CallStartRequest, CallMessage } from './pool.js';
+export * from './protocol.js';
+export { PortAllocator, PortsExhaustedError, InvalidPortRangeError, splitPortRange, evenPortsIn } from './ports.js';
+export type { PortRange, PortPair, PortAllocatorOptions } from './ports.js';
+export type { WorkerHealth } from './worker/control.js';
+export type { ClockStats } from './clock/media-clock.js';
+export type { HistogramSnapshot } from './clock/histogram.js';
+export type {
+  AgentAudioFormat,
+  CallLogic,
+  CallLogicFactory,
+  CallLogicResult,
+  CallMedia,
+  CallStart,
+  CallerAudioInfo,
+  ItemPlayed,
+  WorkerHost,
+} from './call/types.js';
+export { createEchoLogic } from './call/echo-logic.js';
+export { localDirectionFor } from './rtp/session.js';

@@ -1,0 +1,79 @@
+/**
+ * Outbound RTP stream of one call: random SSRC, sequence number and timestamp (RFC 3550 §5.1,
+ * §8), a timestamp that follows the media clock slot by slot whether or not a packet goes out,
+ * and a few preallocated packet buffers used in rotation so nothing is allocated per packet.
+ */
+import { randomInt } from 'node:crypto';
+import type { Socket } from 'node:dgram';
+import { RTP_HEADER_SIZE, writeRtpHeader, type RtpHeaderFields } from './packet.js';
+
+/** Buffers in rotation: a datagram queued by the kernel keeps its bytes for a few slots. */
+const BUFFERS = 4;
+const MAX_PAYLOAD = 1460;
+
+export class RtpSender {
+  readonly ssrc: number;
+  private readonly fields: RtpHeaderFields;
+  private readonly buffers: Buffer[] = [];
+  private next = 0;
+  packetsSent = 0;
+  /** Payload octets sent (the SR's sender octet count, RFC 3550 §6.4.1). */
+  octetsSent = 0;
+  /** RTP timestamp and monotonic time of the last packet, to place an SR on the RTP timeline. */
+  lastTimestamp = 0;
+  lastSentAt = 0;
+  sendErrors = 0;
+
+  constructor(
+    payloadType: number,
+    private readonly samplesPerFrame: number,
+  ) {
+    this.ssrc = randomInt(1, 0xffffffff) >>> 0;
+    this.fields = { marker: false, pt: payloadType, seq: randomInt(0, 0x10000), ts: randomInt(0, 0xffffffff) >>> 0, ssrc: this.ssrc };
+    this.lastTimestamp = this.fields.ts;
+    for (let i = 0; i < BUFFERS; i++) this.buffers.push(Buffer.alloc(RTP_HEADER_SIZE + MAX_PAYLOAD));
+  }
+
+  set payloadType(pt: number) {
+    this.fields.pt = pt;
+  }
+
+  /** The timestamp the next packet will carry. */
+  get timestamp(): number {
+    return this.fields.ts;
+  }
+
+  get sequence(): number {
+    return this.fields.seq;
+  }
+
+  /**
+   * Moves the timestamp past `slots` frames that were not sent (silence suppressed, hold, or
+   * skipped after a stall): the receiver sees a timestamp gap, not a sequence gap (RFC 3550 §5.1).
+   */
+  skip(slots: number): void {
+    this.fields.ts = (this.fields.ts + slots * this.samplesPerFrame) >>> 0;
+  }
+
+  /** Sends one frame of `length` payload bytes and advances sequence and timestamp. */
+  send(socket: Socket, payload: Uint8Array, length: number, marker: boolean, address: string, port: number, now: number): void {
+    const buf = this.buffers[this.next];
+    this.next = (this.next + 1) % BUFFERS;
+    const n = length < MAX_PAYLOAD ? length : MAX_PAYLOAD;
+    this.fields.marker = marker;
+    writeRtpHeader(buf, 0, this.fields);
+    buf.set(payload.length === n ? payload : payload.subarray(0, n), RTP_HEADER_SIZE);
+    try {
+      socket.send(buf, 0, RTP_HEADER_SIZE + n, port, address);
+      this.packetsSent++;
+      this.octetsSent += n;
+    } catch {
+      // Closed socket during teardown, or a bad address from SDP: counted, never thrown at the clock.
+      this.sendErrors++;
+    }
+    this.lastTimestamp = this.fields.ts;
+    this.lastSentAt = now;
+    this.fields.seq = (this.fields.seq + 1) & 0xffff;
+    this.fields.ts = (this.fields.ts + this.samplesPerFrame) >>> 0;
+  }
+}
