@@ -3,7 +3,7 @@
  * redacted by path so a careless `log.info({ body })` cannot leak a key, and personal data goes
  * under a `pii` key that production can drop (STYLE §15).
  */
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
@@ -29,14 +29,20 @@ export function redactPaths(): string[] {
   return paths;
 }
 
-export function createLogger(level: string, options: Partial<LoggerOptions> = {}): Logger {
-  return pino({
+/** `destination`: stdout by default; CLI commands that print JSON log to stderr (`pino.destination(2)`). */
+export function createLogger(level: string, options: Partial<LoggerOptions> = {}, destination?: DestinationStream): Logger {
+  const settings: LoggerOptions = {
     level,
     base: { pid: process.pid },
     redact: { paths: redactPaths(), censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     ...options,
-  });
+  };
+  return destination ? pino(settings, destination) : pino(settings);
+}
+
+export function stderrDestination(): DestinationStream {
+  return pino.destination({ fd: 2, sync: true });
 }
 
 /** Strips the password (and any query secrets) from a connection URL for logging. */

@@ -55,6 +55,23 @@ function addErrorResponses(route: RouteOptions): void {
   route.schema.response = { '4xx': ErrorResponse, '5xx': ErrorResponse, ...response };
 }
 
+/**
+ * JSON bodies only (a text/plain body would otherwise reach the validator as a string). An empty
+ * or absent body on a route that takes one counts as `{}`, so `POST …/api-keys` works without a
+ * body and a forgotten required field reads "name is required", not "body must be object".
+ */
+function installJsonBodies(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+  });
+}
+
 async function registerOpenApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, {
     openapi: {
@@ -97,8 +114,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.setValidatorCompiler(createValidatorCompiler());
-  // JSON only: a text/plain body would otherwise reach the validator as a string.
-  app.removeContentTypeParser('text/plain');
+  installJsonBodies(app);
   installErrorHandling(app);
   app.decorate('deps', deps);
   app.decorateRequest('org', null as unknown as AuthedOrg);

@@ -58,11 +58,11 @@ export const adminRoutes: ApiPlugin = async (app) => {
         security,
         summary: 'Create another API key for an organization',
         params: OrgParams,
-        body: Type.Optional(Body({ name: Type.Optional(Name()) })),
+        body: Body({ name: Type.Optional(Name()) }),
         response: { 201: ApiKeyCreated },
       },
     },
-    async (request, reply) => reply.code(201).send(await createApiKey(db, request.params.id, request.body?.name ?? null)),
+    async (request, reply) => reply.code(201).send(await createApiKey(db, request.params.id, request.body.name ?? null)),
   );
 
   app.delete(

@@ -1,0 +1,18 @@
+/**
+ * What each role starts on a node (DESIGN §2), one line per part. Starters run in the order of
+ * ROLE_ORDER (sip, worker, api) and register their own stop hooks on the node; parts that the
+ * API needs put themselves into `node.services` and health probes into `node.health`.
+ */
+import { startApiRole } from './api/role.js';
+import type { Role } from './config.js';
+import type { RoleStarter } from './node.js';
+
+export const ROLE_STARTERS: Readonly<Record<Role, readonly RoleStarter[]>> = {
+  sip: [
+    // the SIP listener and media workers plug in here
+  ],
+  worker: [
+    // queue workers (webhooks, analysis, e-mail, campaigns) plug in here
+  ],
+  api: [startApiRole],
+};
