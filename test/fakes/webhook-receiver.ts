@@ -46,7 +46,15 @@ export interface WebhookReceiverOptions {
   rejectInvalidSignatures?: boolean;
 }
 
-export type ReplyBody = unknown | ((request: WebhookRequestRecord) => unknown);
+/** A fixed JSON body, or a function of the request that returns one. */
+export type ReplyBody =
+  | ((request: WebhookRequestRecord) => unknown)
+  | Record<string, unknown>
+  | unknown[]
+  | string
+  | number
+  | boolean
+  | null;
 
 export interface ReplyOptions {
   delayMs?: number;
@@ -63,21 +71,21 @@ export interface ListedToolCall {
 /** The four reply shapes a tool webhook may answer with (flireo-api.md §4.4). */
 export const toolReplies = {
   /** 1. `{results: [{toolCallId, result}]}` (snake style: `tool_call_id`). */
-  results(results: Array<{ toolCallId: string; result: unknown }>, style: 'camel' | 'snake' = 'camel'): unknown {
+  results(results: Array<{ toolCallId: string; result: unknown }>, style: 'camel' | 'snake' = 'camel'): Record<string, unknown> {
     return {
       results: results.map((r) => (style === 'camel' ? { toolCallId: r.toolCallId, result: r.result } : { tool_call_id: r.toolCallId, result: r.result })),
     };
   },
   /** 2. `{result: …}`. */
-  result(result: unknown): unknown {
+  result(result: unknown): Record<string, unknown> {
     return { result };
   },
   /** 3. The data itself, no wrapper. */
-  raw(data: unknown): unknown {
+  raw<T extends Exclude<ReplyBody, (request: WebhookRequestRecord) => unknown>>(data: T): T {
     return data;
   },
   /** 4. `{error: "…"}`. */
-  error(message: string): unknown {
+  error(message: string): Record<string, unknown> {
     return { error: message };
   },
 };
