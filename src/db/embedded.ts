@@ -9,10 +9,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../log.js';
 
@@ -102,6 +102,27 @@ async function ensureDatabase(url: string, name: string): Promise<void> {
   }
 }
 
+/**
+ * As root, PostgreSQL runs as the `postgres` system user, which must be able to traverse every
+ * directory above its data directory. Our own data dir gets search permission (o+x, no listing);
+ * for the directories above it we can only say what to change.
+ */
+async function ensureTraversableByPostgres(dataDir: string, log: Logger): Promise<void> {
+  const mode = (await stat(dataDir)).mode;
+  if ((mode & 0o001) === 0) {
+    await chmod(dataDir, (mode & 0o777) | 0o011);
+    log.info({ dataDir }, 'made the data directory traversable for the postgres user');
+  }
+  for (let dir = dirname(dataDir); dir !== dirname(dir); dir = dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) {
+      throw new Error(
+        `embedded PostgreSQL runs as the "postgres" user, which cannot enter ${dir}; ` +
+          `allow it (chmod o+x ${dir}), choose another VOXGATE_DATA_DIR, or set DATABASE_URL`,
+      );
+    }
+  }
+}
+
 function urlFor(password: string, port: number, database: string): string {
   return `postgresql://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
@@ -117,6 +138,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     return { url: urlFor(password, runningPort, EMBEDDED_DATABASE), port: runningPort, owned: false, stop: async () => {} };
   }
 
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) await ensureTraversableByPostgres(dataDir, log);
   const { default: EmbeddedPostgresServer } = await importWithoutExitHooks();
   const port = await freePort();
   const server = new EmbeddedPostgresServer({
@@ -127,7 +150,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     persistent: true,
     authMethod: 'scram-sha-256',
     // PostgreSQL refuses to run as root; as root the package runs it as a `postgres` system user.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: (message: unknown) => log.debug({ postgres: String(message).trim() }, 'embedded postgres output'),
     onError: (err: unknown) => log.warn({ err }, 'embedded postgres error output'),
