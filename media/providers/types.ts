@@ -319,4 +319,6 @@ export interface RealtimeSessionOptions {
   maxBufferedBytes?: number;
   /** Held input audio kept while the socket is backed up or not yet configured, ms (default 400). */
   maxPendingAudioMs?: number;
+  /** WebSocket ping interval; a peer that misses one pong is declared dead (default 15 000 ms, 0 = off). */
+  keepaliveIntervalMs?: number;
 }

@@ -42,6 +42,7 @@
  *   (or `script.onInstructions`).
  * Hooks: `events` (every client event, with receive time), `serverEvents`, `deltas`, `truncations`,
  * `upgrades`, `waitFor()` / `waitForServer()`, `dropConnections()` (abrupt, client sees 1006),
+ * `stallConnections()` (stop reading and answering, pings included, without closing),
  * `failNext(mode)` (see FailMode), `setScript()`, `inject()`, `receivedAudio()`.
  */
 import { EventEmitter, once } from 'node:events';
@@ -162,6 +163,11 @@ export class FakeRealtimeServer {
     for (const c of this.connections) if (!c.closed) c.terminate();
   }
 
+  /** Every open connection stops reading and answering, without closing (a black hole). */
+  stallConnections(): void {
+    for (const c of this.connections) if (!c.closed) c.stall();
+  }
+
   waitFor(type: string, opts: WaitOptions<RecordedClientEvent> = {}): Promise<RecordedClientEvent> {
     return this.waitIn(this.events, 'client', type, opts);
   }
@@ -242,7 +248,7 @@ export class FakeRealtimeServer {
     const silent = this.takeFailure('silent');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const flavour = this.flavour ?? (model?.startsWith('grok') === true ? 'xai' : 'openai');
-      const connection = new FakeConnection(this.connections.length + 1, ws, flavour, model ?? '', this.connectionHost());
+      const connection = new FakeConnection(this.connections.length + 1, ws, socket, flavour, model ?? '', this.connectionHost());
       this.connections.push(connection);
       connection.start(silent);
     });
@@ -260,7 +266,7 @@ export class FakeRealtimeServer {
     );
   }
 
-  private connectionHost(): ConstructorParameters<typeof FakeConnection>[4] {
+  private connectionHost(): ConstructorParameters<typeof FakeConnection>[5] {
     return {
       options: this.options,
       script: () => this.script,

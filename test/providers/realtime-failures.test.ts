@@ -126,6 +126,25 @@ describe.each(FLAVOURS)('$provider failure paths', (flavour) => {
     expect(await log.next('closed')).toMatchObject({ expected: false });
   });
 
+  it('declares a provider that stops answering pings dead, within two keepalive intervals', async () => {
+    const session = track(makeSession(flavour, server, {}, { keepaliveIntervalMs: 100 }));
+    const log = new EventLog(session);
+    await session.connect();
+    server.stallConnections();
+    const started = Date.now();
+    expect(await log.next('closed', () => true, 3000)).toMatchObject({ expected: false });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('keeps a healthy connection open across many keepalive intervals', async () => {
+    const session = track(makeSession(flavour, server, {}, { keepaliveIntervalMs: 100 }));
+    const log = new EventLog(session);
+    await session.connect();
+    await new Promise((r) => setTimeout(r, 550));
+    expect(log.of('closed')).toHaveLength(0);
+    expect(session.state).toBe('ready');
+  });
+
   it('reports a fatal server error, then the unexpected close', async () => {
     server.failNext('fatal-error');
     const session = track(makeSession(flavour, server));

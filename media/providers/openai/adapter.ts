@@ -13,6 +13,7 @@ import { Buffer } from 'node:buffer';
 import WebSocket from 'ws';
 import { AudioSender, bytesPerMs } from '../audio-sender.js';
 import { errorForSocketFailure, errorForUpgradeStatus, RealtimeProviderError } from '../errors.js';
+import { startKeepalive } from '../keepalive.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import type {
   AddContextOptions,
@@ -53,6 +54,7 @@ const DEFAULTS = {
   appendBatchMs: 20,
   maxBufferedBytes: 64 * 1024,
   maxPendingAudioMs: 400,
+  keepaliveIntervalMs: 15_000,
 };
 
 interface Pending {
@@ -94,6 +96,7 @@ export class OpenAIRealtimeSession implements RealtimeSession {
   private closedPromise: Promise<void> | undefined;
   private activeResponseId: string | undefined;
   private configureSeq = 0;
+  private stopKeepalive: () => void = () => {};
   private readonly counters = { audioBytesReceived: 0, malformedMessages: 0, listenerErrors: 0 };
 
   constructor(options: RealtimeSessionOptions) {
@@ -276,6 +279,10 @@ export class OpenAIRealtimeSession implements RealtimeSession {
       // Before the upgrade: a connect failure. After it, `close` follows and tells the story.
       if (this.currentState === 'opening') this.failOpen(errorForSocketFailure(err));
     });
+    ws.on('open', () => {
+      const interval = this.options.keepaliveIntervalMs ?? DEFAULTS.keepaliveIntervalMs;
+      this.stopKeepalive = startKeepalive(ws, interval, () => ws.terminate());
+    });
     ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
       if (!isBinary) this.onMessage(data);
     });
@@ -289,6 +296,7 @@ export class OpenAIRealtimeSession implements RealtimeSession {
     );
     this.settle('open', lost);
     this.settle('configure', lost);
+    this.stopKeepalive();
     this.currentState = 'closed';
     this.activeResponseId = undefined;
     this.audio.reset();

@@ -3,6 +3,7 @@
  * (behaviours documented in ../realtime-server.ts).
  */
 import { Buffer } from 'node:buffer';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { Responder } from './responder.js';
@@ -60,6 +61,7 @@ export class FakeConnection {
   constructor(
     readonly id: number,
     private readonly ws: WebSocket,
+    private readonly rawSocket: Socket,
     readonly flavour: Flavour,
     readonly model: string,
     private readonly host: ConnectionHost,
@@ -118,6 +120,12 @@ export class FakeConnection {
   /** Ends the socket abruptly (no close frame): the client sees 1006. */
   terminate(): void {
     this.ws.terminate();
+  }
+
+  /** Stops reading the socket (a black-holed peer): no events, no pongs, nothing processed. */
+  stall(): void {
+    this.rawSocket.pause();
+    this.dispose();
   }
 
   send(event: Obj): void {
