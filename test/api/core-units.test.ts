@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { paramFromPointer } from '../../src/api/error-handler.js';
 import { API_KEY_PREFIX, generateApiKey, hashApiKey, safeEqual, SecretBox } from '../../src/crypto.js';
-import { describeUrl } from '../../src/log.js';
+import { createLogger, describeUrl } from '../../src/log.js';
 import { normalizeE164 } from '../../src/phone.js';
 
 describe('normalizeE164', () => {
@@ -73,5 +73,24 @@ describe('small helpers', () => {
 
   it('hides passwords of connection URLs', () => {
     expect(describeUrl('postgres://u:secret@db:5432/vg')).toBe('postgres://u:***@db:5432/vg');
+  });
+});
+
+describe('logger', () => {
+  it('redacts keys, passwords and webhook secrets wherever they sit', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', {}, { write: (line: string) => void lines.push(line) });
+    log.info(
+      {
+        req: { headers: { authorization: 'Bearer vg_live_SECRET1' } },
+        body: { api_key: 'SECRET2', password: 'SECRET3', webhook_secret: 'SECRET4' },
+        trunk: { settings: { password: 'SECRET5' } },
+        api_key: 'SECRET6',
+      },
+      'request body',
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toMatch(/SECRET\d/);
+    expect(lines[0]).toContain('[redacted]');
   });
 });
