@@ -10,7 +10,7 @@ import type { ItemPlayed } from '../playout/item-ledger.js';
 import type { PortPair } from '../ports.js';
 import type { AudioCodecName, CallEndReason, CallMediaOptions, CallQuality, RemoteMedia } from '../protocol.js';
 import { RtpSession } from '../rtp/session.js';
-import { DtmfReceiverStandIn } from './dtmf-standin.js';
+import { DtmfReceiver } from '../dtmf/receiver.js';
 import { alawToUlaw, ulawToAlaw } from '../codecs/g711.js';
 import { OutboundConverter, agentFormatFor, playoutFormatFor } from './frame-codec.js';
 import type { CallRecorder } from './recorder.js';
@@ -46,7 +46,7 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
   private readonly session: RtpSession;
   private readonly playout: PlayoutQueue;
   private readonly converter: OutboundConverter;
-  private readonly dtmf: DtmfReceiverStandIn;
+  private readonly dtmf: DtmfReceiver;
   private readonly frame: Uint8Array;
   private readonly info: CallerAudioInfo = { receivedAt: 0 };
   private readonly noMediaMs: number;
@@ -75,9 +75,11 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
     this.converter = new OutboundConverter(this.agentFormat, this.legCodec);
     this.noMediaMs = deps.options.noMediaTimeoutMs ?? DEFAULT_NO_MEDIA_MS;
     this.holdNoMediaMs = deps.options.holdNoMediaTimeoutMs ?? DEFAULT_HOLD_NO_MEDIA_MS;
-    this.dtmf = new DtmfReceiverStandIn((digit) => {
-      deps.onDtmf?.(digit);
-      this.dtmfCb?.(digit);
+    this.dtmf = new DtmfReceiver({
+      onDigit: (digit) => {
+        deps.onDtmf?.(digit);
+        this.dtmfCb?.(digit);
+      },
     });
     this.session = new RtpSession({
       ports: deps.ports,
@@ -85,7 +87,7 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
       time: deps.time,
       handlers: {
         onAudio: (payload, receivedAt) => this.onCallerPayload(payload, receivedAt),
-        onTelephoneEvent: (payload, ts) => this.dtmf.push(payload, ts),
+        onTelephoneEvent: (payload, ts) => this.dtmf.push(payload, ts, deps.time.now()),
         onLatched: deps.onLatched,
       },
     });
@@ -159,6 +161,7 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
   onTick(now: number, skipped: number): void {
     if (this.closed) return;
     this.session.tick(now);
+    this.dtmf.tick(now);
     if (this.mediaTimedOut(now)) return this.deps.onNoMedia();
     if (skipped > 0) this.session.skip(skipped, true);
     const sent = this.session.sending ? this.sendFrame(now) : this.idle();
@@ -170,7 +173,7 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
       rtp: this.session.stats(),
       agentAudioMs: this.playout.stats().playedMs,
       callerFrames: this.callerFrames,
-      dtmfDigits: this.dtmf.digits,
+      dtmfDigits: this.dtmf.stats.digits,
     };
   }
 

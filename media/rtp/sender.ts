@@ -2,12 +2,14 @@
  * Outbound RTP stream of one call: random SSRC, sequence number and timestamp (RFC 3550 §5.1,
  * §8), a timestamp that follows the media clock slot by slot whether or not a packet goes out,
  * and a few preallocated packet buffers used in rotation so nothing is allocated per packet.
+ * `dgram` reads a buffer after the current turn (it resolves the address on the next tick), so
+ * a buffer is reused only once its send completed; if all are busy the pool grows by one.
  */
 import { randomInt } from 'node:crypto';
 import type { Socket } from 'node:dgram';
 import { RTP_HEADER_SIZE, writeRtpHeader, type RtpHeaderFields } from './packet.js';
 
-/** Buffers in rotation: a datagram queued by the kernel keeps its bytes for a few slots. */
+/** Buffers in rotation: more than one clock wake ever sends per call. */
 const BUFFERS = 4;
 const MAX_PAYLOAD = 1460;
 
@@ -15,6 +17,9 @@ export class RtpSender {
   readonly ssrc: number;
   private readonly fields: RtpHeaderFields;
   private readonly buffers: Buffer[] = [];
+  private readonly busy: boolean[] = [];
+  /** One completion callback per buffer, made once: no closure per packet. */
+  private readonly done: (() => void)[] = [];
   private next = 0;
   packetsSent = 0;
   /** Payload octets sent (the SR's sender octet count, RFC 3550 §6.4.1). */
@@ -31,7 +36,34 @@ export class RtpSender {
     this.ssrc = randomInt(1, 0xffffffff) >>> 0;
     this.fields = { marker: false, pt: payloadType, seq: randomInt(0, 0x10000), ts: randomInt(0, 0xffffffff) >>> 0, ssrc: this.ssrc };
     this.lastTimestamp = this.fields.ts;
-    for (let i = 0; i < BUFFERS; i++) this.buffers.push(Buffer.alloc(RTP_HEADER_SIZE + MAX_PAYLOAD));
+    for (let i = 0; i < BUFFERS; i++) this.addBuffer();
+  }
+
+  /** Packet buffers allocated (more than the initial 4 only when sends were still pending). */
+  get bufferCount(): number {
+    return this.buffers.length;
+  }
+
+  private addBuffer(): number {
+    const i = this.buffers.length;
+    this.buffers.push(Buffer.alloc(RTP_HEADER_SIZE + MAX_PAYLOAD));
+    this.busy.push(false);
+    this.done.push(() => {
+      this.busy[i] = false;
+    });
+    return i;
+  }
+
+  private freeBuffer(): number {
+    const n = this.buffers.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.next + k) % n;
+      if (!this.busy[i]) {
+        this.next = (i + 1) % n;
+        return i;
+      }
+    }
+    return this.addBuffer();
   }
 
   set payloadType(pt: number) {
@@ -57,18 +89,20 @@ export class RtpSender {
 
   /** Sends one frame of `length` payload bytes and advances sequence and timestamp. */
   send(socket: Socket, payload: Uint8Array, length: number, marker: boolean, address: string, port: number, now: number): void {
-    const buf = this.buffers[this.next];
-    this.next = (this.next + 1) % BUFFERS;
+    const i = this.freeBuffer();
+    const buf = this.buffers[i];
     const n = length < MAX_PAYLOAD ? length : MAX_PAYLOAD;
     this.fields.marker = marker;
     writeRtpHeader(buf, 0, this.fields);
     buf.set(payload.length === n ? payload : payload.subarray(0, n), RTP_HEADER_SIZE);
     try {
-      socket.send(buf, 0, RTP_HEADER_SIZE + n, port, address);
+      this.busy[i] = true;
+      socket.send(buf, 0, RTP_HEADER_SIZE + n, port, address, this.done[i]);
       this.packetsSent++;
       this.octetsSent += n;
     } catch {
       // Closed socket during teardown, or a bad address from SDP: counted, never thrown at the clock.
+      this.busy[i] = false;
       this.sendErrors++;
     }
     this.lastTimestamp = this.fields.ts;

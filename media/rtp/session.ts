@@ -223,7 +223,10 @@ export class RtpSession {
       this.counters.foreignSource++;
       return;
     }
-    if (latched === Latch.LATCHED) this.handlers.onLatched?.(rinfo.address, rinfo.port);
+    if (latched === Latch.LATCHED) {
+      this.rtcp.followRtp(rinfo.address, rinfo.port);
+      this.handlers.onLatched?.(rinfo.address, rinfo.port);
+    }
     this.accept(msg, h, remote, now);
   }
 

@@ -1,42 +1,7 @@
-import { createSocket, type Socket } from 'node:dgram';
+import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortAllocator, PortsExhaustedError, evenPortsIn, splitPortRange, type PortPair } from '../../media/ports.js';
-
-/** Finds a free block of `size` ports by binding port 0 and probing upward (tests never use fixed ports). */
-async function freeBlock(size: number): Promise<{ min: number; max: number }> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const probe = createSocket('udp4');
-    const base = await new Promise<number>((resolve) => probe.bind(0, '127.0.0.1', () => resolve(probe.address().port)));
-    probe.close();
-    const min = base % 2 === 0 ? base : base + 1;
-    if (min + size - 1 <= 65535 && (await allFree(min, min + size - 1))) return { min, max: min + size - 1 };
-  }
-  throw new Error('no free port block');
-}
-
-async function allFree(min: number, max: number): Promise<boolean> {
-  const sockets: Socket[] = [];
-  try {
-    for (let p = min; p <= max; p++) {
-      const s = createSocket('udp4');
-      sockets.push(s);
-      const ok = await new Promise<boolean>((resolve) => {
-        s.once('error', () => resolve(false));
-        s.bind(p, '127.0.0.1', () => resolve(true));
-      });
-      if (!ok) return false;
-    }
-    return true;
-  } finally {
-    for (const s of sockets) {
-      try {
-        s.close();
-      } catch {
-        /* not bound */
-      }
-    }
-  }
-}
+import { freePortBlock as freeBlock } from './integration-fixtures/caller.js';
 
 const pairs: PortPair[] = [];
 afterEach(() => {
@@ -87,7 +52,12 @@ describe('PortAllocator', () => {
       expect(pair.rtpPort).toBe(range.min + 2);
       await expect(alloc.allocate()).rejects.toBeInstanceOf(PortsExhaustedError);
       // The RTP half of the refused pair was closed again: the port is bindable.
-      expect(await allFree(range.min, range.min)).toBe(true);
+      const probe = createSocket('udp4');
+      await new Promise<void>((resolve, reject) => {
+        probe.once('error', reject);
+        probe.bind(range.min, '127.0.0.1', () => resolve());
+      });
+      probe.close();
     } finally {
       squatter.close();
     }

@@ -79,3 +79,39 @@ export async function waitFor(cond: () => boolean, timeoutMs = 5000, stepMs = 10
     await sleep(stepMs);
   }
 }
+
+/** A block of `size` consecutive free UDP ports starting at an even port (tests never use fixed ports). */
+export async function freePortBlock(size: number): Promise<{ min: number; max: number }> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const probe = createSocket('udp4');
+    const base = await new Promise<number>((resolve) => probe.bind(0, '127.0.0.1', () => resolve(probe.address().port)));
+    probe.close();
+    const min = base % 2 === 0 ? base : base + 1;
+    if (min + size - 1 <= 65535 && (await allFree(min, min + size - 1))) return { min, max: min + size - 1 };
+  }
+  throw new Error('no free port block');
+}
+
+async function allFree(min: number, max: number): Promise<boolean> {
+  const sockets: Socket[] = [];
+  try {
+    for (let p = min; p <= max; p++) {
+      const s = createSocket('udp4');
+      sockets.push(s);
+      const ok = await new Promise<boolean>((resolve) => {
+        s.once('error', () => resolve(false));
+        s.bind({ port: p, address: '0.0.0.0', exclusive: true }, () => resolve(true));
+      });
+      if (!ok) return false;
+    }
+    return true;
+  } finally {
+    for (const s of sockets) {
+      try {
+        s.close();
+      } catch {
+        /* never bound */
+      }
+    }
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The media plane end to end: real worker threads, real RTP over loopback UDP, the loopback
+ * (echo) call logic as the consumer, so what the logic received comes back to the test caller.
+ */
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MediaPool, MediaStartError, type CallEnded, type RemoteMedia, type WorkerToMain } from '../../media/index.js';
+import { TestCaller, freePortBlock, sleep, tagOf, taggedFrame, waitFor } from './integration-fixtures/caller.js';
+
+const ULAW_SILENCE = 0xff;
+
+function remoteFor(port: number, extra: Partial<RemoteMedia> = {}): RemoteMedia {
+  return { address: '127.0.0.1', port, payloadType: 0, codec: 'PCMU', clockRate: 8000, ptime: 20, telephoneEventPt: 101, direction: 'sendrecv', ...extra };
+}
+
+class Inbox {
+  readonly messages: WorkerToMain[] = [];
+  constructor(pool: MediaPool) {
+    pool.on('message', (m) => this.messages.push(m));
+  }
+  async ended(callId: string, timeoutMs = 5000): Promise<CallEnded> {
+    await waitFor(() => this.messages.some((m) => m.type === 'call.ended' && m.callId === callId), timeoutMs);
+    return this.messages.find((m): m is CallEnded => m.type === 'call.ended' && m.callId === callId)!;
+  }
+}
+
+/** Echoed frames are the caller's tagged frames; comfort silence is all 0xFF. */
+function echoedTags(caller: TestCaller): number[] {
+  return caller.received.filter((r) => r.payload[2] !== ULAW_SILENCE).map((r) => tagOf(r.payload));
+}
+
+const callers: TestCaller[] = [];
+async function openCaller(): Promise<TestCaller> {
+  const c = await TestCaller.open();
+  callers.push(c);
+  return c;
+}
+afterEach(() => {
+  for (const c of callers.splice(0)) c.close();
+});
+
+describe('media pool with the loopback logic', () => {
+  let pool: MediaPool;
+  let inbox: Inbox;
+  let recordingDir: string;
+
+  beforeAll(async () => {
+    recordingDir = mkdtempSync(join(tmpdir(), 'voxgate-rec-'));
+    pool = await MediaPool.start({ workers: 2, portRange: await freePortBlock(40), bindAddress: '127.0.0.1', recordingDir });
+    inbox = new Inbox(pool);
+  });
+
+  afterAll(async () => {
+    await pool?.stop();
+    rmSync(recordingDir, { recursive: true, force: true });
+  });
+
+  it('delivers caller audio in order through loss, reordering, duplicates and jitter, and paces outbound at 20 ms', async () => {
+    const caller = await openCaller();
+    const ready = await pool.startCall({ callId: 'jitter', direction: 'inbound', remote: remoteFor(caller.port), agent: null, providers: {} });
+    pool.send('jitter', { type: 'call.answered' });
+    const lost = new Set([10, 40, 41, 90]);
+    const plan: number[] = [];
+    for (let i = 0; i < 150; i++) if (!lost.has(i)) plan.push(i);
+    const swap = (a: number, b: number): void => {
+      const ia = plan.indexOf(a);
+      const ib = plan.indexOf(b);
+      [plan[ia], plan[ib]] = [plan[ib], plan[ia]];
+    };
+    swap(20, 21);
+    swap(60, 62);
+    plan.splice(plan.indexOf(30) + 1, 0, 30); // duplicate right away
+    plan.splice(plan.indexOf(100) + 1, 0, 99); // duplicate after its successor
+    const t0 = performance.now();
+    for (let k = 0; k < plan.length; k++) {
+      const due = t0 + k * 20 + Math.random() * 6;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      caller.send(ready.local.port, { seq: 5000 + plan[k], ts: 1000 + plan[k] * 160, payload: taggedFrame(plan[k]) });
+    }
+    await sleep(300);
+    pool.send('jitter', { type: 'call.stop', reason: 'test-done' });
+    const ended = await inbox.ended('jitter');
+
+    const expected = [...new Set(plan)].sort((a, b) => a - b);
+    expect(echoedTags(caller)).toEqual(expected);
+    expect(ended.reason).toBe('stopped');
+    expect(ended.stopReason).toBe('test-done');
+    expect(ended.quality?.rtp.packetsLost).toBe(4);
+    expect(ended.quality?.rtp.duplicates).toBe(2);
+    expect(ended.quality?.rtp.reordered).toBeGreaterThanOrEqual(1);
+    expect(ended.quality?.callerFrames).toBe(expected.length);
+
+    // Cadence seen by the caller over one second of steady state.
+    const steady = caller.received.filter((r) => r.at > t0 + 500 && r.at <= t0 + 1500);
+    const intervals = steady.slice(1).map((r, i) => r.at - steady[i].at);
+    const mean = intervals.reduce((a, b) => a + b, 0) / intervals.length;
+    expect(mean).toBeGreaterThan(18);
+    expect(mean).toBeLessThan(22);
+    for (let i = 0; i + 3 < steady.length; i++) expect(steady[i + 3].at - steady[i].at).toBeGreaterThan(5);
+    // Sequence numbers are consecutive and timestamps advance 160 per packet.
+    const all = caller.received;
+    for (let i = 1; i < all.length; i++) {
+      expect((all[i].seq - all[i - 1].seq) & 0xffff).toBe(1);
+      expect((all[i].ts - all[i - 1].ts) >>> 0).toBeGreaterThanOrEqual(160);
+    }
+    expect(all[0].marker).toBe(true);
+  });
+
+  it('latches to the real source of the negotiated payload type and then ignores other sources', async () => {
+    const sdpTarget = await openCaller(); // what the SDP said: nothing is sent from here
+    const natted = await openCaller(); // where the caller's packets really come from
+    const intruder = await openCaller();
+    const ready = await pool.startCall({ callId: 'latch', direction: 'inbound', remote: remoteFor(sdpTarget.port), agent: null, providers: {} });
+    pool.send('latch', { type: 'call.answered' });
+    // A telephone-event from a stranger must not latch.
+    intruder.send(ready.local.port, { seq: 1, ts: 1, pt: 101, ssrc: 99, payload: new Uint8Array([1, 0x80, 0, 160]) });
+    await sleep(40);
+    for (let i = 0; i < 20; i++) {
+      natted.send(ready.local.port, { seq: 100 + i, ts: i * 160, payload: taggedFrame(i) });
+      if (i >= 5) intruder.send(ready.local.port, { seq: 7000 + i, ts: i * 160, ssrc: 99, payload: taggedFrame(1000 + i) });
+      await sleep(20);
+    }
+    await sleep(200);
+    const atStop = sdpTarget.received.length;
+    pool.send('latch', { type: 'call.stop', reason: 'done' });
+    const ended = await inbox.ended('latch');
+
+    expect(echoedTags(natted)).toEqual([...Array(20).keys()]);
+    expect(echoedTags(intruder)).toEqual([]);
+    expect(echoedTags(sdpTarget)).toEqual([]);
+    expect(ended.quality?.rtp.foreignSource).toBe(16);
+    const latched = inbox.messages.find((m) => m.type === 'call.event' && m.callId === 'latch' && m.event.kind === 'media-latched');
+    expect(latched).toMatchObject({ event: { kind: 'media-latched', address: '127.0.0.1', port: natted.port } });
+    // Before the first audio packet, comfort silence went to the SDP address; afterwards none.
+    await sleep(60);
+    expect(sdpTarget.received.length).toBe(atStop);
+  });
+
+  it('counts and drops truncated, oversized and non-RTP datagrams without ending the call', async () => {
+    const caller = await openCaller();
+    const ready = await pool.startCall({ callId: 'garbage', direction: 'inbound', remote: remoteFor(caller.port), agent: null, providers: {} });
+    caller.sendRaw(ready.local.port, new Uint8Array([0x80, 0x00, 0x01]));
+    caller.sendRaw(ready.local.port, new Uint8Array(1600).fill(0x80));
+    caller.sendRaw(ready.local.port, Buffer.from('INVITE sip:x SIP/2.0\r\n\r\n'));
+    caller.send(ready.local.port, { seq: 1, ts: 0, pt: 18, payload: new Uint8Array(20) }); // G.729, not negotiated
+    caller.send(ready.local.port, { seq: 2, ts: 160, payload: taggedFrame(7) });
+    await waitFor(() => echoedTags(caller).includes(7));
+    pool.send('garbage', { type: 'call.stop', reason: 'done' });
+    const ended = await inbox.ended('garbage');
+    expect(ended.quality?.rtp.malformed).toBe(3);
+    expect(ended.quality?.rtp.unexpectedPayloadType).toBe(1);
+    expect(ended.quality?.rtp.packetsReceived).toBe(1);
+  });
+
+  it('reports RFC 4733 digits once per key press', async () => {
+    const caller = await openCaller();
+    const ready = await pool.startCall({ callId: 'dtmf', direction: 'inbound', remote: remoteFor(caller.port), agent: null, providers: {} });
+    const event = (seq: number, ts: number, code: number, end: boolean, duration: number): void =>
+      caller.send(ready.local.port, { seq, ts, pt: 101, marker: seq === 1, payload: new Uint8Array([code, end ? 0x80 : 0, duration >> 8, duration & 0xff]) });
+    event(1, 8000, 5, false, 160);
+    event(2, 8000, 5, false, 320);
+    event(3, 8000, 5, true, 480);
+    event(4, 8000, 5, true, 480); // retransmitted end
+    event(5, 9600, 11, true, 480);
+    await waitFor(() => inbox.messages.filter((m) => m.type === 'call.event' && m.callId === 'dtmf' && m.event.kind === 'dtmf').length === 2);
+    pool.send('dtmf', { type: 'call.stop', reason: 'done' });
+    const ended = await inbox.ended('dtmf');
+    const digits = inbox.messages.flatMap((m) => (m.type === 'call.event' && m.callId === 'dtmf' && m.event.kind === 'dtmf' ? [m.event.digit] : []));
+    expect(digits).toEqual(['5', '#']);
+    expect(ended.quality?.dtmfDigits).toBe(2);
+  });
+
+  it('ends a call whose RTP stops with reason no-media', async () => {
+    const caller = await openCaller();
+    const ready = await pool.startCall({ callId: 'silent', direction: 'inbound', remote: remoteFor(caller.port), agent: null, providers: {}, media: { noMediaTimeoutMs: 300 } });
+    pool.send('silent', { type: 'call.answered' });
+    caller.send(ready.local.port, { seq: 1, ts: 0, payload: taggedFrame(1) });
+    const ended = await inbox.ended('silent');
+    expect(ended.reason).toBe('no-media');
+    expect(pool.workerOf('silent')).toBeUndefined();
+  });
+
+  it('writes a stereo recording and reports it in call.ended', async () => {
+    const caller = await openCaller();
+    const ready = await pool.startCall({ callId: 'rec/1', direction: 'inbound', remote: remoteFor(caller.port), agent: null, providers: {}, media: { record: true } });
+    for (let i = 0; i < 25; i++) {
+      caller.send(ready.local.port, { seq: i, ts: i * 160, payload: taggedFrame(i) });
+      await sleep(20);
+    }
+    pool.send('rec/1', { type: 'call.stop', reason: 'done' });
+    const ended = await inbox.ended('rec/1');
+    expect(ended.recording).not.toBeNull();
+    const path = ended.recording!.path;
+    expect(path.startsWith(recordingDir)).toBe(true);
+    expect(existsSync(path)).toBe(true);
+    // 8 kHz × 2 channels × 2 bytes: at least ~0.4 s of audio plus the 44-byte header.
+    expect(statSync(path).size).toBeGreaterThan(44 + 0.4 * 32000);
+    expect(ended.recording!.durationMs).toBeGreaterThan(400);
+  });
+
+  it('routes control messages to the logic and answers unknown calls with false', async () => {
+    const caller = await openCaller();
+    await pool.startCall({ callId: 'ctl', direction: 'inbound', remote: remoteFor(caller.port), agent: { any: 'config' }, providers: {} });
+    pool.send('ctl', { type: 'call.control', control: { kind: 'say', content: 'hello there', endAfter: false } });
+    pool.send('ctl', { type: 'call.control', control: { kind: 'end-call' } });
+    await waitFor(() => inbox.messages.some((m) => m.type === 'call.hangup-request' && m.callId === 'ctl'));
+    expect(inbox.messages).toContainEqual({ type: 'call.event', callId: 'ctl', event: { kind: 'transcript', role: 'assistant', text: 'hello there', final: true } });
+    expect(pool.send('nope', { type: 'call.answered' })).toBe(false);
+    pool.send('ctl', { type: 'call.stop', reason: 'done' });
+    await inbox.ended('ctl');
+    await expect(pool.startCall({ callId: 'bad', direction: 'inbound', remote: remoteFor(0, { address: 'not-an-ip' }), agent: null, providers: {} })).rejects.toMatchObject({ code: 'media/bad-request' });
+  });
+});
+
+describe('media pool failure handling', () => {
+  it('reports media/ports-exhausted when a worker has no free pair', async () => {
+    const range = await freePortBlock(2);
+    const pool = await MediaPool.start({ workers: 1, portRange: range, bindAddress: '127.0.0.1' });
+    try {
+      const caller = await openCaller();
+      await pool.startCall({ callId: 'one', direction: 'inbound', remote: remoteFor(caller.port), agent: null, providers: {} });
+      const err = await pool.startCall({ callId: 'two', direction: 'inbound', remote: remoteFor(caller.port), agent: null, providers: {} }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MediaStartError);
+      expect((err as MediaStartError).code).toBe('media/ports-exhausted');
+    } finally {
+      await pool.stop();
+    }
+  });
+
+  it('reports the calls of a crashed worker as ended with an error, and replaces the worker', async () => {
+    const pool = await MediaPool.start({
+      workers: 1,
+      portRange: await freePortBlock(20),
+      bindAddress: '127.0.0.1',
+      logicModule: new URL('./integration-fixtures/crash-logic.ts', import.meta.url),
+    });
+    const inbox = new Inbox(pool);
+    const exits: number[] = [];
+    pool.on('worker-exit', (e) => exits.push(e.exitCode));
+    try {
+      const caller = await openCaller();
+      await pool.startCall({ callId: 'doomed', direction: 'inbound', remote: remoteFor(caller.port), agent: null, providers: {} });
+      await pool.startCall({ callId: 'doomed-too', direction: 'inbound', remote: remoteFor(caller.port), agent: null, providers: {} });
+      pool.send('doomed', { type: 'call.control', control: { kind: 'say', content: 'crash', endAfter: false } });
+      const ended = await inbox.ended('doomed');
+      expect(ended).toMatchObject({ reason: 'error', error: { code: 'media/worker-died' } });
+      expect(ended.error?.message).toMatch(/simulated crash/);
+      expect((await inbox.ended('doomed-too')).reason).toBe('error');
+
+      // The replacement serves the next call, end to end.
+      const next = await retryStart(pool, 'after', caller.port);
+      caller.send(next.local.port, { seq: 1, ts: 0, payload: taggedFrame(42) });
+      await waitFor(() => echoedTags(caller).includes(42));
+
+      // process.exit inside the worker is a death too.
+      pool.send('after', { type: 'call.control', control: { kind: 'say', content: 'exit', endAfter: false } });
+      expect((await inbox.ended('after')).error?.code).toBe('media/worker-died');
+      expect(exits).toEqual([1, 7]);
+      await retryStart(pool, 'after-exit', caller.port);
+    } finally {
+      await pool.stop();
+    }
+  });
+});
+
+/** The replacement worker takes a moment to load: retry while no worker is available. */
+async function retryStart(pool: MediaPool, callId: string, port: number): Promise<{ local: { port: number } }> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await pool.startCall({ callId, direction: 'inbound', remote: remoteFor(port), agent: null, providers: {} });
+    } catch (err) {
+      if (Date.now() > end || (err as MediaStartError).code !== 'media/start-error') throw err;
+      await sleep(50);
+    }
+  }
+}
