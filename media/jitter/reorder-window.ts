@@ -100,6 +100,7 @@ export class ReorderWindow {
   private highestHeld = 0;
   private expectedBefore = 0;
   private probationLength = -1;
+  private probationArrival = 0;
 
   constructor(
     private readonly sink: ReorderSink,
@@ -251,7 +252,7 @@ export class ReorderWindow {
     if (this.probationLength >= 0 && h.sequenceNumber === seqAdd((b[2] << 8) | b[3], 1)) {
       const stray = b.subarray(0, this.probationLength);
       this.reset(true);
-      this.push(stray, arrivalMs - 20);
+      this.push(stray, this.probationArrival);
       return this.push(packet, arrivalMs);
     }
     if (this.probationLength >= 0) this.stats.invalid++;
@@ -263,6 +264,7 @@ export class ReorderWindow {
     }
     b.set(packet.subarray(0, n));
     this.probationLength = n;
+    this.probationArrival = arrivalMs;
     return ReorderPush.PROBATION;
   }
 
