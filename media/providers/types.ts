@@ -238,6 +238,8 @@ export interface RealtimeSessionStats {
   audioBytesReceived: number;
   /** Server messages that could not be parsed. */
   malformedMessages: number;
+  /** Exceptions thrown by event listeners (caught so one bad listener cannot stop the session). */
+  listenerErrors: number;
 }
 
 export type RealtimeSessionState = 'idle' | 'opening' | 'open' | 'configuring' | 'ready' | 'closing' | 'closed';

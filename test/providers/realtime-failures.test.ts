@@ -175,6 +175,19 @@ describe.each(FLAVOURS)('$provider failure paths', (flavour) => {
     expect(session.state).toBe('ready');
   });
 
+  it('a listener that throws does not stop the session or the other listeners', async () => {
+    const session = track(makeSession(flavour, server));
+    session.on('response-started', () => {
+      throw new Error('runtime bug');
+    });
+    const log = new EventLog(session);
+    await session.connect();
+    session.say('hello');
+    await log.next('response-done');
+    expect(log.of('response-started')).toHaveLength(1);
+    expect(session.stats().listenerErrors).toBe(1);
+  });
+
   it('close() during connect rejects the pending connect with closed', async () => {
     server.failNext('silent');
     const session = track(makeSession(flavour, server, {}, { connectTimeoutMs: 5000 }));

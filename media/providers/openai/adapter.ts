@@ -263,6 +263,7 @@ export class OpenAIRealtimeSession implements RealtimeSession {
       audioBytesDropped: audio.audioBytesDropped,
       audioBytesReceived: this.counters.audioBytesReceived,
       malformedMessages: this.counters.malformedMessages,
+      listenerErrors: this.counters.listenerErrors,
     };
   }
 
