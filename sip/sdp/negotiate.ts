@@ -103,7 +103,7 @@ export function createAnswer(offer: string | Buffer, local: LocalMedia): SdpResu
     if (accepted) {
       negotiated = accepted.negotiated;
       media.push(accepted.media);
-    } else media.push(rejectedMedia(m.type, m.protocol, m.formats.map((f) => f.payloadType).join(' ')));
+    } else media.push(rejectedMedia(m.type, m.protocol, m.payloads));
   }
   if (!negotiated) return { ok: false, error: noCodec('no audio stream with a codec we support') };
   return { ok: true, sdp: writeSession(local, media), negotiated };

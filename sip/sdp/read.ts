@@ -20,6 +20,8 @@ export interface RemoteMedia {
   type: string;
   port: number;
   protocol: string;
+  /** The m-line's format list as written (echoed when the line is refused). */
+  payloads: string;
   formats: RtpFormat[];
   address?: string;
   rtcpPort?: number;
@@ -71,7 +73,8 @@ function readMedia(m: MediaDescription, index: number, session: SessionDescripti
   const formats = m.type === 'audio' || m.type === 'video' ? readFormats(m) : [];
   if (!formats) return malformed(`m-line ${index} has an invalid payload type list`);
   const direction = (m.direction ?? session.direction ?? 'sendrecv') as Direction;
-  const media: RemoteMedia = { index, type: m.type, port: m.port, protocol: m.protocol, formats, direction: DIRECTIONS.has(direction) ? direction : 'sendrecv' };
+  const payloads = String(m.payloads ?? '').trim();
+  const media: RemoteMedia = { index, type: m.type, port: m.port, protocol: m.protocol, payloads, formats, direction: DIRECTIONS.has(direction) ? direction : 'sendrecv' };
   const address = m.connection?.ip ?? session.connection?.ip;
   if (address) media.address = address.split('/')[0]; // drop a multicast TTL suffix
   if (m.rtcp && Number.isInteger(m.rtcp.port)) media.rtcpPort = m.rtcp.port;

@@ -44,7 +44,7 @@ export function audioMedia(port: number, formats: AudioFormat[], direction: Dire
 
 /** A refused m-line (RFC 3264 §6: port 0, same media type, transport and formats). */
 export function rejectedMedia(type: string, protocol: string, payloads: string): MediaDescription {
-  return { type, port: 0, protocol, payloads: payloads || '0', rtp: [], fmtp: [] };
+  return { type, port: 0, protocol, payloads: payloads || '*', rtp: [], fmtp: [] };
 }
 
 export function writeSession(local: LocalMedia, media: MediaDescription[]): string {

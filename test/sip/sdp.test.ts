@@ -156,3 +156,15 @@ describe('SessionVersion (RFC 3264 §8)', () => {
     expect(isSessionChanged(a, a.replace('2890844526 2890844526', '2890844526 2890844527'))).toBe(true);
   });
 });
+
+describe('refused non-RTP lines', () => {
+  it('echo their format list (T.38 image, BFCP application)', () => {
+    const r = createAnswer(
+      sdp(...head, 'm=image 40002 udptl t38', 'm=audio 40000 RTP/AVP 0', 'm=application 40004 UDP/BFCP *'),
+      local,
+    );
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.sdp).toContain('m=image 0 udptl t38\r\n');
+    expect(r.sdp).toContain('m=application 0 UDP/BFCP *\r\n');
+  });
+});
