@@ -46,6 +46,8 @@ export class VoxgateNode {
     readonly log: Logger,
     readonly db: Db,
     readonly redis: Redis,
+    /** For parts that need their own connections (BullMQ workers want `maxRetriesPerRequest: null`). */
+    readonly redisUrl: string,
   ) {}
 
   hasRole(role: Role): boolean {
@@ -110,7 +112,7 @@ export async function startNode(
     await database?.close().catch(() => undefined);
     throw err;
   }
-  const node = new VoxgateNode(config, log, database.db, redis.redis);
+  const node = new VoxgateNode(config, log, database.db, redis.redis, redis.url);
   const { close: closeDatabase } = database;
   const { close: closeRedis } = redis;
   node.onStop('database', closeDatabase);
@@ -119,7 +121,7 @@ export async function startNode(
     for (const role of ROLE_ORDER) {
       if (!node.hasRole(role)) continue;
       for (const start of starters[role]) await start(node);
-      log.info({ role }, 'role started');
+      log.info({ role, parts: starters[role].length }, 'role started');
     }
   } catch (err) {
     await node.stop('start failed');

@@ -30,7 +30,7 @@ describe('voxgate CLI', () => {
     database = await createTestDatabase();
     env = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, VOXGATE_DATA_DIR: testDataDir(), LOG_LEVEL: 'warn' };
   });
-  afterAll(() => database.drop());
+  afterAll(() => database?.drop());
 
   it('org create prints the organization and its key as JSON; key create / revoke / credits work on it', async () => {
     const created = await cli(['org', 'create', '--name', 'Acme BV', '--minutes', '30'], env);

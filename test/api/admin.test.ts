@@ -6,7 +6,7 @@ describe('admin API', () => {
   beforeAll(async () => {
     t = await buildTestApp();
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   const admin = (method: 'POST' | 'DELETE' | 'GET', url: string, payload?: object) =>
     t.app.inject({ method, url: `/api/v1/admin${url}`, headers: t.adminAuth(), payload });

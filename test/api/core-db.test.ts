@@ -28,7 +28,7 @@ describe('migrations', () => {
   beforeAll(async () => {
     t = await createEmptyTestDatabase();
   });
-  afterAll(() => t.drop());
+  afterAll(() => t?.drop());
 
   it('apply once, even when two nodes start at the same time, and are idempotent', async () => {
     const all = (await loadMigrations()).map((m) => m.name);

@@ -43,7 +43,7 @@ describe('REST core', () => {
     t = await buildTestApp({ resources: [...resourcePlugins, probeRoutes] });
     a = await t.createOrg();
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   describe('authentication', () => {
     it('401 unauthorized without a key, with a malformed header, and with an unknown key', async () => {
@@ -207,7 +207,7 @@ describe('rate limits', () => {
   beforeAll(async () => {
     t = await buildTestApp({ env: { RATE_LIMIT_PER_MINUTE: '3' }, resources: [...resourcePlugins, probeRoutes] });
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('count per key, send X-RateLimit-* on every response and answer 429 with Retry-After', async () => {
     // Stay inside one wall-clock minute window.

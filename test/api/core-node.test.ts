@@ -15,7 +15,7 @@ describe('startNode', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
   });
-  afterAll(() => database.drop());
+  afterAll(() => database?.drop());
 
   it('serves /health over HTTP, runs role starters in order and stops them in reverse', async () => {
     const events: string[] = [];

@@ -36,7 +36,7 @@ describe('GET /api/v1/organization', () => {
     b = await t.createOrg({ name: 'Other' });
     await seed(t, a.org.id);
   });
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('returns the bare organization with counters computed from its data', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/v1/organization', headers: t.auth(a.apiKey) });
