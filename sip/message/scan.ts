@@ -102,9 +102,14 @@ export function unquote(quoted: string): string {
   return out;
 }
 
-/** Wraps a string in quotes, escaping `"` and `\`. */
+/**
+ * Wraps a string in quotes. `"`, `\` and control characters become quoted-pairs
+ * (RFC 3261 §25.1); CR and LF, which cannot be escaped, become spaces.
+ */
 export function quote(value: string): string {
-  return '"' + value.replace(/["\\]/g, (ch) => '\\' + ch) + '"';
+  // eslint-disable-next-line no-control-regex
+  const escaped = value.replace(/[\r\n]/g, ' ').replace(/["\\\x00-\x1f\x7f]/g, (ch) => '\\' + ch);
+  return '"' + escaped + '"';
 }
 
 /**
