@@ -49,6 +49,13 @@ export interface CallMedia {
   onDtmf(cb: (digit: string) => void): void;
   /** Agent audio queued and not yet sent, ms. */
   readonly queuedAgentMs: number;
+  /**
+   * Latency probe: cumulative agent bytes ever queued (flushed included). Note it before
+   * `playAgentAudio`; the chunk's first byte went out once `onAgentFrameSent` reports more.
+   */
+  readonly agentBytesQueued: number;
+  /** Latency probe: after each agent-audio frame is sent, with the cumulative agent bytes sent (null removes it). */
+  onAgentFrameSent(cb: ((sentAt: number, sentBytes: number) => void) | null): void;
   stats(): CallQuality;
   /** Stops media (idempotent); the worker calls it when the call ends. */
   close(reason: CallEndReason): void;

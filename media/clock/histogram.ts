@@ -13,6 +13,16 @@ export interface HistogramSnapshot {
   mean: number;
 }
 
+/** A histogram as plain data, to cross a thread or process boundary and merge exactly. */
+export interface SerializedHistogram {
+  bucketMs: number;
+  limitMs: number;
+  buckets: number[];
+  count: number;
+  sum: number;
+  max: number;
+}
+
 export class Histogram {
   private readonly buckets: Uint32Array;
   private count = 0;
@@ -61,6 +71,19 @@ export class Histogram {
     this.count += other.count;
     this.sum += other.sum;
     if (other.maxValue > this.maxValue) this.maxValue = other.maxValue;
+  }
+
+  serialize(): SerializedHistogram {
+    return { bucketMs: this.bucketMs, limitMs: this.limitMs, buckets: Array.from(this.buckets), count: this.count, sum: this.sum, max: this.maxValue };
+  }
+
+  static from(data: SerializedHistogram): Histogram {
+    const h = new Histogram(data.bucketMs, data.limitMs);
+    h.buckets.set(data.buckets.slice(0, h.buckets.length));
+    h.count = data.count;
+    h.sum = data.sum;
+    h.maxValue = data.max;
+    return h;
   }
 
   snapshot(): HistogramSnapshot {

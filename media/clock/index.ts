@@ -1,3 +1,3 @@
 export { MediaClock, type ClockTarget, type ClockStats, type MediaClockOptions } from './media-clock.js';
-export { Histogram, type HistogramSnapshot } from './histogram.js';
+export { Histogram, type HistogramSnapshot, type SerializedHistogram } from './histogram.js';
 export { systemTime, FakeTime, type TimeSource } from './time.js';

@@ -27,6 +27,8 @@ export interface WorkerHealth {
   portsUsed: number;
   portsCapacity: number;
   clock: ClockStats;
+  /** Share of wall time the worker's event loop was busy since the last reset (0–1). */
+  eventLoopUtilization: number;
   heapUsedBytes: number;
 }
 

@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { MediaClock } from '../clock/media-clock.js';
 import { systemTime, type TimeSource } from '../clock/time.js';
 import { createEchoLogic } from '../call/echo-logic.js';
@@ -44,6 +45,7 @@ export class WorkerRuntime {
   /** Calls whose ports are still being bound: messages wait here in order. */
   private readonly starting = new Map<string, MainToWorker[]>();
   private readonly env: OwnerEnv;
+  private eluBase = performance.eventLoopUtilization();
   readonly clock: MediaClock;
 
   constructor(
@@ -91,6 +93,7 @@ export class WorkerRuntime {
     return this.calls.get(callId);
   }
 
+  /** Figures since the last reset (`reset` starts a new window, for the benchmark). */
   health(reset = false): WorkerHealth {
     const health: WorkerHealth = {
       index: this.config.index,
@@ -98,9 +101,13 @@ export class WorkerRuntime {
       portsUsed: this.env.allocator.used,
       portsCapacity: this.env.allocator.capacity,
       clock: this.clock.stats(),
+      eventLoopUtilization: Math.round(performance.eventLoopUtilization(this.eluBase).utilization * 1000) / 1000,
       heapUsedBytes: process.memoryUsage().heapUsed,
     };
-    if (reset) this.clock.resetStats();
+    if (reset) {
+      this.clock.resetStats();
+      this.eluBase = performance.eventLoopUtilization();
+    }
     return health;
   }
 
