@@ -1,6 +1,7 @@
 /**
  * Addresses and the transport contract shared by the transport layer and the layers above it.
  */
+import type { ParseResult } from '../message/parse.js';
 
 export type TransportProtocol = 'udp' | 'tcp';
 
@@ -40,17 +41,17 @@ export class TransportError extends Error {
 
 /**
  * One socket-level transport (a UDP socket, a TCP listener with its connections, a loopback port).
- * It moves whole SIP messages as bytes; parsing and the RFC 3581 / §18.2 rules live in the
- * transport layer above it.
+ * It turns bytes into parse results (datagram parse, or stream framing for TCP) and sends bytes;
+ * the RFC 3581 / §18.2 rules live in the transport layer above it.
  */
 export interface Transport {
   readonly protocol: TransportProtocol;
   /** Reliable transports (TCP) skip retransmissions and the wait timers D/I/J/K. */
   readonly reliable: boolean;
-  /** Called with each complete message and where it came from; set by the transport layer. */
-  onMessage: (data: Buffer, source: Source) => void;
-  /** Called when a connection-oriented transport has to answer a keep-alive or drop a stream. */
-  onDrop?: (reason: string, source: Source) => void;
+  /** Called with each complete message (parsed or not) and where it came from; set by the layer. */
+  onMessage: (result: ParseResult, source: Source) => void;
+  /** Called when bytes are discarded without a parse result (framing lost, oversize…), for counters. */
+  onDrop: (reason: string, source: Source) => void;
   listen(): Promise<void>;
   /** The bound local address; valid after `listen()`. */
   local(): { address: string; port: number };

@@ -1,0 +1,191 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SipError } from '../../sip/ua/errors.js';
+import type { Dialog } from '../../sip/ua/dialog.js';
+import type { DialogDestroyReason } from '../../sip/ua/dialog-types.js';
+import { createAnswer } from '../../sip/sdp/index.js';
+import { advance, countSent, makePair, media, offer, tick, type Pair } from './ua-fixtures.js';
+
+let pair: Pair | undefined;
+afterEach(async () => {
+  await pair?.alice.close(0);
+  await pair?.bob.close(0);
+  pair = undefined;
+});
+
+/** Bob answers every INVITE: 180, then 200 with an SDP answer. */
+function answering(p: Pair, dialogs: Dialog[] = []): Dialog[] {
+  p.bob.on('invite', (req, res) => {
+    res.send(180);
+    const answer = createAnswer(req.sdp ?? '', media(50000));
+    if (!answer.ok) return void res.send(488);
+    void p.bob.createUAS(req, res, { localSdp: answer.sdp }).then((d) => dialogs.push(d), () => undefined);
+  });
+  return dialogs;
+}
+
+function destroyedReason(dialog: Dialog): Promise<DialogDestroyReason> {
+  return new Promise((resolve) => dialog.on('destroyed', resolve));
+}
+
+describe('INVITE dialogs over the loopback transport', () => {
+  it('sets up a call (100/180/200/ACK) and tears it down with BYE', async () => {
+    pair = await makePair();
+    const bobDialogs = answering(pair);
+    const provisional: number[] = [];
+    const dialog = await pair.alice.createUAC(pair.bobUri, { localSdp: offer(), callingNumber: '+15550001111' }, { onProvisional: (r) => provisional.push(r.status) });
+    await tick();
+    expect(provisional).toEqual([100, 180]);
+    expect(bobDialogs).toHaveLength(1);
+    const bobDialog = bobDialogs[0];
+    expect(bobDialog.id.callId).toBe(dialog.id.callId);
+    expect(bobDialog.id.localTag).toBe(dialog.id.remoteTag);
+    expect(dialog.remoteSdp).toContain('m=audio 50000');
+    expect(bobDialog.remoteSdp).toContain('m=audio 40000');
+    const bobEnded = destroyedReason(bobDialog);
+    let byeSeen = false;
+    bobDialog.on('bye', () => (byeSeen = true));
+    await dialog.bye();
+    expect(await bobEnded).toBe('bye-received');
+    expect(byeSeen).toBe(true);
+    expect(dialog.destroyReason).toBe('bye-sent');
+    expect(pair.alice.stats().dialogs).toBe(0);
+    expect(pair.bob.stats().dialogs).toBe(0);
+    await advance(pair.clock, 40_000, 1000);
+    expect(pair.alice.stats().transactions).toEqual({ server: 0, client: 0 });
+    expect(pair.bob.stats().transactions).toEqual({ server: 0, client: 0 });
+    expect(pair.bob.stats().pendingInvites).toBe(0);
+  });
+
+  it('puts the From user and Contact of an outbound call from callingNumber', async () => {
+    pair = await makePair();
+    let from = '';
+    let contact = '';
+    pair.bob.on('invite', (req, res) => {
+      from = req.get('from') ?? '';
+      contact = req.get('contact') ?? '';
+      res.send(603);
+    });
+    await expect(pair.alice.createUAC(pair.bobUri, { callingNumber: '+15550001111' })).rejects.toBeInstanceOf(SipError);
+    expect(from).toMatch(/^<sip:\+15550001111@127\.0\.0\.1>;tag=/);
+    expect(contact).toBe('<sip:+15550001111@127.0.0.1:5060>');
+  });
+
+  it('rejects a non-2xx final response with a typed error carrying the status', async () => {
+    pair = await makePair();
+    pair.bob.on('invite', (_req, res) => res.send(486));
+    const error = await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SipError);
+    expect((error as SipError).code).toBe('SIP_REJECTED');
+    expect((error as SipError).status).toBe(486);
+    expect((error as SipError).reason).toBe('Busy Here');
+    // The INVITE client transaction ACKed the 486 (§17.1.1.3).
+    expect(countSent(pair.aliceWire, 'ACK')).toBe(1);
+  });
+
+  it('answers 480 when no invite listener is registered', async () => {
+    pair = await makePair();
+    await expect(pair.alice.createUAC(pair.bobUri)).rejects.toMatchObject({ status: 480 });
+  });
+
+  it('cancels a ringing call: 200 to the CANCEL, 487 to the INVITE, cancel event at the UAS', async () => {
+    pair = await makePair();
+    let canceled = false;
+    pair.bob.on('invite', (req, res) => {
+      res.send(180);
+      req.on('cancel', () => (canceled = true));
+    });
+    const abort = new AbortController();
+    const call = pair.alice.createUAC(pair.bobUri, { localSdp: offer(), signal: abort.signal }, { onProvisional: (r) => r.status === 180 && abort.abort() });
+    const error = await call.catch((e: unknown) => e);
+    expect((error as SipError).code).toBe('SIP_CANCELED');
+    expect((error as SipError).status).toBe(487);
+    expect(canceled).toBe(true);
+    expect(countSent(pair.aliceWire, 'CANCEL')).toBe(1);
+    expect(countSent(pair.bobWire, 'SIP/2.0 487')).toBe(1);
+  });
+
+  it('rejects createUAS when the caller cancels before the answer', async () => {
+    pair = await makePair();
+    let uasError: unknown;
+    const abort = new AbortController();
+    pair.bob.on('invite', (req, res) => {
+      res.send(180);
+      req.on('cancel', () => {
+        pair?.bob.createUAS(req, res, { localSdp: 'x' }).catch((e: unknown) => (uasError = e));
+      });
+    });
+    const call = pair.alice.createUAC(pair.bobUri, { signal: abort.signal }, { onProvisional: (r) => r.status === 180 && abort.abort() });
+    await call.catch(() => undefined);
+    await tick();
+    expect((uasError as SipError).code).toBe('SIP_CANCELED');
+  });
+
+  it('recovers from a lost INVITE and a lost 200 by retransmission', async () => {
+    pair = await makePair();
+    answering(pair);
+    let invitesDropped = 0;
+    let oksDropped = 0;
+    pair.aliceWire.faults.drop = (p) => p.firstLine.startsWith('INVITE') && invitesDropped++ === 0;
+    pair.bobWire.faults.drop = (p) => p.firstLine.startsWith('SIP/2.0 200') && oksDropped++ === 0;
+    const call = pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
+    await advance(pair.clock, 3000);
+    const dialog = await call;
+    expect(dialog.isTerminated).toBe(false);
+    expect(countSent(pair.aliceWire, 'INVITE')).toBe(2); // Timer A retransmission
+    expect(countSent(pair.bobWire, 'SIP/2.0 200')).toBeGreaterThanOrEqual(2); // §13.3.1.4 retransmission
+  });
+
+  it('re-sends the ACK when the 200 is retransmitted because the first ACK was lost', async () => {
+    pair = await makePair();
+    const bobDialogs = answering(pair);
+    let acksDropped = 0;
+    pair.aliceWire.faults.drop = (p) => p.firstLine.startsWith('ACK') && acksDropped++ === 0;
+    await pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
+    expect(bobDialogs).toHaveLength(0);
+    await advance(pair.clock, 1000);
+    expect(bobDialogs).toHaveLength(1);
+    expect(countSent(pair.aliceWire, 'ACK')).toBe(2);
+  });
+
+  it('ends the dialog with BYE when no ACK arrives within 64·T1 (§13.3.1.4)', async () => {
+    pair = await makePair();
+    let uasError: unknown;
+    let reason: DialogDestroyReason | undefined;
+    pair.bob.on('invite', (req, res) => {
+      pair?.bob.createUAS(req, res, { localSdp: 'v=0' }).catch((e: unknown) => (uasError = e));
+    });
+    pair.aliceWire.faults.drop = (p) => p.firstLine.startsWith('ACK');
+    const dialog = await pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
+    dialog.on('destroyed', (r) => (reason = r));
+    await advance(pair.clock, 32_500, 500);
+    expect((uasError as SipError).code).toBe('SIP_ACK_TIMEOUT');
+    expect(countSent(pair.bobWire, 'BYE')).toBe(1);
+    expect(reason).toBe('bye-received');
+  });
+
+  it('ACKs and hangs up a 2xx that crosses the CANCEL', async () => {
+    pair = await makePair();
+    const abort = new AbortController();
+    pair.bob.on('invite', (req, res) => {
+      res.send(180);
+      void pair?.bob.createUAS(req, res, { localSdp: 'v=0' }).catch(() => undefined);
+    });
+    // Bob's 200 is already on its way when Alice cancels after the 180.
+    pair.aliceWire.faults.drop = (p) => p.firstLine.startsWith('CANCEL');
+    const call = pair.alice.createUAC(pair.bobUri, { signal: abort.signal }, { onProvisional: (r) => r.status === 180 && abort.abort() });
+    const error = await call.catch((e: unknown) => e);
+    expect((error as SipError).code).toBe('SIP_CANCELED');
+    await tick();
+    expect(countSent(pair.aliceWire, 'ACK')).toBe(1);
+    expect(countSent(pair.aliceWire, 'BYE')).toBe(1);
+  });
+
+  it('runs the same call over a reliable transport without retransmissions', async () => {
+    pair = await makePair({}, {}, 'tcp');
+    answering(pair);
+    const dialog = await pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
+    await advance(pair.clock, 5000);
+    expect(countSent(pair.bobWire, 'SIP/2.0 200')).toBe(1);
+    await dialog.bye();
+  });
+});
