@@ -103,11 +103,19 @@ export class RtcpReporter {
     if (n > 0) this.send(n);
   }
 
-  /** RFC 3550 §6.6: say goodbye so the far end can drop our SSRC at once. */
-  close(sender: RtpSender): void {
-    if (this.port === 0) return;
-    const n = writeBye(this.out, 0, sender.ssrc, this.cname);
-    if (n > 0) this.send(n);
+  /**
+   * RFC 3550 §6.6: say goodbye so the far end can drop our SSRC at once. `done` runs once the
+   * BYE has left (dgram sends on a later tick, so the socket must stay open until then).
+   */
+  close(sender: RtpSender, done: () => void): void {
+    const n = this.port === 0 ? -1 : writeBye(this.out, 0, sender.ssrc, this.cname);
+    if (n <= 0) return done();
+    try {
+      this.socket.send(this.out, 0, n, this.port, this.address, () => done());
+      this.packetsSent++;
+    } catch {
+      done();
+    }
   }
 
   /** §6.4.1: the SR's RTP timestamp is the media clock at the SR's NTP time, not at the last packet. */

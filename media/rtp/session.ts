@@ -185,13 +185,12 @@ export class RtpSession {
     };
   }
 
-  /** Sends a final BYE report and returns the ports; idempotent. */
+  /** Sends a final BYE report, then returns the ports; idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.reorder.flush();
-    this.rtcp.close(this.sender);
-    this.ports.release();
+    this.rtcp.close(this.sender, () => this.ports.release());
   }
 
   private createReorder(clockRate: number, telephoneEventPt: number): ReorderWindow {
