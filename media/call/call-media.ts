@@ -165,7 +165,7 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
     if (this.mediaTimedOut(now)) return this.deps.onNoMedia();
     if (skipped > 0) this.session.skip(skipped, true);
     const sent = this.session.sending ? this.sendFrame(now) : this.idle();
-    this.deps.recorder?.slot(this.agentFormat.encoding, sent, skipped);
+    this.deps.recorder?.slot(this.agentFormat.encoding, sent, now);
   }
 
   stats(): CallQuality {
@@ -210,7 +210,7 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
 
   private onCallerPayload(payload: Uint8Array, receivedAt: number): void {
     this.callerFrames++;
-    this.deps.recorder?.pushCaller(this.legCodec, payload);
+    this.deps.recorder?.pushCaller(this.legCodec, payload, receivedAt);
     if (this.bridgePeer) return this.bridgePeer.playBridged(payload, this.legCodec);
     this.info.receivedAt = receivedAt;
     this.callerCb?.(payload, this.info);

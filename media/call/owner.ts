@@ -68,7 +68,7 @@ export class CallOwner {
     try {
       if (start.remote) validateRemote(start.remote);
       ports = await env.allocator.allocate();
-      owner = await CallOwner.assemble(env, start, ports);
+      owner = CallOwner.assemble(env, start, ports);
     } catch (err) {
       ports?.release();
       const failure = classifyStartError(err);
@@ -80,8 +80,8 @@ export class CallOwner {
     return owner;
   }
 
-  private static async assemble(env: OwnerEnv, start: CallStartMessage, ports: PortPair): Promise<CallOwner> {
-    const recorder = start.media?.record && env.recordingDir ? await CallRecorder.start(env.recordingDir, start.callId).catch(() => null) : null;
+  private static assemble(env: OwnerEnv, start: CallStartMessage, ports: PortPair): CallOwner {
+    const recorder = start.media?.record && env.recordingDir ? CallRecorder.start(env.recordingDir, start.callId, env.time.now()) : null;
     let owner: CallOwner | null = null;
     const media = new CallMediaImpl({
       callId: start.callId,

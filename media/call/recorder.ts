@@ -1,70 +1,67 @@
 /**
- * Per-call stereo recording (caller left, agent right; DESIGN §5), paced by the media clock: each
- * slot writes 20 ms of both sides, so the two channels stay aligned however the caller's packets
- * were spaced. Caller audio waits in a small FIFO (drops the oldest past 200 ms).
+ * Per-call stereo recording (caller left, agent right; DESIGN §5) on `media/recording`: the
+ * agent's frames are placed at the media clock's send time, the caller's at positions derived
+ * from their arrival, on one timeline from the start of the call, so the two sides stay aligned
+ * however the caller's packets were spaced.
  */
 import { join } from 'node:path';
+import { ArrivalSlots } from '../recording/arrival-slots.js';
+import { AGENT_CHANNEL, CALLER_CHANNEL, StereoWavRecorder, type RecordingChannel } from '../recording/stereo-recorder.js';
 import type { AudioCodecName, RecordingInfo } from '../protocol.js';
-import { decodeToPcm } from './frame-codec.js';
-import { StereoWavWriterStandIn } from './wav-standin.js';
 
-const SAMPLES_PER_SLOT = 160;
-const FIFO_SAMPLES = SAMPLES_PER_SLOT * 10;
-/** Caller frames buffered before the left channel starts, to ride out arrival jitter. */
-const PREROLL_SAMPLES = SAMPLES_PER_SLOT * 2;
+const SAMPLE_RATE = 8000;
+const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 
 export class CallRecorder {
-  private readonly fifo = new Int16Array(FIFO_SAMPLES);
-  private readPos = 0;
-  private writePos = 0;
-  private primed = false;
-  private readonly decoded = new Int16Array(1500);
-  private readonly left = new Int16Array(SAMPLES_PER_SLOT);
-  private readonly right = new Int16Array(SAMPLES_PER_SLOT);
+  private readonly recorder: StereoWavRecorder;
+  private readonly slots: ArrivalSlots;
+  /** Next free agent position: a burst after a stall must not overlap the frame before it. */
+  private agentNext = 0;
   private closing: Promise<RecordingInfo | null> | null = null;
 
-  private constructor(private readonly writer: StereoWavWriterStandIn) {}
+  private constructor(
+    path: string,
+    private readonly startMs: number,
+  ) {
+    this.recorder = new StereoWavRecorder(path, { sampleRate: SAMPLE_RATE });
+    this.slots = new ArrivalSlots(startMs, { sampleRate: SAMPLE_RATE });
+  }
 
-  static async start(dir: string, callId: string): Promise<CallRecorder> {
+  /** Starts `<dir>/<callId>.wav` (the id made file-safe); the file opens in the background. */
+  static start(dir: string, callId: string, startMs: number): CallRecorder {
     const safe = callId.replace(/[^A-Za-z0-9._-]/g, '_');
-    return new CallRecorder(await StereoWavWriterStandIn.create(join(dir, `${safe}.wav`), 8000));
+    return new CallRecorder(join(dir, `${safe}.wav`), startMs);
   }
 
   /** One caller payload as it left the reorder window. */
-  pushCaller(codec: AudioCodecName, payload: Uint8Array): void {
-    const n = decodeToPcm(codec, payload, this.decoded);
-    for (let i = 0; i < n; i++) {
-      if (this.writePos - this.readPos === FIFO_SAMPLES) this.readPos++;
-      this.fifo[this.writePos % FIFO_SAMPLES] = this.decoded[i];
-      this.writePos++;
-    }
+  pushCaller(codec: AudioCodecName, payload: Uint8Array, arrivalMs: number): void {
+    const at = this.slots.place(arrivalMs, payload.length);
+    if (at >= 0) this.write(CALLER_CHANNEL, codec === 'PCMA' ? 'pcma' : 'pcmu', at, payload);
   }
 
-  /** One clock slot: `agentFrame` in `agentEncoding`, or null when nothing was sent. */
-  slot(agentEncoding: 'pcmu' | 'pcma' | 'pcm16', agentFrame: Uint8Array | null, skipped: number): void {
+  /** One clock slot at `now`: the agent frame sent (G.711 of `encoding`), or null for none. */
+  slot(encoding: 'pcmu' | 'pcma' | 'pcm16', agentFrame: Uint8Array | null, now: number): void {
     if (this.closing) return;
-    for (let i = 0; i < skipped; i++) this.writeSlot(null);
-    if (!agentFrame) return this.writeSlot(null);
-    decodeToPcm(agentEncoding === 'pcma' ? 'pcma' : 'pcmu', agentFrame, this.right);
-    this.writeSlot(this.right);
+    const byTime = Math.round((now - this.startMs) * SAMPLES_PER_MS);
+    const at = byTime > this.agentNext ? byTime : this.agentNext;
+    if (agentFrame && encoding !== 'pcm16') {
+      this.write(AGENT_CHANNEL, encoding, at, agentFrame);
+      this.agentNext = at + agentFrame.length;
+    }
+    this.recorder.advance(at);
   }
 
-  /** Finishes the file once; later calls get the same result. */
+  /** Finishes the file once; null when it could not be written. */
   close(): Promise<RecordingInfo | null> {
-    this.closing ??= this.writer.close().then(
-      (info) => info,
+    this.closing ??= this.recorder.close().then(
+      (r) => (r.error ? null : { path: r.path, durationMs: Math.round(r.durationMs) }),
       () => null,
     );
     return this.closing;
   }
 
-  private writeSlot(agent: Int16Array | null): void {
-    const queued = this.writePos - this.readPos;
-    if (!this.primed && queued >= PREROLL_SAMPLES) this.primed = true;
-    const take = this.primed ? Math.min(queued, SAMPLES_PER_SLOT) : 0;
-    for (let i = 0; i < take; i++) this.left[i] = this.fifo[(this.readPos + i) % FIFO_SAMPLES];
-    this.left.fill(0, take);
-    this.readPos += take;
-    this.writer.write(this.left, agent, SAMPLES_PER_SLOT);
+  private write(channel: RecordingChannel, law: 'pcmu' | 'pcma', at: number, payload: Uint8Array): void {
+    if (law === 'pcma') this.recorder.writeAlaw(channel, at, payload);
+    else this.recorder.writeUlaw(channel, at, payload);
   }
 }

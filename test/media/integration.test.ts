@@ -2,11 +2,12 @@
  * The media plane end to end: real worker threads, real RTP over loopback UDP, the loopback
  * (echo) call logic as the consumer, so what the logic received comes back to the test caller.
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MediaPool, MediaStartError, type CallEnded, type RemoteMedia, type WorkerToMain } from '../../media/index.js';
+import { readWavHeader } from '../../media/recording/wav.js';
 import { TestCaller, freePortBlock, sleep, tagOf, taggedFrame, waitFor } from './integration-fixtures/caller.js';
 
 const ULAW_SILENCE = 0xff;
@@ -199,6 +200,16 @@ describe('media pool with the loopback logic', () => {
     // 8 kHz × 2 channels × 2 bytes: at least ~0.4 s of audio plus the 44-byte header.
     expect(statSync(path).size).toBeGreaterThan(44 + 0.4 * 32000);
     expect(ended.recording!.durationMs).toBeGreaterThan(400);
+    const wav = readFileSync(path);
+    expect(readWavHeader(wav)).toMatchObject({ channels: 2, sampleRate: 8000, bitsPerSample: 16, dataSize: wav.length - 44 });
+    // The caller's 25 frames (µ-law 0x55, non-silent) on the left; the echo of them on the right.
+    const voiced = [0, 0];
+    for (let o = 44; o + 4 <= wav.length; o += 4) {
+      if (wav.readInt16LE(o) !== 0) voiced[0]++;
+      if (wav.readInt16LE(o + 2) !== 0) voiced[1]++;
+    }
+    expect(voiced[0]).toBeGreaterThan(20 * 160);
+    expect(voiced[1]).toBeGreaterThan(20 * 160);
   });
 
   it('routes control messages to the logic and answers unknown calls with false', async () => {
