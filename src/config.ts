@@ -50,6 +50,8 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly roles: readonly Role[];
   readonly rateLimit: { readonly perMinute: number; readonly callControlPerMinute: number };
+  /** Price of one started call minute in EUR (flireo-api B §5.6), stored on each usage row. */
+  readonly pricePerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -228,6 +230,16 @@ function readSecrets(r: EnvReader): { secretKey: string | null; adminApiKey: str
   return { secretKey, adminApiKey };
 }
 
+function readPricePerMinute(r: EnvReader): number {
+  const value = r.raw('PRICE_PER_MINUTE');
+  if (value === undefined) return 0.07;
+  if (!/^\d{1,6}(\.\d{1,4})?$/.test(value)) {
+    r.problems.push(`PRICE_PER_MINUTE must be a price such as 0.07 (at most 4 decimals, not negative; got "${value}")`);
+    return 0.07;
+  }
+  return Number(value);
+}
+
 /** Pure: the same environment always gives the same Config (or the same ConfigError). */
 export function loadConfig(env: Env = process.env, host: HostFacts = currentHostFacts()): Config {
   const r = new EnvReader(env);
@@ -255,6 +267,7 @@ export function loadConfig(env: Env = process.env, host: HostFacts = currentHost
       perMinute: r.integer('RATE_LIMIT_PER_MINUTE', 100, 1, 1_000_000),
       callControlPerMinute: r.integer('CALL_CONTROL_LIMIT_PER_MINUTE', 10, 1, 1_000_000),
     },
+    pricePerMinute: readPricePerMinute(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);

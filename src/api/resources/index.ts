@@ -4,7 +4,19 @@
  */
 import type { ApiPlugin } from '../plugin.js';
 import { organizationRoutes } from './organization/routes.js';
+import { numberRoutes } from './numbers/routes.js';
+import { sipTrunkRoutes } from './sip-trunks/routes.js';
+import { domainRoutes } from './domains/routes.js';
+import { campaignRoutes } from './campaigns/routes.js';
+import { callRoutes } from './calls/routes.js';
+import { usageRoutes } from './usage/routes.js';
 
 export const resourcePlugins: readonly ApiPlugin[] = [
   organizationRoutes,
+  numberRoutes,
+  sipTrunkRoutes,
+  domainRoutes,
+  campaignRoutes,
+  callRoutes,
+  usageRoutes,
 ];
