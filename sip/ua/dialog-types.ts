@@ -13,7 +13,10 @@ export type DialogDestroyReason =
   | 'session-expired'
   /** §13.3.1.4: no ACK for our 2xx within 64·T1; we sent BYE. */
   | 'ack-timeout'
-  /** An in-dialog request could not be delivered or timed out (§14.1: 408/481 to a re-INVITE). */
+  /**
+   * An in-dialog request could not be delivered, timed out, or the peer no longer knows the
+   * dialog (§14.1: 408 or 481 to a re-INVITE).
+   */
   | 'transport-error'
   /** The user agent is shutting down. */
   | 'shutdown';

@@ -30,8 +30,9 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> {
     return this.listeners.get(event)?.length ?? 0;
   }
 
-  removeAllListeners(): this {
-    this.listeners.clear();
+  removeAllListeners<K extends keyof E & string>(event?: K): this {
+    if (event === undefined) this.listeners.clear();
+    else this.listeners.delete(event);
     return this;
   }
 

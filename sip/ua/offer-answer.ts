@@ -97,7 +97,12 @@ export class OfferAnswer {
         });
         const response = await this.dialog.sendInvite(request);
         if (response.status === 491 && attempt < MAX_GLARE_RETRIES) {
+          // §14.1: while we wait, the other side's re-INVITE must get through.
+          this.outgoing = false;
+          this.wake();
           await sleep(this.dialog, glareRetryDelay(ownsCallId));
+          await this.waitIdle();
+          this.outgoing = true;
           continue;
         }
         return this.concluded(response, sdp);

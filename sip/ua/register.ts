@@ -11,7 +11,7 @@ import { SipHeaders, type SipRequest, type SipResponse } from '../message/types.
 import { resolveUri, transportOf } from '../transport/resolve.js';
 import type { TransportProtocol } from '../transport/types.js';
 import type { DigestClient } from '../digest/index.js';
-import { digestFor, type Credentials } from './auth.js';
+import { digestFor, signUpFront, type Credentials, type KnownChallenge } from './auth.js';
 import type { UaContext } from './context.js';
 import { TypedEmitter } from './emitter.js';
 import { SipError } from './errors.js';
@@ -48,6 +48,7 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
   private stopped = false;
   private bound = false;
   private readonly digest?: DigestClient;
+  private challenge?: KnownChallenge;
 
   constructor(
     private readonly ctx: UaContext,
@@ -133,8 +134,11 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
     const transport = this.options.transport ?? transportOf(registrar);
     const destination = await resolveUri(registrar, transport);
     const request = this.build(registrar.scheme === 'tel' ? registrar : { ...registrar, user: undefined }, serializeUri(aor), transport, expires);
-    const { response, request: sent } = await sendWithAuth(this.ctx, request, destination, this.digest);
+    // Credentials go up front once we know the challenge (the registrar may still re-challenge).
+    if (this.challenge && this.digest) signUpFront(request, this.challenge, this.digest);
+    const { response, request: sent, challenge } = await sendWithAuth(this.ctx, request, destination, this.digest);
     this.seq = getCSeq(sent)?.seq ?? this.seq;
+    if (challenge) this.challenge = challenge;
     return response;
   }
 

@@ -7,7 +7,7 @@ import type { SipRequest, SipResponse } from '../message/types.js';
 import type { ClientTransaction } from '../transaction/layer.js';
 import type { Destination } from '../transport/types.js';
 import type { DigestClient } from '../digest/index.js';
-import { authorize } from './auth.js';
+import { authorize, type KnownChallenge } from './auth.js';
 import type { UaContext } from './context.js';
 import { SipError } from './errors.js';
 
@@ -46,6 +46,8 @@ export interface SendResult {
   response: SipResponse;
   /** The request that drew the response (the authenticated retry, if there was one). */
   request: SipRequest;
+  /** The last challenge answered on the way, so later requests can send credentials up front. */
+  challenge?: KnownChallenge;
 }
 
 /** Sends `request`, retrying with credentials on 401/407 (at most twice: proxy and UAS). */
@@ -57,10 +59,12 @@ export async function sendWithAuth(
   hooks: SendHooks = {},
 ): Promise<SendResult> {
   let current = request;
+  let challenge: KnownChallenge | undefined;
   for (let attempt = 0; ; attempt++) {
     const response = await sendOnce(ctx, current, destination, hooks);
     const retry = attempt < 2 ? authorize(current, response, digest) : undefined;
-    if (!retry) return { response, request: current };
-    current = retry;
+    if (!retry) return { response, request: current, challenge };
+    challenge = retry.known;
+    current = retry.request;
   }
 }

@@ -43,8 +43,8 @@ export class SessionTimer {
     if (weRefresh) {
       this.timer = this.ctx.clock.setTimer(refreshDelayMs(intervalSeconds), () => {
         this.timer = undefined;
-        // RFC 4028 §10: if the refresh fails to come back, the expiry still applies.
-        this.timer = this.ctx.clock.setTimer(expiryDelayMs(intervalSeconds) - refreshDelayMs(intervalSeconds), () => {
+        // RFC 4028 §10: if no refresh succeeds, the session still expires at the full interval.
+        this.timer = this.ctx.clock.setTimer(intervalSeconds * 1000 - refreshDelayMs(intervalSeconds), () => {
           this.timer = undefined;
           this.hooks.expire();
         });

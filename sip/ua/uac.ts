@@ -84,7 +84,7 @@ export class UacInvite {
   }
 
   private retryFor(response: SipResponse): SipRequest | undefined {
-    if (response.status === 401 || response.status === 407) return authorize(this.current, response, this.digest);
+    if (response.status === 401 || response.status === 407) return authorize(this.current, response, this.digest)?.request;
     if (response.status === 422) {
       // RFC 4028 §7.4: retry with Session-Expires raised to the Min-SE the UAS asked for.
       const minSE = parseUnsigned(response.headers.get('min-se'), 2 ** 31 - 1);
