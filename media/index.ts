@@ -12,6 +12,7 @@ export type { ClockStats } from './clock/media-clock.js';
 export type { HistogramSnapshot } from './clock/histogram.js';
 export type {
   AgentAudioFormat,
+  AudioFormat,
   CallLogic,
   CallLogicFactory,
   CallLogicResult,

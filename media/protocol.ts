@@ -129,6 +129,11 @@ export interface TranscriptMessage {
   content: string;
   /** ms since the call started. */
   atMs?: number;
+  /**
+   * An agent turn the caller barged in on: `content` is what the model generated, which may go
+   * beyond what the caller heard (the providers send no transcript of the heard part).
+   */
+  interrupted?: boolean;
 }
 
 /** Per-direction RTP counters, RFC 3550 style. */
@@ -167,6 +172,8 @@ export interface CallQuality {
   agentAudioMs: number;
   /** Caller audio frames delivered to the call logic. */
   callerFrames: number;
+  /** Caller payloads that could not be decoded (corrupt Opus) or bridged (Opus ↔ G.711), dropped. */
+  decodeErrors: number;
   dtmfDigits: number;
 }
 
@@ -181,7 +188,14 @@ export type WorkerToMain =
   | CallStartFailed
   | { type: 'call.event'; callId: string; event: CallEvent }
   | { type: 'call.tool-call'; callId: string; toolCallId: string; name: string; arguments: unknown }
-  | { type: 'call.hangup-request'; callId: string; reason: string }
+  | {
+      type: 'call.hangup-request';
+      callId: string;
+      /** `agent-hangup`, `end-call`, `silence-timeout`, `voicemail`, `provider-error`, … */
+      reason: string;
+      /** Why the call failed, when it did (e.g. `provider/connect_refused` with `reason: provider-error`). */
+      error?: { code: string; message: string };
+    }
   | { type: 'call.transfer-request'; callId: string; destination: string; message?: string }
   | CallEnded;
 

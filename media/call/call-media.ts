@@ -12,9 +12,9 @@ import type { AudioCodecName, CallEndReason, CallMediaOptions, CallQuality, Remo
 import { RtpSession } from '../rtp/session.js';
 import { DtmfReceiver } from '../dtmf/receiver.js';
 import { alawToUlaw, ulawToAlaw } from '../codecs/g711.js';
-import { OutboundConverter, agentFormatFor, playoutFormatFor } from './frame-codec.js';
+import { FrameConverter, audioFormatFor, playoutFormatFor } from './frame-codec.js';
 import type { CallRecorder } from './recorder.js';
-import type { AgentAudioFormat, CallMedia, CallerAudioInfo } from './types.js';
+import type { AudioFormat, CallMedia, CallerAudioInfo } from './types.js';
 
 export const DEFAULT_NO_MEDIA_MS = 30_000;
 export const DEFAULT_HOLD_NO_MEDIA_MS = 60_000;
@@ -41,13 +41,16 @@ type FrameProbe = (sentAt: number, sentBytes: number) => void;
 
 export class CallMediaImpl implements CallMedia, ClockTarget {
   readonly callId: string;
-  readonly agentFormat: AgentAudioFormat;
+  readonly agentFormat: AudioFormat;
   private legCodec: AudioCodecName;
   private readonly session: RtpSession;
   private readonly playout: PlayoutQueue;
-  private readonly converter: OutboundConverter;
+  private readonly converter: FrameConverter;
   private readonly dtmf: DtmfReceiver;
   private readonly frame: Uint8Array;
+  /** PCM16 view of `frame` for encoders that take samples (Opus legs), else null. */
+  private readonly framePcm: Int16Array | null;
+  private decodeErrors = 0;
   private readonly info: CallerAudioInfo = { receivedAt: 0 };
   private readonly noMediaMs: number;
   private readonly holdNoMediaMs: number;
@@ -68,11 +71,12 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
   constructor(private readonly deps: CallMediaDeps) {
     this.callId = deps.callId;
     this.legCodec = deps.remote?.codec ?? deps.codec;
-    this.agentFormat = agentFormatFor(this.legCodec);
+    this.agentFormat = audioFormatFor(this.legCodec);
     const format = playoutFormatFor(this.agentFormat);
     this.playout = new PlayoutQueue({ format, whenEmpty: deps.options.emptyPlayout ?? 'silence' });
-    this.frame = new Uint8Array(format.frameBytes);
-    this.converter = new OutboundConverter(this.agentFormat, this.legCodec);
+    this.frame = new Uint8Array(new ArrayBuffer(format.frameBytes));
+    this.framePcm = this.agentFormat.encoding === 'pcm16' ? new Int16Array(this.frame.buffer) : null;
+    this.converter = new FrameConverter(this.agentFormat, this.legCodec);
     this.noMediaMs = deps.options.noMediaTimeoutMs ?? DEFAULT_NO_MEDIA_MS;
     this.holdNoMediaMs = deps.options.holdNoMediaTimeoutMs ?? DEFAULT_HOLD_NO_MEDIA_MS;
     this.dtmf = new DtmfReceiver({
@@ -173,6 +177,7 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
       rtp: this.session.stats(),
       agentAudioMs: this.playout.stats().playedMs,
       callerFrames: this.callerFrames,
+      decodeErrors: this.decodeErrors,
       dtmfDigits: this.dtmf.stats.digits,
     };
   }
@@ -182,6 +187,7 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
     this.closed = true;
     this.bridgePeer = null;
     this.session.close();
+    this.converter.close();
   }
 
   private sendFrame(now: number): Uint8Array | null {
@@ -189,7 +195,9 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
     if (kind === Frame.NONE) return this.idle();
     const marker = this.gap || this.playout.startsTalkspurt;
     this.gap = false;
-    this.session.sendFrame(this.converter.convert(this.frame), this.frame.length, marker, now);
+    const length = this.converter.encode(this.frame, this.framePcm);
+    if (length <= 0) return this.idle();
+    this.session.sendFrame(this.converter.payload, length, marker, now);
     if (kind !== Frame.AUDIO) return null;
     this.probe?.(now, this.playout.readPosition);
     return this.frame;
@@ -211,22 +219,30 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
   private onCallerPayload(payload: Uint8Array, receivedAt: number): void {
     this.callerFrames++;
     this.deps.recorder?.pushCaller(this.legCodec, payload, receivedAt);
-    if (this.bridgePeer) return this.bridgePeer.playBridged(payload, this.legCodec);
+    const audio = this.converter.decode(payload);
+    if (!audio) {
+      this.decodeErrors++;
+      return;
+    }
+    if (this.bridgePeer) return this.bridgePeer.playBridged(audio, this.agentFormat);
     this.info.receivedAt = receivedAt;
-    this.callerCb?.(payload, this.info);
+    this.callerCb?.(audio, this.info);
   }
 
-  /** Audio from the bridged peer's caller, in the peer's leg codec. */
-  private playBridged(payload: Uint8Array, from: AudioCodecName): void {
+  /** The bridged peer's caller audio, in the peer's format: same format or the other G.711 law. */
+  private playBridged(audio: Uint8Array, from: AudioFormat): void {
     if (this.playout.queuedMs > BRIDGE_MAX_QUEUE_MS) {
       // A flushed item id stays flushed: continue under a new one.
       this.playout.flush();
       this.bridgeItem = `bridge-${++this.bridgeFlushes}`;
     }
-    const n = payload.length < this.bridgeScratch.length ? payload.length : this.bridgeScratch.length;
-    if (from === this.legCodec) return void this.playout.enqueue(payload, this.bridgeItem);
-    if (from === 'PCMU') ulawToAlaw(payload, this.bridgeScratch);
-    else alawToUlaw(payload, this.bridgeScratch);
+    const to = this.agentFormat;
+    if (from.encoding === to.encoding && from.sampleRate === to.sampleRate) return void this.playout.enqueue(audio, this.bridgeItem);
+    if (from.encoding === 'pcm16' || to.encoding === 'pcm16' || audio.length > this.bridgeScratch.length) {
+      this.decodeErrors++; // Opus ↔ G.711 bridges are not supported: the audio is dropped
+      return;
+    }
+    const n = from.encoding === 'pcmu' ? ulawToAlaw(audio, this.bridgeScratch) : alawToUlaw(audio, this.bridgeScratch);
     this.playout.enqueue(this.bridgeScratch, this.bridgeItem, n);
   }
 }

@@ -35,6 +35,7 @@ export class CallRecorder {
 
   /** One caller payload as it left the reorder window. */
   pushCaller(codec: AudioCodecName, payload: Uint8Array, arrivalMs: number): void {
+    if (codec === 'opus') return; // recordings are G.711-only for now
     const at = this.slots.place(arrivalMs, payload.length);
     if (at >= 0) this.write(CALLER_CHANNEL, codec === 'PCMA' ? 'pcma' : 'pcmu', at, payload);
   }

@@ -18,12 +18,18 @@ import type { ItemPlayed } from '../playout/item-ledger.js';
 
 export type { ItemPlayed };
 
-/** Audio the agent hands to `playAgentAudio`, fixed for the call's life. */
-export interface AgentAudioFormat {
+/**
+ * The audio a call's logic sends and receives, fixed for the call's life: the leg's own G.711
+ * bytes on G.711 legs (nothing is transcoded), PCM16 at 24 kHz on Opus legs.
+ */
+export interface AudioFormat {
   /** `pcmu`/`pcma`: G.711 bytes at 8 kHz; `pcm16`: little-endian 16-bit mono at `sampleRate`. */
   encoding: 'pcmu' | 'pcma' | 'pcm16';
   sampleRate: number;
 }
+
+/** The same type under the name `CallMedia.agentFormat` uses. */
+export type AgentAudioFormat = AudioFormat;
 
 export interface CallerAudioInfo {
   /** Monotonic ms (`performance.now()` in the worker) when the packet carrying it arrived. */
@@ -33,11 +39,14 @@ export interface CallerAudioInfo {
 /** Per-call media as the call logic sees it. Every callback runs on the worker's media loop: keep it short. */
 export interface CallMedia {
   readonly callId: string;
-  /** Codec of the RTP leg: what `onCallerAudio` delivers (one packet's payload). */
+  /** Codec of the RTP leg (may change on re-INVITE between PCMU and PCMA; `agentFormat` does not). */
   readonly codec: AudioCodecName;
-  /** What `playAgentAudio` expects. For G.711 legs it is the same law: no transcoding at all. */
-  readonly agentFormat: AgentAudioFormat;
-  /** Each in-order caller frame in the negotiated codec (usually 160 B of µ-law); the view is only valid during the call. */
+  /** Format of `playAgentAudio` chunks and of `onCallerAudio` payloads alike. */
+  readonly agentFormat: AudioFormat;
+  /**
+   * Each in-order caller frame in `agentFormat`: on G.711 legs the RTP payload untouched (usually
+   * 160 B of µ-law). The view and `info` are reused: valid only during the callback.
+   */
   onCallerAudio(cb: (payload: Uint8Array, info: CallerAudioInfo) => void): void;
   /** Queues agent audio of any chunk size for the 20 ms clock; false when it was dropped (full, or item flushed). */
   playAgentAudio(chunk: Uint8Array, itemId: string): boolean;
@@ -45,7 +54,7 @@ export interface CallMedia {
   flushAgentAudio(): ItemPlayed | null;
   /** An item's queued audio has all been sent to the caller ("goodbye was heard"). */
   onItemPlayed(cb: (played: ItemPlayed) => void): void;
-  /** An RFC 4733 digit (`0`–`9`, `*`, `#`, `A`–`D`), once per key press. */
+  /** An RFC 4733 digit (`0`–`9`, `*`, `#`, `A`–`D`, or `flash`), once per key press. */
   onDtmf(cb: (digit: string) => void): void;
   /** Agent audio queued and not yet sent, ms. */
   readonly queuedAgentMs: number;

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeTime } from '../../media/clock/time.js';
+import { createOpusCodec } from '../../media/codecs/opus.js';
 import type { CallLogicFactory, CallMedia } from '../../media/call/types.js';
 import type { CallEnded, CallStartMessage, RemoteMedia, WorkerToMain } from '../../media/protocol.js';
 import { WorkerRuntime } from '../../media/worker/runtime.js';
@@ -163,6 +164,37 @@ describe('outbound stream', () => {
     await new Promise((r) => setTimeout(r, 30));
     expect(c.received).toHaveLength(13);
     expect(media.stats().agentAudioMs).toBe(260);
+  });
+
+  it('carries an Opus leg: PCM16 at 24 kHz for the logic both ways, 48 kHz RTP timestamps', async () => {
+    const h = await harness();
+    const c = await caller();
+    h.runtime.handle(start('opus', remoteFor(c.port, { payloadType: 111, codec: 'opus', clockRate: 48000 }), { emptyPlayout: 'nothing' }));
+    const port = await ready(h, 'opus');
+    const media = h.media.get('opus')!;
+    expect(media.agentFormat).toEqual({ encoding: 'pcm16', sampleRate: 24000 });
+    const heard: number[] = [];
+    media.onCallerAudio((pcm) => heard.push(pcm.length));
+    const tone = new Int16Array(480 * 5);
+    for (let i = 0; i < tone.length; i++) tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 24000));
+    media.playAgentAudio(new Uint8Array(tone.buffer), 'tone');
+    h.time.advance(100);
+    await waitFor(() => c.received.length === 5);
+    expect(c.received.map((r) => r.pt)).toEqual([111, 111, 111, 111, 111]);
+    expect((c.received[1].ts - c.received[0].ts) >>> 0).toBe(960);
+    const codec = createOpusCodec({ sampleRate: 24000 });
+    const decoded = new Int16Array(5760);
+    const samples = codec.decode(c.received[2].payload, decoded);
+    expect(samples).toBe(480);
+    expect(Math.max(...decoded.subarray(0, samples).map(Math.abs))).toBeGreaterThan(2000);
+
+    // The caller's Opus comes to the logic as 20 ms of PCM16 (960 bytes); garbage is counted, not fatal.
+    const payload = new Uint8Array(400);
+    const n = codec.encode(tone.subarray(0, 480), payload);
+    c.send(port, { seq: 1, ts: 0, pt: 111, payload: payload.subarray(0, n) });
+    await waitFor(() => heard.length === 1);
+    expect(heard).toEqual([960]);
+    expect(media.stats().decodeErrors).toBe(0);
   });
 
   it('answers a start without a remote (outbound) and sends once the answer arrives', async () => {
