@@ -4,6 +4,11 @@
  */
 import type { ApiPlugin } from '../plugin.js';
 import { organizationRoutes } from './organization/routes.js';
+import { agentRoutes } from './agents/routes.js';
+import { toolTemplateRoutes } from './tool-templates/routes.js';
+import { analysisTemplateRoutes } from './analysis-templates/routes.js';
+import { voiceRoutes } from './voices/routes.js';
+import { byokRoutes } from './byok/routes.js';
 import { numberRoutes } from './numbers/routes.js';
 import { sipTrunkRoutes } from './sip-trunks/routes.js';
 import { domainRoutes } from './domains/routes.js';
@@ -13,6 +18,11 @@ import { usageRoutes } from './usage/routes.js';
 
 export const resourcePlugins: readonly ApiPlugin[] = [
   organizationRoutes,
+  agentRoutes,
+  toolTemplateRoutes,
+  analysisTemplateRoutes,
+  voiceRoutes,
+  byokRoutes,
   numberRoutes,
   sipTrunkRoutes,
   domainRoutes,

@@ -1,0 +1,155 @@
+/**
+ * Agent CRUD. Validation and defaults come from `src/agents` (shared with the call path);
+ * this module adds what needs the database: copying tool and analysis templates, org scoping,
+ * and the delete rule for campaigns.
+ */
+import {
+  AGENT_COLUMNS,
+  appendTools,
+  loadAgent,
+  maskSecret,
+  normalizeAgentFields,
+  planFromAnalysisTemplate,
+  presentAnalysisPlan,
+  presentLlmConfig,
+  presentSttConfig,
+  presentTtsConfig,
+  toolFromTemplate,
+  type AgentFields,
+  type AgentTool,
+  type AnalysisTemplateSource,
+  type StoredAgent,
+  type ToolTemplateConfig,
+  type ToolType,
+} from '../../../agents/index.js';
+import { withTransaction, type Db, type Queryable } from '../../../db/pool.js';
+import { conflict, invalid, notFound } from '../../errors.js';
+import { iso } from '../../wrap.js';
+import { validated } from './config-errors.js';
+import type { AgentView, CreateAgentInput, UpdateAgentInput } from './schema.js';
+
+type AgentInput = CreateAgentInput | UpdateAgentInput;
+
+export function agentView(row: StoredAgent): AgentView {
+  const { org_id: _org, created_at, updated_at, webhook_secret, ...fields } = row;
+  // The stored config interfaces are the schema's open objects without an index signature.
+  const view = {
+    ...fields,
+    stt_config: presentSttConfig(fields.stt_config),
+    llm_config: presentLlmConfig(fields.llm_config),
+    tts_config: presentTtsConfig(fields.tts_config),
+    analysis_plan: presentAnalysisPlan(fields.analysis_plan),
+    webhook_secret: maskSecret(webhook_secret),
+    created_at: iso(created_at),
+    updated_at: iso(updated_at),
+  };
+  return view as unknown as AgentView;
+}
+
+export async function listAgents(db: Queryable, orgId: string): Promise<AgentView[]> {
+  const { rows } = await db.query<StoredAgent>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE org_id = $1 ORDER BY created_at, id`, [orgId]);
+  return rows.map(agentView);
+}
+
+async function requireAgent(db: Queryable, orgId: string, id: string, lock = false): Promise<StoredAgent> {
+  const row = lock
+    ? (await db.query<StoredAgent>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, id])).rows[0]
+    : await loadAgent(db, orgId, id);
+  if (!row) throw notFound('agent');
+  return row;
+}
+
+export async function getAgent(db: Queryable, orgId: string, id: string): Promise<AgentView> {
+  return agentView(await requireAgent(db, orgId, id));
+}
+
+/** Tools copied from templates, in the order of `tool_template_ids`. Unknown or foreign ids are 400. */
+async function templateTools(db: Queryable, orgId: string, ids: string[]): Promise<{ tool: AgentTool; param: string }[]> {
+  const { rows } = await db.query<{ id: string; tool_type: ToolType; tool_config: ToolTemplateConfig }>(
+    'SELECT id, tool_type, tool_config FROM tool_templates WHERE org_id = $1 AND id = ANY($2::uuid[])',
+    [orgId, ids],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id, i) => {
+    const param = `tool_template_ids[${i}]`;
+    const template = byId.get(id);
+    if (!template) throw invalid(param, 'is not a tool template of this organization');
+    return { tool: validated(() => toolFromTemplate(template.tool_type, template.tool_config)), param };
+  });
+}
+
+async function analysisTemplatePlan(db: Queryable, orgId: string, id: string) {
+  const { rows } = await db.query<AnalysisTemplateSource>(
+    'SELECT system_prompt, user_prompt, schema, messages, min_messages_threshold FROM analysis_templates WHERE org_id = $1 AND id = $2',
+    [orgId, id],
+  );
+  if (!rows[0]) throw invalid('analysis_template_id', 'is not an analysis template of this organization');
+  return planFromAnalysisTemplate(rows[0]);
+}
+
+/** The request's fields merged onto `current` (null on create), templates copied in. */
+async function resolveFields(db: Queryable, orgId: string, body: AgentInput, current: AgentFields | null): Promise<AgentFields> {
+  const { tool_template_ids: templateIds, analysis_template_id: analysisId, ...input } = body;
+  if (analysisId !== undefined && input.analysis_plan !== undefined) {
+    throw invalid('analysis_template_id', 'cannot be combined with analysis_plan; send one of them');
+  }
+  const fields = validated(() => normalizeAgentFields(input, current));
+  if (templateIds && templateIds.length > 0) {
+    const extra = await templateTools(db, orgId, templateIds);
+    const tools = validated(() => appendTools(fields.llm_config.tools ?? [], extra));
+    fields.llm_config = { ...fields.llm_config, tools };
+  }
+  if (analysisId !== undefined) fields.analysis_plan = await analysisTemplatePlan(db, orgId, analysisId);
+  return fields;
+}
+
+const WRITABLE: (keyof AgentFields)[] = [
+  'name', 'business_name', 'notification_email', 'first_message', 'is_active', 'webhook_url', 'webhook_secret',
+  'webhook_events', 'stt_config', 'llm_config', 'tts_config', 'analysis_plan', 'voicemail_detection', 'voicemail_message',
+  'autonomous_silence_handling', 'silence_timeout_seconds', 'max_duration_seconds', 'webhook_format', 'recording_enabled',
+];
+const JSON_COLUMNS = new Set<keyof AgentFields>(['stt_config', 'llm_config', 'tts_config', 'analysis_plan']);
+
+/** Column values for pg: jsonb as JSON text (pg would turn a JS array into a PostgreSQL array). */
+function columnValues(fields: AgentFields): unknown[] {
+  return WRITABLE.map((key) => (JSON_COLUMNS.has(key) && fields[key] !== null ? JSON.stringify(fields[key]) : fields[key]));
+}
+
+export async function createAgent(db: Queryable, orgId: string, body: CreateAgentInput): Promise<AgentView> {
+  const fields = await resolveFields(db, orgId, body, null);
+  const placeholders = WRITABLE.map((_, i) => `$${i + 2}`).join(', ');
+  const { rows } = await db.query<StoredAgent>(
+    `INSERT INTO agents (org_id, ${WRITABLE.join(', ')}) VALUES ($1, ${placeholders}) RETURNING ${AGENT_COLUMNS}`,
+    [orgId, ...columnValues(fields)],
+  );
+  return agentView(rows[0]);
+}
+
+export async function updateAgent(db: Db, orgId: string, id: string, body: UpdateAgentInput): Promise<AgentView> {
+  return withTransaction(db, async (tx) => {
+    const current = await requireAgent(tx, orgId, id, true);
+    const fields = await resolveFields(tx, orgId, body, current);
+    const sets = WRITABLE.map((key, i) => `${key} = $${i + 3}`).join(', ');
+    const { rows } = await tx.query<StoredAgent>(
+      `UPDATE agents SET ${sets} WHERE org_id = $1 AND id = $2 RETURNING ${AGENT_COLUMNS}`,
+      [orgId, id, ...columnValues(fields)],
+    );
+    return agentView(rows[0]);
+  });
+}
+
+/**
+ * Numbers and finished or paused campaigns lose the agent (their agent_id becomes null); a
+ * scheduled campaign would silently stop dialing, so it blocks the delete with 409.
+ */
+export async function deleteAgent(db: Db, orgId: string, id: string): Promise<void> {
+  await withTransaction(db, async (tx) => {
+    await requireAgent(tx, orgId, id, true);
+    const { rows } = await tx.query<{ name: string }>(
+      "SELECT name FROM campaigns WHERE org_id = $1 AND agent_id = $2 AND status = 'scheduled' ORDER BY created_at LIMIT 1",
+      [orgId, id],
+    );
+    if (rows[0]) throw conflict('The agent is used by a scheduled campaign; pause or cancel the campaign first');
+    await tx.query('DELETE FROM agents WHERE org_id = $1 AND id = $2', [orgId, id]);
+  });
+}
