@@ -176,6 +176,19 @@ describe('media pool with the loopback logic', () => {
     expect(ended.quality?.rtp.packetsReceived).toBe(1);
   });
 
+  it('keeps delivering when the caller changes SSRC and sequence base (transfer at the far end)', async () => {
+    const caller = await openCaller();
+    const ready = await pool.startCall({ callId: 'ssrc', direction: 'inbound', remote: remoteFor(caller.port), agent: null, providers: {} });
+    for (let i = 0; i < 6; i++) caller.send(ready.local.port, { seq: 100 + i, ts: i * 160, ssrc: 0x1111, payload: taggedFrame(i) });
+    for (let i = 6; i < 12; i++) caller.send(ready.local.port, { seq: 40000 + i, ts: 999_999 + i * 160, ssrc: 0x2222, payload: taggedFrame(i) });
+    await waitFor(() => echoedTags(caller).length === 12);
+    pool.send('ssrc', { type: 'call.stop', reason: 'done' });
+    const ended = await inbox.ended('ssrc');
+    expect(echoedTags(caller)).toEqual([...Array(12).keys()]);
+    expect(ended.quality?.rtp.ssrcChanges).toBe(1);
+    expect(ended.quality?.rtp.packetsLost).toBe(0);
+  });
+
   it('reports RFC 4733 digits once per key press', async () => {
     const caller = await openCaller();
     const ready = await pool.startCall({ callId: 'dtmf', direction: 'inbound', remote: remoteFor(caller.port), agent: null, providers: {} });
