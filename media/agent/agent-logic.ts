@@ -1,0 +1,454 @@
+/**
+ * The agent runtime of one call (the `CallLogic` a media worker runs for every real call): it
+ * opens the realtime model session while the phone rings and wires the parts, each in its own
+ * module — the audio bridge with barge-in, the response scheduler, tools, transcript, silence
+ * handling, voicemail detection, failure handling with its watchdog, the goodbye tracker, usage
+ * and latency. This file only routes events between them; it holds no audio and no policy of
+ * its own beyond "who is told what".
+ *
+ * Hang-up reasons it requests: `agent-hangup` (end_call), `end-call` (the control, or `say` with
+ * `endAfter`), `silence-timeout`, `voicemail`, `provider-error` (with `error`).
+ */
+import { systemTime, type TimeSource } from '../clock/time.js';
+import type { CallLogic, CallLogicResult, CallMedia, CallStart, WorkerHost } from '../call/types.js';
+import type { CallControl } from '../protocol.js';
+import {
+  createRealtimeSession,
+  type RealtimeErrorEvent,
+  type RealtimeSession,
+  type RealtimeSessionConfig,
+  type ResponseDoneEvent,
+  type SpeechStartedEvent,
+  type SpeechStoppedEvent,
+  type ToolCallEvent,
+  type TranscriptEvent,
+} from '../providers/index.js';
+import { AudioBridge } from './audio-bridge.js';
+import { parseAgentConfig, TRANSFER_CALL_TOOL, type AgentRuntimeConfig } from './config.js';
+import { FailureHandler, ProviderWatchdog, type ProviderFault } from './failure.js';
+import { Farewell, type HangupRequest } from './farewell.js';
+import { LatencyTracker } from './latency.js';
+import { builtinPrompt } from './prompts.js';
+import { ResponseScheduler } from './responses.js';
+import { providerEndpoint, sessionAudioFormat, sessionConfig } from './session-setup.js';
+import { SILENCE_GOODBYE_INSTRUCTIONS, SilenceMonitor, silenceCheckInstructions } from './silence.js';
+import { ToolRouter } from './tools.js';
+import { TranscriptLog, type FinalTurn } from './transcript.js';
+import { UsageMeter } from './usage.js';
+import { VoicemailDetector } from './voicemail.js';
+
+/** Engine knobs (the pool's `logicOptions`, or `deps.options` in tests). */
+export interface AgentLogicOptions {
+  /** The model is declared failed after this long without audio, transcript or tool call (default 20 000 ms; 0 = off). */
+  watchdogMs?: number;
+  /** Longest wait for a goodbye response before hanging up anyway (default 15 000 ms). */
+  goodbyeTimeoutMs?: number;
+  /** Safety net for tool results behind the main thread's own deadline (default 30 000 ms). */
+  toolTimeoutMs?: number;
+  /** Bound on opening and on configuring the model session, each (default 5000 ms). */
+  connectTimeoutMs?: number;
+}
+
+export interface AgentLogicDeps {
+  /** Timers of the runtime (silence, watchdog, goodbye, tools); default: the system clock. */
+  time?: TimeSource;
+  options?: AgentLogicOptions;
+}
+
+const DEFAULTS: Required<AgentLogicOptions> = { watchdogMs: 20_000, goodbyeTimeoutMs: 15_000, toolTimeoutMs: 30_000, connectTimeoutMs: 5000 };
+const DRAIN_SLACK_MS = 2000;
+const APOLOGY_ITEM = 'voxgate-apology';
+
+/** The leg cannot carry the agent (not G.711): the worker answers `call.start-failed`. */
+export class AgentStartError extends Error {
+  readonly code = 'media/bad-request' as const;
+}
+
+/** Builds the agent runtime for a call; throws (→ `call.start-failed`) on a malformed config. */
+export function createAgentLogic(media: CallMedia, start: CallStart, host: WorkerHost, deps: AgentLogicDeps = {}): CallLogic {
+  const config = parseAgentConfig(start.agent);
+  const encoding = media.agentFormat.encoding;
+  if (encoding !== 'pcmu' && encoding !== 'pcma') throw new AgentStartError(`the agent needs a G.711 leg, not ${encoding}`);
+  const options = { ...DEFAULTS, ...numericOptions(host.logicOptions), ...numericOptions(deps.options) };
+  return new AgentCall(media, start, host, config, encoding, deps.time ?? systemTime, options);
+}
+
+class AgentCall implements CallLogic {
+  private readonly session: RealtimeSession | null;
+  private readonly sessionConfig: RealtimeSessionConfig;
+  private readonly latency: LatencyTracker;
+  private readonly bridge: AudioBridge;
+  private readonly transcript = new TranscriptLog();
+  private readonly scheduler: ResponseScheduler;
+  private readonly farewell: Farewell;
+  private readonly failure: FailureHandler;
+  private readonly watchdog: ProviderWatchdog;
+  private readonly silence: SilenceMonitor;
+  private readonly voicemail: VoicemailDetector;
+  private readonly tools: ToolRouter;
+  private readonly usage = new UsageMeter();
+  private startedAt = 0;
+  private isAnswered = false;
+  private isBridged = false;
+  private callerSpeaking = false;
+  private closed = false;
+
+  constructor(
+    private readonly media: CallMedia,
+    start: CallStart,
+    private readonly host: WorkerHost,
+    private readonly config: AgentRuntimeConfig,
+    private readonly leg: 'pcmu' | 'pcma',
+    time: TimeSource,
+    options: Required<AgentLogicOptions>,
+  ) {
+    const endpoint = providerEndpoint(start.providers, config.provider);
+    const draft = sessionConfig(config, leg);
+    this.session = endpoint.apiKey === null ? null : createRealtimeSession(config.provider, {
+      apiKey: endpoint.apiKey,
+      ...(endpoint.baseUrl === undefined ? {} : { baseUrl: endpoint.baseUrl }),
+      config: draft,
+      connectTimeoutMs: options.connectTimeoutMs,
+    });
+    const format = this.session ? sessionAudioFormat(leg, this.session.capabilities) : leg;
+    this.sessionConfig = format === leg ? draft : sessionConfig(config, format);
+    this.latency = new LatencyTracker((event) => host.event(event));
+    this.bridge = new AudioBridge(media, this.session ?? { appendAudio: () => {} }, format, this.latency, () => host.now(), {
+      agentSpeechStarted: () => host.event({ kind: 'speech-started', who: 'assistant' }),
+      agentSpeechStopped: () => host.event({ kind: 'speech-stopped', who: 'assistant' }),
+      drained: () => {
+        this.farewell.drained();
+        this.refreshQuiet();
+      },
+    });
+    this.scheduler = new ResponseScheduler(time);
+    this.farewell = new Farewell({
+      time,
+      queuedMs: () => media.queuedAgentMs,
+      hangup: (request) => this.postHangup(request),
+      responseTimeoutMs: options.goodbyeTimeoutMs,
+      drainSlackMs: DRAIN_SLACK_MS,
+    });
+    this.failure = new FailureHandler({ farewell: this.farewell, playApology: () => this.playApology(), onFault: () => this.onFault() });
+    this.watchdog = new ProviderWatchdog(time, options.watchdogMs, () =>
+      this.failure.fail({ code: 'provider/no_response', message: `the model did not answer within ${options.watchdogMs} ms` }),
+    );
+    this.silence = new SilenceMonitor(config.silence, time, { checkIn: (n) => this.checkIn(n), giveUp: () => this.silenceGoodbye() });
+    this.voicemail = new VoicemailDetector(config.voicemail.enabled && config.direction === 'outbound');
+    this.tools = new ToolRouter({
+      time,
+      remoteTools: remoteToolNames(config),
+      callRemote: (id, name, args) => host.toolCall(id, name, args),
+      sendResult: (id, output) => this.session?.sendToolResult(id, output, { triggerResponse: false }) ?? false,
+      continueTurn: () => this.respond(() => this.session?.createResponse() ?? false),
+      endCall: (call) => this.endCallTool(call),
+      timeoutMs: options.toolTimeoutMs,
+    });
+    if (this.session) this.listen(this.session);
+  }
+
+  // ---- CallLogic ----------------------------------------------------------------------------
+
+  /** Opens the model while the phone rings; a failure is remembered for answer time, never thrown. */
+  async start(): Promise<void> {
+    this.startedAt = this.host.now();
+    const first = this.config.firstMessage;
+    if (first) this.respond(() => this.session?.say(first) ?? false);
+    if (!this.session) {
+      return this.failure.fail({ code: 'provider/no_api_key', message: `no API key for ${this.config.provider}` });
+    }
+    try {
+      await this.session.open();
+      if (!this.closed) await this.session.configure(this.sessionConfig);
+    } catch (err) {
+      if (!this.closed) this.failure.fail(faultOf(err));
+      return;
+    }
+    if (!this.closed) this.scheduler.setReady();
+  }
+
+  answered(): void {
+    this.isAnswered = true;
+    if (!this.failure.fault) {
+      this.bridge.release();
+      this.bridge.listen(true);
+    }
+    this.failure.answeredCall();
+    this.refreshQuiet();
+  }
+
+  control(control: CallControl): void {
+    if (this.closed || this.farewell.closing) return;
+    switch (control.kind) {
+      case 'say':
+        return this.speak(control.content, control.endAfter ? { reason: 'end-call' } : null);
+      case 'inject-context':
+        this.session?.addContext(control.content, { triggerResponse: false });
+        if (control.triggerResponse) this.respond(() => this.session?.createResponse() ?? false);
+        return;
+      case 'end-call':
+        if (control.message?.trim()) return this.speak(control.message, { reason: 'end-call' });
+        return this.farewell.now({ reason: 'end-call' });
+    }
+  }
+
+  toolResult(toolCallId: string, result: unknown, error?: string): void {
+    this.tools.onResult(toolCallId, result, error);
+    this.refreshQuiet();
+  }
+
+  /** A transfer bridged the caller elsewhere: the agent stops talking and listening until it returns. */
+  bridged(peerCallId: string | null): void {
+    this.isBridged = peerCallId !== null;
+    if (this.isBridged) {
+      this.bridge.listen(false);
+      this.interruptActive();
+      this.watchdog.disarm();
+    } else if (this.isAnswered && !this.farewell.closing && !this.failure.fault) {
+      this.bridge.listen(true);
+    }
+    this.refreshQuiet();
+  }
+
+  close(): CallLogicResult {
+    this.closed = true;
+    this.silence.stop();
+    this.watchdog.stop();
+    this.farewell.cancelTimers();
+    this.tools.close();
+    this.scheduler.clear();
+    this.bridge.close();
+    const stats = this.session?.stats() ?? null;
+    void this.session?.close();
+    const usage = this.usage.summary({
+      toolCalls: this.tools.count,
+      silencePrompts: this.silence.promptsSent,
+      session: stats,
+      latency: this.latency.figures(),
+      interruptedAudioBytesDropped: this.bridge.interruptedBytesDropped,
+    });
+    return { usage, messages: this.transcript.messages() };
+  }
+
+  // ---- model events -------------------------------------------------------------------------
+
+  private listen(session: RealtimeSession): void {
+    session.on('audio', (event) => {
+      if (this.failure.fault) return;
+      this.watchdog.disarm();
+      this.bridge.onModelAudio(event);
+      this.refreshQuiet();
+    });
+    session.on('speech-started', (event) => this.onCallerSpeechStarted(event));
+    session.on('speech-stopped', (event) => this.onCallerSpeechStopped(event));
+    session.on('transcript', (event) => this.onTranscript(event));
+    session.on('tool-call', (event) => {
+      this.watchdog.disarm();
+      this.tools.onToolCall(event);
+      this.refreshQuiet();
+    });
+    session.on('response-started', (event) => {
+      this.scheduler.onStarted(event.responseId);
+      this.latency.responseStarted(this.host.now());
+      this.refreshQuiet();
+    });
+    session.on('response-done', (event) => this.onResponseDone(event));
+    session.on('error', (event) => this.onProviderError(event));
+    session.on('closed', (event) => {
+      if (!event.expected && !this.closed) {
+        this.failure.fail({ code: 'provider/connection_lost', message: `the model connection closed unexpectedly (${event.code})` });
+      }
+    });
+  }
+
+  private onCallerSpeechStarted(_event: SpeechStartedEvent): void {
+    this.host.event({ kind: 'speech-started', who: 'user' });
+    this.callerSpeaking = true;
+    this.silence.callerSpoke();
+    this.watchdog.disarm();
+    const agentHeard = this.bridge.agentAudioPending || this.scheduler.activeResponseId !== null;
+    if (this.isAnswered && !this.farewell.closing && agentHeard) this.bargeIn();
+    this.refreshQuiet();
+  }
+
+  /**
+   * Barge-in (sip-media.md §4.5): flush at once, then tell the model what the caller heard —
+   * `truncate` to the milliseconds actually sent where the provider supports it, else cancel.
+   */
+  private bargeIn(): void {
+    const active = this.scheduler.activeResponseId;
+    const played = this.bridge.interrupt(active);
+    this.usage.bargeIns++;
+    const generating = this.bridge.lastItemOf(active);
+    for (const itemId of new Set([played?.itemId, generating])) if (itemId) this.report(this.transcript.interrupt(itemId));
+    if (!this.session) return;
+    if (!this.session.capabilities.truncate) this.session.cancelResponse();
+    else if (played) this.session.truncate(played.itemId, played.playedMs);
+  }
+
+  private onCallerSpeechStopped(event: SpeechStoppedEvent): void {
+    this.callerSpeaking = false;
+    this.host.event({ kind: 'speech-stopped', who: 'user' });
+    this.latency.callerSpeechEnded(this.host.now());
+    this.transcript.reserveUser(event.itemId, this.callMs());
+    if (!this.farewell.closing && !this.failure.fault) this.watchdog.arm();
+    this.refreshQuiet();
+  }
+
+  private onTranscript(event: TranscriptEvent): void {
+    if (event.role === 'assistant') {
+      // What an interrupted response goes on to say was never heard.
+      if (event.responseId !== undefined && this.bridge.wasInterrupted(event.responseId)) return;
+      this.watchdog.disarm();
+    }
+    const turn = this.transcript.onTranscript(event, this.callMs());
+    if (!turn) return;
+    this.report(turn);
+    if (turn.role === 'user' && this.voicemail.onUserTranscript(turn.text)?.voicemail) this.onVoicemail();
+  }
+
+  private onResponseDone(event: ResponseDoneEvent): void {
+    this.usage.addResponse(event.usage);
+    this.watchdog.disarm();
+    this.scheduler.onDone(event.responseId);
+    this.farewell.responseDone(event.responseId);
+    this.refreshQuiet();
+  }
+
+  private onProviderError(event: RealtimeErrorEvent): void {
+    if (event.fatal) return this.failure.fail({ code: `provider/${event.code}`, message: event.message });
+    if (event.providerCode === 'conversation_already_has_active_response') this.scheduler.onBusy();
+  }
+
+  // ---- behaviours ---------------------------------------------------------------------------
+
+  /** Queues a response; the watchdog waits for it once it is sent. */
+  private respond(send: () => boolean, onStarted?: (id: string) => void, onFailed?: () => void): void {
+    this.scheduler.request({
+      send: () => {
+        const sent = send();
+        if (sent) this.watchdog.arm();
+        return sent;
+      },
+      onStarted,
+      onFailed,
+    });
+    this.refreshQuiet();
+  }
+
+  /** Says `text`; with `hangup`, ends the call once it was heard. */
+  private speak(text: string, hangup: HangupRequest | null): void {
+    this.speakWith(() => this.session?.say(text) ?? false, hangup);
+  }
+
+  private speakWith(send: () => boolean, hangup: HangupRequest | null): void {
+    if (!hangup) return this.respond(send);
+    this.beginGoodbye();
+    this.farewell.afterResponse(hangup, null);
+    this.respond(send, (id) => this.farewell.expect(id), () => this.farewell.responseLost());
+  }
+
+  /** From here on the call is ending: the caller is no longer listened to, nobody checks in. */
+  private beginGoodbye(): void {
+    this.bridge.listen(false);
+    this.silence.stop();
+  }
+
+  private endCallTool(call: ToolCallEvent): void {
+    if (this.farewell.closing) return;
+    const responseId = call.responseId ?? this.scheduler.activeResponseId;
+    const spoke = this.bridge.lastItemOf(responseId) !== null;
+    if (!spoke && this.config.endCallMessage) return this.speak(this.config.endCallMessage, { reason: 'agent-hangup' });
+    this.beginGoodbye();
+    if (responseId !== null && this.scheduler.activeResponseId === responseId) this.farewell.afterResponse({ reason: 'agent-hangup' }, responseId);
+    else this.farewell.afterDrain({ reason: 'agent-hangup' });
+  }
+
+  private onVoicemail(): void {
+    if (this.farewell.closing) return;
+    this.interruptActive();
+    const message = this.config.voicemail.message?.trim();
+    if (message) this.speak(message, { reason: 'voicemail' });
+    else this.farewell.now({ reason: 'voicemail' });
+  }
+
+  /** Stops the agent mid-sentence without a caller turn (voicemail, transfer). */
+  private interruptActive(): void {
+    const active = this.scheduler.activeResponseId;
+    this.bridge.interrupt(active);
+    if (active !== null) this.session?.cancelResponse();
+  }
+
+  private checkIn(prompt: number): void {
+    this.respond(() => this.session?.createResponse({ instructions: silenceCheckInstructions(prompt) }) ?? false);
+  }
+
+  private silenceGoodbye(): void {
+    const message = this.config.endCallMessage;
+    const send = message ? () => this.session?.say(message) ?? false : () => this.session?.createResponse({ instructions: SILENCE_GOODBYE_INSTRUCTIONS }) ?? false;
+    this.speakWith(send, { reason: 'silence-timeout' });
+  }
+
+  private playApology(): void {
+    this.bridge.playPrompt(builtinPrompt('provider-error', this.leg), APOLOGY_ITEM);
+  }
+
+  private onFault(): void {
+    this.scheduler.stop();
+    this.silence.stop();
+    this.watchdog.stop();
+    this.tools.close();
+    this.bridge.listen(false);
+    void this.session?.close();
+  }
+
+  private postHangup(request: HangupRequest): void {
+    this.beginGoodbye();
+    this.watchdog.stop();
+    this.host.post({ type: 'call.hangup-request', reason: request.reason, ...(request.error ? { error: request.error } : {}) });
+  }
+
+  /** Silence handling runs only while nobody speaks and nothing is under way. */
+  private refreshQuiet(): void {
+    const quiet =
+      this.isAnswered && !this.isBridged && !this.callerSpeaking && !this.closed && !this.farewell.closing && !this.failure.fault &&
+      !this.scheduler.busy && !this.tools.busy && !this.bridge.agentAudioPending;
+    this.silence.setQuiet(quiet);
+  }
+
+  private report(turn: FinalTurn | null): void {
+    if (turn) this.host.event({ kind: 'transcript', role: turn.role, text: turn.text, final: true, itemId: turn.itemId });
+  }
+
+  private callMs(): number {
+    return this.host.now() - this.startedAt;
+  }
+}
+
+function remoteToolNames(config: AgentRuntimeConfig): Set<string> {
+  const names = new Set<string>();
+  for (const tool of config.tools) {
+    if (tool.type === 'function') names.add(tool.name);
+    else if (tool.type === 'transferCall') names.add(TRANSFER_CALL_TOOL);
+  }
+  return names;
+}
+
+function faultOf(err: unknown): ProviderFault {
+  const code = (err as { code?: unknown })?.code;
+  return {
+    code: `provider/${typeof code === 'string' ? code : 'connect_failed'}`,
+    message: err instanceof Error ? err.message : String(err),
+  };
+}
+
+/** Keeps the positive finite numbers of an options object (it crossed a thread: trust nothing). */
+function numericOptions(value: unknown): Partial<AgentLogicOptions> {
+  if (value === null || typeof value !== 'object') return {};
+  const out: Partial<AgentLogicOptions> = {};
+  for (const key of Object.keys(DEFAULTS) as (keyof AgentLogicOptions)[]) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[key] = v;
+  }
+  return out;
+}

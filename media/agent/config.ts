@@ -1,0 +1,242 @@
+/**
+ * The agent runtime config: everything a media worker needs to run one call's agent, resolved by
+ * the main thread from the stored agent (flireo-api B §3.2, A.3), the outbound request and the
+ * platform settings. Plain data: it crosses `postMessage` inside `call.start.agent`.
+ *
+ * `parseAgentConfig` is the one gate: it accepts a config (filling documented defaults) or throws
+ * an `AgentConfigError` (code `media/bad-request`), which the worker answers with
+ * `call.start-failed`.
+ */
+
+export type AgentProvider = 'openai_realtime' | 'xai_realtime';
+export const AGENT_PROVIDERS: readonly AgentProvider[] = ['openai_realtime', 'xai_realtime'];
+
+/** A custom (webhook) tool; the main thread runs it. `parameters` is a JSON Schema object. */
+export interface AgentFunctionTool {
+  type: 'function';
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
+}
+
+/** A transfer target: an E.164 number or a SIP URI, with when to pick it and what to say first. */
+export interface AgentTransferDestination {
+  destination: string;
+  description?: string;
+  message?: string;
+}
+
+/**
+ * Built-ins (B §3.2.4): `endCall` lets the model hang up (runs in the worker); `transferCall`
+ * lets it transfer to one of `destinations` (runs in the main thread).
+ */
+export type AgentTool =
+  | AgentFunctionTool
+  | { type: 'endCall' }
+  | { type: 'transferCall'; destinations: AgentTransferDestination[] };
+
+/** `llm_config.turn_detection` (G3 names, camelCased). Omitted fields take the vendor's defaults. */
+export interface AgentTurnDetection {
+  threshold?: number;
+  prefixPaddingMs?: number;
+  silenceDurationMs?: number;
+  idleTimeoutMs?: number;
+}
+
+/** Voicemail detection (B §5.2): outbound calls only. */
+export interface AgentVoicemailConfig {
+  enabled: boolean;
+  /** Spoken when a voicemail greeting is detected; empty/null = hang up silently. */
+  message: string | null;
+}
+
+/** Autonomous silence handling (B §5.3). */
+export interface AgentSilenceConfig {
+  enabled: boolean;
+  /** Quiet before the first check-in, ms (default 7000). */
+  firstCheckMs: number;
+  /** Quiet between later check-ins, ms (default 12 000). */
+  intervalMs: number;
+  /** Check-ins before the agent says goodbye and hangs up (default 3). */
+  maxPrompts: number;
+}
+
+export interface AgentRuntimeConfig {
+  provider: AgentProvider;
+  model: string;
+  /** Realtime voice (`llm_config.voice`); omitted = the vendor's default. */
+  voice?: string;
+  /** The agent's system messages, joined. */
+  instructions: string;
+  temperature?: number;
+  /** Language hint for caller transcription, e.g. `nl`, `en-US`. */
+  language?: string;
+  turnDetection?: AgentTurnDetection;
+  tools: AgentTool[];
+  /** Spoken when the call is answered; omitted = wait for the caller. */
+  firstMessage?: string;
+  /** Spoken when the agent ends the call without having said goodbye, and as the silence goodbye. */
+  endCallMessage?: string;
+  voicemail: AgentVoicemailConfig;
+  silence: AgentSilenceConfig;
+  /** Extra context of an outbound call request, added to the instructions. */
+  context?: string;
+  direction: 'inbound' | 'outbound';
+}
+
+export const SILENCE_DEFAULTS: Readonly<AgentSilenceConfig> = Object.freeze({
+  enabled: false,
+  firstCheckMs: 7000,
+  intervalMs: 12_000,
+  maxPrompts: 3,
+});
+
+/** Names the built-in tools have towards the model; custom tools may not take them. */
+export const END_CALL_TOOL = 'end_call';
+export const TRANSFER_CALL_TOOL = 'transfer_call';
+const RESERVED_TOOL_NAMES = new Set([END_CALL_TOOL, TRANSFER_CALL_TOOL]);
+/** The function-name rule both vendors enforce. */
+const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const MAX_TEXT = 100_000;
+
+/** A malformed agent config; `param` names the offending field (dotted path). */
+export class AgentConfigError extends Error {
+  readonly code = 'media/bad-request' as const;
+  constructor(
+    readonly param: string,
+    message: string,
+  ) {
+    super(`invalid agent config: ${param} ${message}`);
+    this.name = 'AgentConfigError';
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+/** Validates `value` and returns it with defaults filled in; throws `AgentConfigError`. */
+export function parseAgentConfig(value: unknown): AgentRuntimeConfig {
+  const v = object(value, 'agent');
+  const provider = v.provider;
+  if (typeof provider !== 'string' || !(AGENT_PROVIDERS as readonly string[]).includes(provider)) {
+    throw new AgentConfigError('agent.provider', `must be one of ${AGENT_PROVIDERS.join(', ')}`);
+  }
+  const direction = v.direction;
+  if (direction !== 'inbound' && direction !== 'outbound') throw new AgentConfigError('agent.direction', 'must be inbound or outbound');
+  const config: AgentRuntimeConfig = {
+    provider: provider as AgentProvider,
+    model: text(v.model, 'agent.model', { min: 1 }),
+    instructions: v.instructions === undefined ? '' : text(v.instructions, 'agent.instructions'),
+    tools: parseTools(v.tools),
+    voicemail: parseVoicemail(v.voicemail),
+    silence: parseSilence(v.silence),
+    direction,
+  };
+  optionalText(v, 'voice', config);
+  optionalText(v, 'language', config);
+  optionalText(v, 'firstMessage', config);
+  optionalText(v, 'endCallMessage', config);
+  optionalText(v, 'context', config);
+  if (v.temperature !== undefined) config.temperature = num(v.temperature, 'agent.temperature', 0, 2);
+  if (v.turnDetection !== undefined && v.turnDetection !== null) config.turnDetection = parseTurnDetection(v.turnDetection);
+  return config;
+}
+
+function parseTools(value: unknown): AgentTool[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new AgentConfigError('agent.tools', 'must be an array');
+  const names = new Set<string>();
+  const tools: AgentTool[] = [];
+  value.forEach((raw, i) => {
+    const param = `agent.tools[${i}]`;
+    const t = object(raw, param);
+    if (t.type === 'endCall') tools.push({ type: 'endCall' });
+    else if (t.type === 'transferCall') tools.push({ type: 'transferCall', destinations: parseDestinations(t.destinations, `${param}.destinations`) });
+    else if (t.type === 'function') tools.push(parseFunctionTool(t, param, names));
+    else throw new AgentConfigError(`${param}.type`, 'must be function, endCall or transferCall');
+  });
+  if (tools.filter((t) => t.type === 'transferCall').length > 1) throw new AgentConfigError('agent.tools', 'has more than one transferCall tool');
+  return tools;
+}
+
+function parseFunctionTool(t: Obj, param: string, names: Set<string>): AgentFunctionTool {
+  const name = text(t.name, `${param}.name`, { min: 1 });
+  if (!TOOL_NAME.test(name)) throw new AgentConfigError(`${param}.name`, 'must be 1–64 letters, digits, _ or -');
+  if (RESERVED_TOOL_NAMES.has(name)) throw new AgentConfigError(`${param}.name`, `is reserved for a built-in tool (${name})`);
+  if (names.has(name)) throw new AgentConfigError(`${param}.name`, `duplicates tool ${name}`);
+  names.add(name);
+  const parameters = t.parameters === undefined ? { type: 'object', properties: {} } : object(t.parameters, `${param}.parameters`);
+  if (parameters.type !== undefined && parameters.type !== 'object') throw new AgentConfigError(`${param}.parameters.type`, 'must be object');
+  return { type: 'function', name, description: t.description === undefined ? '' : text(t.description, `${param}.description`), parameters };
+}
+
+function parseDestinations(value: unknown, param: string): AgentTransferDestination[] {
+  if (!Array.isArray(value) || value.length === 0) throw new AgentConfigError(param, 'must be a non-empty array');
+  return value.map((raw, i) => {
+    const d = object(raw, `${param}[${i}]`);
+    const out: AgentTransferDestination = { destination: text(d.destination, `${param}[${i}].destination`, { min: 1 }) };
+    optionalText(d, 'description', out, `${param}[${i}]`);
+    optionalText(d, 'message', out, `${param}[${i}]`);
+    return out;
+  });
+}
+
+function parseVoicemail(value: unknown): AgentVoicemailConfig {
+  if (value === undefined) return { enabled: false, message: null };
+  const v = object(value, 'agent.voicemail');
+  const message = v.message === undefined || v.message === null ? null : text(v.message, 'agent.voicemail.message');
+  return { enabled: bool(v.enabled, 'agent.voicemail.enabled'), message };
+}
+
+function parseSilence(value: unknown): AgentSilenceConfig {
+  if (value === undefined) return { ...SILENCE_DEFAULTS };
+  const v = object(value, 'agent.silence');
+  return {
+    enabled: bool(v.enabled, 'agent.silence.enabled'),
+    firstCheckMs: v.firstCheckMs === undefined ? SILENCE_DEFAULTS.firstCheckMs : num(v.firstCheckMs, 'agent.silence.firstCheckMs', 100, 600_000),
+    intervalMs: v.intervalMs === undefined ? SILENCE_DEFAULTS.intervalMs : num(v.intervalMs, 'agent.silence.intervalMs', 100, 600_000),
+    maxPrompts: v.maxPrompts === undefined ? SILENCE_DEFAULTS.maxPrompts : Math.floor(num(v.maxPrompts, 'agent.silence.maxPrompts', 0, 20)),
+  };
+}
+
+function parseTurnDetection(value: unknown): AgentTurnDetection {
+  const v = object(value, 'agent.turnDetection');
+  const out: AgentTurnDetection = {};
+  if (v.threshold !== undefined) out.threshold = num(v.threshold, 'agent.turnDetection.threshold', 0, 1);
+  if (v.prefixPaddingMs !== undefined) out.prefixPaddingMs = num(v.prefixPaddingMs, 'agent.turnDetection.prefixPaddingMs', 0, 10_000);
+  if (v.silenceDurationMs !== undefined) out.silenceDurationMs = num(v.silenceDurationMs, 'agent.turnDetection.silenceDurationMs', 0, 10_000);
+  if (v.idleTimeoutMs !== undefined) out.idleTimeoutMs = num(v.idleTimeoutMs, 'agent.turnDetection.idleTimeoutMs', 0, 3_600_000);
+  return out;
+}
+
+// ---- primitives ------------------------------------------------------------------------------
+
+function object(value: unknown, param: string): Obj {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new AgentConfigError(param, 'must be an object');
+  return value as Obj;
+}
+
+function text(value: unknown, param: string, opts: { min?: number } = {}): string {
+  if (typeof value !== 'string') throw new AgentConfigError(param, 'must be a string');
+  if (value.length < (opts.min ?? 0)) throw new AgentConfigError(param, 'must not be empty');
+  if (value.length > MAX_TEXT) throw new AgentConfigError(param, `must be at most ${MAX_TEXT} characters`);
+  return value;
+}
+
+function num(value: unknown, param: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new AgentConfigError(param, 'must be a number');
+  if (value < min || value > max) throw new AgentConfigError(param, `must be between ${min} and ${max}`);
+  return value;
+}
+
+function bool(value: unknown, param: string): boolean {
+  if (typeof value !== 'boolean') throw new AgentConfigError(param, 'must be a boolean');
+  return value;
+}
+
+/** Copies an optional string field; empty strings count as absent. */
+function optionalText<K extends string>(from: Obj, key: K, into: Partial<Record<K, string>>, prefix = 'agent'): void {
+  const value = from[key];
+  if (value === undefined || value === null) return;
+  const s = text(value, `${prefix}.${key}`);
+  if (s.trim() !== '') into[key] = s;
+}

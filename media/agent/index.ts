@@ -1,0 +1,42 @@
+/**
+ * The agent runtime as a call-logic module. The media pool loads it in every worker thread by URL
+ * (`MediaPool.start({ logicModule: agentLogicModule() })`) and calls its `createCallLogic` export
+ * for each call; `src/` builds the `AgentRuntimeConfig` that travels in `call.start.agent`.
+ */
+import type { CallLogicFactory } from '../call/types.js';
+import { createAgentLogic } from './agent-logic.js';
+
+export { createAgentLogic, AgentStartError } from './agent-logic.js';
+export type { AgentLogicDeps, AgentLogicOptions } from './agent-logic.js';
+export {
+  AGENT_PROVIDERS,
+  AgentConfigError,
+  END_CALL_TOOL,
+  SILENCE_DEFAULTS,
+  TRANSFER_CALL_TOOL,
+  parseAgentConfig,
+} from './config.js';
+export type {
+  AgentFunctionTool,
+  AgentProvider,
+  AgentRuntimeConfig,
+  AgentSilenceConfig,
+  AgentTool,
+  AgentTransferDestination,
+  AgentTurnDetection,
+  AgentVoicemailConfig,
+} from './config.js';
+export { VOICEMAIL_INDICATORS, findVoicemailIndicator } from './voicemail.js';
+export { PROVIDER_ERROR_REASON } from './failure.js';
+export type { ProviderFault } from './failure.js';
+
+/** The export the worker looks for (media/worker/runtime.ts `loadLogicFactory`). */
+export const createCallLogic: CallLogicFactory = (media, start, host) => createAgentLogic(media, start, host);
+
+/**
+ * The URL of this module, for `MediaPool.start({ logicModule })`: `index.ts` when running from
+ * sources (tests), `dist/media/agent/index.js` when built.
+ */
+export function agentLogicModule(): URL {
+  return new URL(import.meta.url);
+}

@@ -1,0 +1,87 @@
+/**
+ * The call's transcript in conversation order, for `call.ended.messages` and the final
+ * `transcript` events. A user turn takes its place when the model says the turn ended
+ * (speech-stopped), even if its transcription arrives after the agent began to answer; an agent
+ * turn takes its place with its first transcript fragment.
+ *
+ * Barge-in: neither provider sends the transcript of what the caller actually heard (OpenAI
+ * deletes the unheard text server-side on truncate but sends no new text), so an interrupted
+ * agent turn keeps the text generated so far and is flagged `interrupted: true` rather than
+ * guessed at; it may hold words the caller did not hear.
+ */
+import type { TranscriptEvent } from '../providers/index.js';
+import type { TranscriptMessage } from '../protocol.js';
+
+interface Turn {
+  role: 'user' | 'assistant';
+  itemId: string;
+  text: string;
+  final: boolean;
+  interrupted: boolean;
+  atMs: number;
+}
+
+/** Bound on turns kept (a 30-minute call has a few hundred). */
+const MAX_TURNS = 5000;
+
+export interface FinalTurn {
+  role: 'user' | 'assistant';
+  text: string;
+  itemId: string;
+}
+
+export class TranscriptLog {
+  private readonly turns: Turn[] = [];
+  private readonly byItem = new Map<string, Turn>();
+
+  /** A caller turn ended: its place in the conversation is now, its text comes later. */
+  reserveUser(itemId: string, atMs: number): void {
+    if (!this.byItem.has(itemId)) this.add('user', itemId, atMs);
+  }
+
+  /** A transcript fragment; returns the turn when it just became final (to report it). */
+  onTranscript(event: TranscriptEvent, atMs: number): FinalTurn | null {
+    const turn = this.byItem.get(event.itemId) ?? this.add(event.role, event.itemId, atMs);
+    if (!turn || turn.final) return null;
+    if (!event.final) {
+      turn.text += event.text;
+      return null;
+    }
+    turn.text = event.text;
+    turn.final = true;
+    return { role: turn.role, text: turn.text, itemId: turn.itemId };
+  }
+
+  /**
+   * The caller barged in on `itemId`: the turn is closed with what was generated so far and
+   * flagged. Returns it when this made it final (to report it).
+   */
+  interrupt(itemId: string): FinalTurn | null {
+    const turn = this.byItem.get(itemId);
+    if (!turn || turn.role !== 'assistant') return null;
+    turn.interrupted = true;
+    if (turn.final) return null;
+    turn.final = true;
+    return turn.text.trim() === '' ? null : { role: turn.role, text: turn.text, itemId: turn.itemId };
+  }
+
+  messages(): TranscriptMessage[] {
+    const out: TranscriptMessage[] = [];
+    for (const t of this.turns) {
+      const content = t.text.trim();
+      if (content === '') continue;
+      const message: TranscriptMessage = { role: t.role, content, atMs: Math.round(t.atMs) };
+      if (t.interrupted) message.interrupted = true;
+      out.push(message);
+    }
+    return out;
+  }
+
+  private add(role: 'user' | 'assistant', itemId: string, atMs: number): Turn | undefined {
+    if (this.turns.length >= MAX_TURNS) return undefined;
+    const turn: Turn = { role, itemId, text: '', final: false, interrupted: false, atMs };
+    this.turns.push(turn);
+    this.byItem.set(itemId, turn);
+    return turn;
+  }
+}
