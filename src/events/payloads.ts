@@ -1,0 +1,125 @@
+/**
+ * Webhook payloads (flireo-api B §4.2–4.6). The envelope is `{"message": {type, timestamp, call,
+ * phoneNumber, customer, …}}`. An agent's `webhook_format` picks the key style: `camel` (the Flireo
+ * reference, default) or `snake` (the mirror/G3 style). Only our own keys change style; customer
+ * data (tool arguments, analysis results, metadata) is passed through untouched.
+ */
+
+export type WebhookFormat = 'camel' | 'snake';
+export type WebhookEventType = 'assistant-request' | 'tool-calls' | 'status-update' | 'end-of-call-report';
+export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = ['assistant-request', 'tool-calls', 'status-update', 'end-of-call-report'];
+
+export type CallDirection = 'inbound' | 'outbound' | 'web';
+
+/** What every payload says about the call. */
+export interface WebhookCallContext {
+  callId: string;
+  direction: CallDirection;
+  /** Our number (the one dialed, or the caller ID of an outbound call). */
+  phoneNumber: { id: string | null; number: string | null; name: string | null };
+  /** The other party. */
+  customerNumber: string | null;
+  format: WebhookFormat;
+  /** The resolved assistant (after assistant-request overrides), secrets removed; echoes `metadata`. */
+  assistant?: Record<string, unknown>;
+}
+
+export interface Envelope {
+  message: Record<string, unknown>;
+}
+
+const CALL_TYPES: Record<CallDirection, Record<WebhookFormat, string>> = {
+  inbound: { camel: 'inboundPhoneCall', snake: 'inbound_phone_call' },
+  outbound: { camel: 'outboundPhoneCall', snake: 'outbound_phone_call' },
+  web: { camel: 'webCall', snake: 'web_call' },
+};
+
+/** `snake_case` → `camelCase` for our own keys. */
+function camel(key: string): string {
+  return key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+function keyed(format: WebhookFormat, fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined) out[format === 'camel' ? camel(key) : key] = value;
+  }
+  return out;
+}
+
+function envelope(ctx: WebhookCallContext, type: WebhookEventType, status: string, fields: Record<string, unknown>, now: Date): Envelope {
+  const phoneNumber =
+    ctx.format === 'camel'
+      ? { number: ctx.phoneNumber.number, name: ctx.phoneNumber.name }
+      : { id: ctx.phoneNumber.id, number: ctx.phoneNumber.number, name: ctx.phoneNumber.name };
+  return {
+    message: {
+      type,
+      timestamp: now.toISOString(),
+      call: { id: ctx.callId, type: CALL_TYPES[ctx.direction][ctx.format], status },
+      ...keyed(ctx.format, { phone_number: phoneNumber, customer: { number: ctx.customerNumber } }),
+      ...(ctx.assistant ? { assistant: ctx.assistant } : {}),
+      ...keyed(ctx.format, fields),
+    },
+  };
+}
+
+export function assistantRequestPayload(ctx: WebhookCallContext, now = new Date()): Envelope {
+  return envelope(ctx, 'assistant-request', 'ringing', { pipeline: 'realtime' }, now);
+}
+
+export interface ListedToolCall {
+  id: string;
+  name: string;
+  arguments: Record<string, unknown>;
+}
+
+/** `arguments` is a JSON object, not a string (B §4.4). */
+export function toolCallsPayload(ctx: WebhookCallContext, calls: readonly ListedToolCall[], now = new Date()): Envelope {
+  const list = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+  return envelope(ctx, 'tool-calls', 'in-progress', { tool_call_list: list }, now);
+}
+
+export interface StatusUpdate {
+  status: 'in-progress' | 'ended' | 'ended-with-error' | 'forwarding' | 'transferred';
+  endReason?: string | null;
+  error?: string | null;
+}
+
+export function statusUpdatePayload(ctx: WebhookCallContext, update: StatusUpdate, now = new Date()): Envelope {
+  return envelope(ctx, 'status-update', update.status, { status: update.status, end_reason: update.endReason ?? undefined, error: update.error ?? undefined }, now);
+}
+
+export interface EndOfCallReport {
+  status: string;
+  durationSeconds: number;
+  /** Empty until post-call analysis exists; never the last agent turn. */
+  summary: string;
+  analysis?: Record<string, unknown>;
+  messages: ReadonlyArray<{ role: string; content: string }>;
+  endReason: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  recordingUrl: string | null;
+  error?: string | null;
+}
+
+export function endOfCallReportPayload(ctx: WebhookCallContext, report: EndOfCallReport, now = new Date()): Envelope {
+  return envelope(
+    ctx,
+    'end-of-call-report',
+    report.status,
+    {
+      duration_seconds: report.durationSeconds,
+      summary: report.summary,
+      analysis: report.analysis,
+      messages: report.messages,
+      end_reason: report.endReason,
+      started_at: report.startedAt,
+      ended_at: report.endedAt,
+      recording_url: report.recordingUrl,
+      error: report.error ?? undefined,
+    },
+    now,
+  );
+}
