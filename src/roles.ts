@@ -5,6 +5,7 @@
  */
 import { startApiRole } from './api/role.js';
 import type { Role } from './config.js';
+import { startWebhookWorker, webhooksFor } from './events/index.js';
 import type { RoleStarter } from './node.js';
 
 export const ROLE_STARTERS: Readonly<Record<Role, readonly RoleStarter[]>> = {
@@ -12,7 +13,9 @@ export const ROLE_STARTERS: Readonly<Record<Role, readonly RoleStarter[]>> = {
     // the SIP listener and media workers plug in here
   ],
   worker: [
-    // queue workers (webhooks, analysis, e-mail, campaigns) plug in here
+    startWebhookWorker,
+    // analysis, e-mail and campaign queue workers plug in here
   ],
-  api: [startApiRole],
+  // The webhook queue first: the deliveries API replays through it.
+  api: [async (node) => void webhooksFor(node), startApiRole],
 };
