@@ -14,13 +14,20 @@ export interface DateRange {
   before: Date | null;
 }
 
+/** `2025-02-30` is not a day (JavaScript's Date would roll it over to March 2). */
+function isCalendarDate(text: string): boolean {
+  const [y, m, d] = text.slice(0, 10).split('-').map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
 function parse(param: string, value: string): { date: Date; dateOnly: boolean } {
   const trimmed = value.trim();
   const dateOnly = DATE_ONLY.test(trimmed);
   // A date-time without an offset is read as UTC, not as the server's local time.
   const text = dateOnly ? `${trimmed}T00:00:00Z` : /(Z|[+-]\d{2}:?\d{2})$/i.test(trimmed) ? trimmed : `${trimmed}Z`;
   const date = new Date(text);
-  if (!(dateOnly || DATE_TIME.test(trimmed)) || Number.isNaN(date.getTime())) {
+  if (!(dateOnly || DATE_TIME.test(trimmed)) || !isCalendarDate(trimmed) || Number.isNaN(date.getTime())) {
     throw invalid(param, 'must be an ISO 8601 date (2025-12-31) or date-time (2025-12-31T23:00:00Z)');
   }
   return { date, dateOnly };

@@ -4,10 +4,11 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { notFound } from '../../errors.js';
 import type { ApiPlugin } from '../../plugin.js';
-import { IdParams } from '../../schemas.js';
+import { IdParams, Type } from '../../schemas.js';
 import { Call, CallList, ListCallsQuery } from './schema.js';
 import { getCall, listCalls, recordingFile, type RecordingUrl } from './service.js';
 
@@ -55,7 +56,12 @@ export const callRoutes: ApiPlugin = async (app) => {
         tags,
         summary: 'Download the call recording (stereo WAV: caller left, agent right)',
         params: IdParams,
-        produces: ['audio/wav'],
+        response: {
+          200: {
+            description: 'The WAV file',
+            content: { 'audio/wav': { schema: Type.Unsafe<Readable>({ type: 'string', format: 'binary' }) } },
+          },
+        },
       },
     },
     async (request, reply) => {
