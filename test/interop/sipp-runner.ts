@@ -1,0 +1,105 @@
+/**
+ * Runs SIPp 3.6 (Debian `sip-tester`) against a local UA: one scenario, one call, on loopback,
+ * with a local port picked by binding port 0 first and a global timeout, and returns its exit
+ * code plus the logs worth printing when it fails.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), 'sipp');
+
+/** Fails loudly when SIPp is not installed: the tests never skip. */
+export function requireSipp(): string {
+  const found = spawnSync('sipp', ['-v'], { encoding: 'utf8' });
+  if (found.error || !`${found.stdout}${found.stderr}`.includes('SIPp')) {
+    throw new Error('sipp (SIPp 3.6, Debian package sip-tester) is not installed: run .ci/run, which installs it');
+  }
+  return 'sipp';
+}
+
+/** A port free for both UDP and TCP on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const p = (server.address() as { port: number }).port;
+        server.close(() => resolve(p));
+      });
+    });
+    const udpFree = await new Promise<boolean>((resolve) => {
+      const socket = createSocket('udp4');
+      socket.once('error', () => resolve(false));
+      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+    });
+    if (udpFree && port < 65000) return port;
+  }
+}
+
+export interface SippRun {
+  /** Scenario file name under test/interop/sipp. */
+  scenario: string;
+  /** Where SIPp sends (our UA), omitted for SIPp acting as UAS. */
+  remotePort?: number;
+  transport?: 'udp' | 'tcp';
+  /** SIPp's own port (UAS scenarios: where our UA sends). */
+  localPort?: number;
+  service?: string;
+  timeoutSeconds?: number;
+  extraArgs?: string[];
+  /** Called once SIPp is listening/started (UAS scenarios: place the call now). */
+  onStarted?: () => void;
+}
+
+export interface SippResult {
+  code: number | null;
+  stdout: string;
+  errors: string;
+}
+
+export async function runSipp(run: SippRun): Promise<SippResult> {
+  const bin = requireSipp();
+  const dir = await mkdtemp(join(tmpdir(), 'voxgate-sipp-'));
+  const localPort = run.localPort ?? (await freePort());
+  const mediaPort = await freePort();
+  const args = [
+    ...(run.remotePort !== undefined ? [`127.0.0.1:${run.remotePort}`] : []),
+    '-sf', join(SCENARIOS, run.scenario),
+    '-i', '127.0.0.1',
+    '-p', String(localPort),
+    '-mp', String(mediaPort),
+    '-s', run.service ?? '+15550002222',
+    '-t', run.transport === 'tcp' ? 't1' : 'u1',
+    '-m', '1',
+    '-nostdin',
+    '-trace_err',
+    '-error_file', join(dir, 'errors.log'),
+    '-timeout', `${run.timeoutSeconds ?? 20}s`,
+    '-timeout_error',
+    ...(run.extraArgs ?? []),
+  ];
+  try {
+    const child = spawn(bin, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
+    if (run.onStarted) setTimeout(run.onStarted, 300);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    return { code, stdout: stdout.slice(-4000), errors: await readErrors(dir) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function readErrors(dir: string): Promise<string> {
+  let out = '';
+  for (const file of await readdir(dir)) {
+    if (file.endsWith('.log')) out += `--- ${file}\n${(await readFile(join(dir, file), 'utf8')).slice(-4000)}\n`;
+  }
+  return out;
+}
