@@ -198,6 +198,18 @@ describe('/api/v1/domains against a Resend fake', () => {
     expect((await call(a, 'GET', '/domains')).json()).toEqual({ domain: null });
   });
 
+  it('after the Resend key is removed: verify explains BYOK, delete removes the domain here only', async () => {
+    const created = (await call(a, 'POST', '/domains', { domain_name: 'keyless.example.com' })).json().domain;
+    await t.db.query("DELETE FROM byok_keys WHERE org_id = $1 AND provider = 'resend'", [a.org.id]);
+    const verify = await call(a, 'POST', '/domains/verify');
+    expect(verify.statusCode).toBe(400);
+    expect(verify.json().message).toMatch(/BYOK/);
+    expect((await call(a, 'DELETE', '/domains')).json()).toEqual({ success: true });
+    expect((await call(a, 'GET', '/domains')).json()).toEqual({ domain: null });
+    expect(resend.domains(KEY_A).map((d) => d.id)).toContain(created.resend_domain_id); // left in the org's Resend account
+    await setResendKey(t, a.org.id, KEY_A);
+  });
+
   it('Resend unreachable answers 502', async () => {
     const down = await buildTestApp({ env: { RESEND_BASE_URL: `http://127.0.0.1:${await closedPort()}` } });
     try {
