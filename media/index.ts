@@ -24,3 +24,30 @@ export type {
 } from './call/types.js';
 export { createEchoLogic } from './call/echo-logic.js';
 export { localDirectionFor } from './rtp/session.js';
+export {
+  agentLogicModule,
+  createAgentLogic,
+  parseAgentConfig,
+  AgentConfigError,
+  AgentStartError,
+  AGENT_PROVIDERS,
+  END_CALL_TOOL,
+  TRANSFER_CALL_TOOL,
+  SILENCE_DEFAULTS,
+  PROVIDER_ERROR_REASON,
+  VOICEMAIL_INDICATORS,
+  findVoicemailIndicator,
+} from './agent/index.js';
+export type {
+  AgentFunctionTool,
+  AgentLogicDeps,
+  AgentLogicOptions,
+  AgentProvider,
+  AgentRuntimeConfig,
+  AgentSilenceConfig,
+  AgentTool,
+  AgentTransferDestination,
+  AgentTurnDetection,
+  AgentVoicemailConfig,
+  ProviderFault,
+} from './agent/index.js';

@@ -52,6 +52,8 @@ export class AudioBridge {
   private lastItemId: string | null = null;
   private lastResponseId: string | null = null;
   private speaking = false;
+  /** Cumulative agent bytes at the last drain or flush: frames up to here end, not start, speech. */
+  private quietFrom = 0;
   private droppedBytes = 0;
   private readonly callerScratch = new Uint8Array(G711_FRAME);
 
@@ -178,7 +180,9 @@ export class AudioBridge {
 
   private onFrameSent(sentAt: number, sentBytes: number): void {
     this.latency.frameSent(sentAt, sentBytes);
-    if (this.speaking) return;
+    // The probe runs after the item-played callback of the same frame: the last frame of a
+    // talkspurt must not start a new one.
+    if (this.speaking || sentBytes <= this.quietFrom) return;
     this.speaking = true;
     this.events.agentSpeechStarted();
   }
@@ -191,6 +195,7 @@ export class AudioBridge {
   }
 
   private stopSpeaking(): void {
+    this.quietFrom = this.media.agentBytesQueued;
     if (!this.speaking) return;
     this.speaking = false;
     this.events.agentSpeechStopped();

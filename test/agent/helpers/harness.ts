@@ -80,7 +80,13 @@ export class AgentHarness {
 
   /** Creates the logic and runs `start()` (the session connects, as while the phone rings). */
   static async start(flavour: Flavour, opts: HarnessOptions = {}): Promise<AgentHarness> {
+    return AgentHarness.startWith(flavour, () => {}, opts);
+  }
+
+  /** Like `start`, with `arm` run on the fake before the session connects (e.g. `failNext`). */
+  static async startWith(flavour: Flavour, arm: (server: FakeRealtimeServer) => void, opts: HarnessOptions = {}): Promise<AgentHarness> {
     const server = await FakeRealtimeServer.start({ pingIntervalMs: 0, script: speakingScript(), ...opts.server });
+    arm(server);
     const media = new FakeCallMedia(opts.codec ?? 'PCMU');
     const host = new FakeHost();
     const config = agentConfig(flavour, opts.config);
