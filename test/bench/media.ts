@@ -26,12 +26,15 @@ interface LatencyReport {
   type: 'latency';
   rtpToWs: SerializedHistogram;
   wsToRtp: SerializedHistogram;
+  wsToRtpEmpty: SerializedHistogram;
   counters: { appends: number; deltas: number; wsErrors: number; connected: number };
 }
 
 interface Step {
   calls: number;
   passed: boolean;
+  /** Second attempt after a failure while other processes loaded the machine. */
+  retried?: boolean;
   windowS: number;
   engineCpuPercentOfCore: number;
   cpuPerCallPercentOfCore: number;
@@ -42,6 +45,7 @@ interface Step {
   skippedSlots: number;
   rtpArrivalToWsSendMs: HistogramSnapshot;
   wsReceiptToRtpSendMs: HistogramSnapshot;
+  wsReceiptToRtpSendEmptyQueueMs: HistogramSnapshot;
   callers: {
     interArrivalDeviationMs: HistogramSnapshot;
     roundTripMs: HistogramSnapshot;
@@ -138,6 +142,7 @@ class Bench {
       skippedSlots: clock.skippedSlots,
       rtpArrivalToWsSendMs: Histogram.from(latency.rtpToWs).snapshot(),
       wsReceiptToRtpSendMs: Histogram.from(latency.wsToRtp).snapshot(),
+      wsReceiptToRtpSendEmptyQueueMs: Histogram.from(latency.wsToRtpEmpty).snapshot(),
       callers: {
         interArrivalDeviationMs: Histogram.from(callers.interArrival).snapshot(),
         roundTripMs: roundTrip,
@@ -230,7 +235,12 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const steps: Step[] = [];
   await withBench(0, async (bench) => {
     for (const calls of ladder) {
-      const step = await bench.step(calls, warmupMs, windowMs);
+      let step = await bench.step(calls, warmupMs, windowMs);
+      // The machine is shared: when other processes were busy and the step failed, try once more.
+      if (!step.passed && step.othersPercentOfCore > 30) {
+        console.error(`media bench: ${calls} calls failed while others used ${step.othersPercentOfCore}% of a core; retrying once`);
+        step = { ...(await bench.step(calls, warmupMs, windowMs)), retried: true };
+      }
       steps.push(step);
       console.error(`media bench: ${calls} calls → ${step.passed ? 'sustained' : 'NOT sustained'}, p99 deviation ${step.clockDeviationMs.p99} ms, max ${step.clockDeviationMs.max} ms, engine ${step.engineCpuPercentOfCore}% of a core, machine ${step.machineBusyPercentOfCore}%`);
       if (!step.passed) break;

@@ -19,8 +19,10 @@ export interface EchoLogicOptions {
 
 /** RTP arrival (socket read) → WebSocket send of the same frame. */
 const rtpToWs = new Histogram(0.05, 50);
-/** WebSocket message receipt → RTP send of the chunk's first byte. */
+/** WebSocket message receipt → RTP send of the chunk's first byte (includes queueing behind earlier audio). */
 const wsToRtp = new Histogram(0.25, 250);
+/** The same for chunks that found the playout queue empty: the engine's own share (the next clock slot). */
+const wsToRtpEmpty = new Histogram(0.25, 250);
 const counters = { appends: 0, deltas: 0, wsErrors: 0, connected: 0 };
 
 const channel = new BroadcastChannel(BENCH_CHANNEL);
@@ -30,9 +32,10 @@ channel.onmessage = (event: unknown): void => {
   if (data?.type === 'reset') {
     rtpToWs.reset();
     wsToRtp.reset();
+    wsToRtpEmpty.reset();
     counters.appends = counters.deltas = counters.wsErrors = 0;
   } else if (data?.type === 'report') {
-    channel.postMessage({ type: 'latency', rtpToWs: rtpToWs.serialize(), wsToRtp: wsToRtp.serialize(), counters: { ...counters } });
+    channel.postMessage({ type: 'latency', rtpToWs: rtpToWs.serialize(), wsToRtp: wsToRtp.serialize(), wsToRtpEmpty: wsToRtpEmpty.serialize(), counters: { ...counters } });
   }
 };
 
@@ -44,6 +47,7 @@ export const createCallLogic: CallLogicFactory = (media, _start, host) => {
   // Byte position and receipt time of each chunk not yet (fully) sent.
   const fifoPos = new Float64Array(FIFO);
   const fifoAt = new Float64Array(FIFO);
+  const fifoEmpty = new Uint8Array(FIFO);
   let head = 0;
   let tail = 0;
 
@@ -57,6 +61,7 @@ export const createCallLogic: CallLogicFactory = (media, _start, host) => {
     if (tail - head < FIFO) {
       fifoPos[tail % FIFO] = media.agentBytesQueued;
       fifoAt[tail % FIFO] = at;
+      fifoEmpty[tail % FIFO] = media.queuedAgentMs === 0 ? 1 : 0;
       tail++;
     }
     media.playAgentAudio(audio, event.item_id ?? 'item');
@@ -72,6 +77,7 @@ export const createCallLogic: CallLogicFactory = (media, _start, host) => {
   media.onAgentFrameSent((sentAt, sentBytes) => {
     while (head < tail && fifoPos[head % FIFO] < sentBytes) {
       wsToRtp.record(sentAt - fifoAt[head % FIFO]);
+      if (fifoEmpty[head % FIFO] === 1) wsToRtpEmpty.record(sentAt - fifoAt[head % FIFO]);
       head++;
     }
   });
