@@ -149,12 +149,13 @@ describe('/api/v1/campaigns and leads', () => {
   });
 
   it('agent_id and number_id must be the caller’s own (404 otherwise)', async () => {
-    for (const [body, param] of [
+    const cases: [object, string][] = [
       [{ agent_id: agentB }, 'agent_id'],
-      [{ agent_id: undefined, assistant_id: agentB }, 'assistant_id'],
-      [{ number_id: numberB }, 'number_id'],
-    ] as const) {
-      const res = await call(a, 'POST', '/campaigns', { name: 'X', agent_id: agentA, ...body });
+      [{ assistant_id: agentB }, 'assistant_id'],
+      [{ agent_id: agentA, number_id: numberB }, 'number_id'],
+    ];
+    for (const [body, param] of cases) {
+      const res = await call(a, 'POST', '/campaigns', { name: 'X', ...body });
       expect(res.statusCode).toBe(404);
       expect(res.json()).toMatchObject({ error: 'not_found', param });
     }
