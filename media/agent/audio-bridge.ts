@@ -159,8 +159,8 @@ export class AudioBridge {
   }
 
   private queue(audio: Uint8Array, itemId: string, at: number, first: boolean): void {
-    this.latency.chunkQueued(this.media.agentBytesQueued, at, first);
-    if (!this.media.playAgentAudio(audio, itemId)) this.latency.chunkDropped();
+    const followed = this.latency.chunkQueued(this.media.agentBytesQueued, at, first, this.media.queuedAgentMs === 0);
+    if (!this.media.playAgentAudio(audio, itemId) && followed) this.latency.chunkDropped();
   }
 
   private onCallerFrame(payload: Uint8Array, info: CallerAudioInfo): void {

@@ -2,7 +2,9 @@
  * Latency marks for the call benchmark (research/sip-media.md §5.3) and two per-call histograms,
  * without allocation per frame:
  * - caller frame: RTP arrival → `appendAudio` handed it to the provider socket;
- * - agent chunk: audio delta receipt → its first byte sent on RTP.
+ * - agent chunk that found the playout queue empty: audio delta receipt → its first byte sent on
+ *   RTP (the engine's own overhead; chunks queued behind earlier audio wait for the caller to
+ *   hear that audio first, which is playout, not latency).
  * Marks per turn: `caller-speech-end` (the model's speech-stopped), `agent-response-start`,
  * `first-audio-delta` (receipt of a response's first delta) and `first-audio-sent` (its first
  * byte on the wire). A chunk's position in the playout queue is noted when it is queued; the
@@ -25,7 +27,8 @@ export class LatencyTracker {
   private readonly deltaToRtp = new Histogram(0.25, 1000);
   private readonly fifoPos = new Float64Array(FIFO);
   private readonly fifoAt = new Float64Array(FIFO);
-  private readonly fifoFirst = new Uint8Array(FIFO);
+  /** Bit 0: first chunk of its response (mark); bit 1: found the queue empty (histogram). */
+  private readonly fifoFlags = new Uint8Array(FIFO);
   private head = 0;
   private tail = 0;
   /** When the caller's last turn ended (model's speech-stopped), or -1. */
@@ -57,16 +60,18 @@ export class LatencyTracker {
   }
 
   /**
-   * A chunk was queued at cumulative byte `position`, received at `at` (or released at answer).
-   * With the FIFO full the chunk is not measured.
+   * A chunk is about to be queued at cumulative byte `position`; it was received at `at` (or
+   * released at answer). Only chunks that mark a response's start or found the queue empty are
+   * followed; with the FIFO full a chunk is not followed.
    */
-  chunkQueued(position: number, at: number, first: boolean): void {
-    if (this.tail - this.head >= FIFO) return;
+  chunkQueued(position: number, at: number, first: boolean, queueEmpty: boolean): boolean {
+    if ((!first && !queueEmpty) || this.tail - this.head >= FIFO) return false;
     const i = this.tail % FIFO;
     this.fifoPos[i] = position;
     this.fifoAt[i] = at;
-    this.fifoFirst[i] = first ? 1 : 0;
+    this.fifoFlags[i] = (first ? 1 : 0) | (queueEmpty ? 2 : 0);
     this.tail++;
+    return true;
   }
 
   /** The chunk just noted was not queued after all (the playout refused it). */
@@ -78,9 +83,10 @@ export class LatencyTracker {
   frameSent(sentAt: number, sentBytes: number): void {
     while (this.head < this.tail && this.fifoPos[this.head % FIFO] < sentBytes) {
       const i = this.head % FIFO;
-      this.deltaToRtp.record(sentAt - this.fifoAt[i]);
+      const flags = this.fifoFlags[i];
       this.head++;
-      if (this.fifoFirst[i] !== 1) continue;
+      if ((flags & 2) !== 0) this.deltaToRtp.record(sentAt - this.fifoAt[i]);
+      if ((flags & 1) === 0) continue;
       this.mark('first-audio-sent', sentAt);
       // The turn is answered: a later response without a caller turn (say, check-in) has no `sinceMs`.
       this.speechEndAt = -1;
