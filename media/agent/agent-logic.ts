@@ -59,7 +59,7 @@ const DEFAULTS: Required<AgentLogicOptions> = { watchdogMs: 20_000, goodbyeTimeo
 const DRAIN_SLACK_MS = 2000;
 const APOLOGY_ITEM = 'voxgate-apology';
 
-/** The leg cannot carry the agent (not G.711): the worker answers `call.start-failed`. */
+/** The provider cannot take the call's audio format: the worker answers `call.start-failed`. */
 export class AgentStartError extends Error {
   readonly code = 'media/bad-request' as const;
 }
@@ -67,10 +67,8 @@ export class AgentStartError extends Error {
 /** Builds the agent runtime for a call; throws (→ `call.start-failed`) on a malformed config. */
 export function createAgentLogic(media: CallMedia, start: CallStart, host: WorkerHost, deps: AgentLogicDeps = {}): CallLogic {
   const config = parseAgentConfig(start.agent);
-  const encoding = media.agentFormat.encoding;
-  if (encoding !== 'pcmu' && encoding !== 'pcma') throw new AgentStartError(`the agent needs a G.711 leg, not ${encoding}`);
   const options = { ...DEFAULTS, ...numericOptions(host.logicOptions), ...numericOptions(deps.options) };
-  return new AgentCall(media, start, host, config, encoding, deps.time ?? systemTime, options);
+  return new AgentCall(media, start, host, config, deps.time ?? systemTime, options);
 }
 
 class AgentCall implements CallLogic {
@@ -98,20 +96,22 @@ class AgentCall implements CallLogic {
     start: CallStart,
     private readonly host: WorkerHost,
     private readonly config: AgentRuntimeConfig,
-    private readonly leg: 'pcmu' | 'pcma',
     time: TimeSource,
     options: Required<AgentLogicOptions>,
   ) {
     const endpoint = providerEndpoint(start.providers, config.provider);
-    const draft = sessionConfig(config, leg);
     this.session = endpoint.apiKey === null ? null : createRealtimeSession(config.provider, {
       apiKey: endpoint.apiKey,
       ...(endpoint.baseUrl === undefined ? {} : { baseUrl: endpoint.baseUrl }),
-      config: draft,
+      config: sessionConfig(config, 'pcmu'),
       connectTimeoutMs: options.connectTimeoutMs,
     });
-    const format = this.session ? sessionAudioFormat(leg, this.session.capabilities) : leg;
-    this.sessionConfig = format === leg ? draft : sessionConfig(config, format);
+    const format = this.session ? sessionAudioFormat(media.agentFormat, this.session.capabilities) : 'pcmu';
+    if (format === null) {
+      const { encoding, sampleRate } = media.agentFormat;
+      throw new AgentStartError(`${config.provider} does not take the call's audio (${encoding} at ${sampleRate} Hz)`);
+    }
+    this.sessionConfig = sessionConfig(config, format);
     this.latency = new LatencyTracker((event) => host.event(event));
     this.bridge = new AudioBridge(media, this.session ?? { appendAudio: () => {} }, format, this.latency, () => host.now(), {
       agentSpeechStarted: () => host.event({ kind: 'speech-started', who: 'assistant' }),
@@ -390,7 +390,7 @@ class AgentCall implements CallLogic {
   }
 
   private playApology(): void {
-    this.bridge.playPrompt(builtinPrompt('provider-error', this.leg), APOLOGY_ITEM);
+    this.bridge.playPrompt(builtinPrompt('provider-error', this.media.agentFormat), APOLOGY_ITEM);
   }
 
   private onFault(): void {

@@ -9,13 +9,15 @@
  * interrupted response is remembered so its late deltas (the server streams ahead of real time
  * and may still send some after `speech_started`) are dropped, never played (STYLE §9).
  *
- * Per frame: no allocation, no await. A leg whose G.711 law differs from the session's is
- * converted byte by byte into a preallocated buffer (callers) or in place (model chunks, which
- * the adapter allocated for us).
+ * Both directions are in the call's logic format (`media.agentFormat`: the leg's G.711 law, or
+ * PCM16 24 kHz on Opus legs), which is normally the session's format too. Only when the provider
+ * does not take the leg's G.711 law is the other law used, converted byte by byte into a
+ * preallocated buffer (callers) or in place (model chunks, which the adapter allocated for us).
+ * Per frame: no allocation, no await.
  */
 import { alawToUlaw, ulawToAlaw } from '../codecs/g711.js';
 import type { CallMedia, CallerAudioInfo, ItemPlayed } from '../call/types.js';
-import type { AudioEvent, RealtimeSession } from '../providers/index.js';
+import type { AudioEvent, RealtimeAudioFormat, RealtimeSession } from '../providers/index.js';
 import type { LatencyTracker } from './latency.js';
 
 export interface BridgeEvents {
@@ -27,8 +29,6 @@ export interface BridgeEvents {
   drained(): void;
 }
 
-type Law = 'pcmu' | 'pcma';
-
 interface HeldChunk {
   audio: Uint8Array;
   itemId: string;
@@ -39,7 +39,6 @@ interface HeldChunk {
 const INTERRUPTED_MEMORY = 16;
 /** Audio held before answer, at most (a first message is a few seconds). */
 const MAX_HELD_BYTES = 60 * 8000;
-const G711_FRAME = 160;
 
 export class AudioBridge {
   private forwarding = false;
@@ -55,16 +54,20 @@ export class AudioBridge {
   /** Cumulative agent bytes at the last drain or flush: frames up to here end, not start, speech. */
   private quietFrom = 0;
   private droppedBytes = 0;
-  private readonly callerScratch = new Uint8Array(G711_FRAME);
+  /** The session speaks the other G.711 law: an A-law leg with a µ-law session, or the reverse. */
+  private readonly lawSwap: 'alaw-leg' | 'ulaw-leg' | null;
+  private callerScratch = new Uint8Array(160);
 
   constructor(
     private readonly media: CallMedia,
     private readonly session: Pick<RealtimeSession, 'appendAudio'>,
-    private readonly law: Law,
+    sessionFormat: RealtimeAudioFormat,
     private readonly latency: LatencyTracker,
     private readonly now: () => number,
     private readonly events: BridgeEvents,
   ) {
+    const leg = media.agentFormat.encoding;
+    this.lawSwap = leg === 'pcma' && sessionFormat === 'pcmu' ? 'alaw-leg' : leg === 'pcmu' && sessionFormat === 'pcma' ? 'ulaw-leg' : null;
     media.onCallerAudio((payload, info) => this.onCallerFrame(payload, info));
     media.onAgentFrameSent((sentAt, sentBytes) => this.onFrameSent(sentAt, sentBytes));
     media.onItemPlayed((played) => this.onItemPlayed(played));
@@ -104,10 +107,9 @@ export class AudioBridge {
     const at = this.now();
     const first = this.latency.deltaReceived(event.responseId, at);
     const audio = event.audio;
-    const leg = this.media.agentFormat.encoding;
-    // The adapter hands us a fresh buffer per delta: convert in place.
-    if (leg === 'pcma' && this.law === 'pcmu') ulawToAlaw(audio, audio);
-    else if (leg === 'pcmu' && this.law === 'pcma') alawToUlaw(audio, audio);
+    // The adapter hands us a fresh buffer per delta: convert in place (session law → leg law).
+    if (this.lawSwap === 'alaw-leg') ulawToAlaw(audio, audio);
+    else if (this.lawSwap === 'ulaw-leg') alawToUlaw(audio, audio);
     this.lastItemId = event.itemId;
     this.lastResponseId = event.responseId;
     if (!this.holding) return this.queue(audio, event.itemId, at, first);
@@ -165,17 +167,16 @@ export class AudioBridge {
 
   private onCallerFrame(payload: Uint8Array, info: CallerAudioInfo): void {
     if (!this.forwarding) return;
-    let frame = payload;
-    const codec = this.media.codec;
-    if (codec === 'PCMA' && this.law === 'pcmu' && payload.length === G711_FRAME) {
-      alawToUlaw(payload, this.callerScratch);
-      frame = this.callerScratch;
-    } else if (codec === 'PCMU' && this.law === 'pcma' && payload.length === G711_FRAME) {
-      ulawToAlaw(payload, this.callerScratch);
-      frame = this.callerScratch;
-    }
-    this.session.appendAudio(frame);
+    this.session.appendAudio(this.lawSwap === null ? payload : this.swapLaw(payload));
     this.latency.callerFrameSent(info.receivedAt, this.now());
+  }
+
+  /** Caller frame (leg law) → session law, in a buffer kept for the next frame of the same size. */
+  private swapLaw(payload: Uint8Array): Uint8Array {
+    if (this.callerScratch.length !== payload.length) this.callerScratch = new Uint8Array(payload.length);
+    if (this.lawSwap === 'alaw-leg') alawToUlaw(payload, this.callerScratch);
+    else ulawToAlaw(payload, this.callerScratch);
+    return this.callerScratch;
   }
 
   private onFrameSent(sentAt: number, sentBytes: number): void {

@@ -4,7 +4,8 @@
  * that answers and yields by itself, caller transcription). Pure functions; the runtime branches
  * on capabilities only (STYLE §8).
  */
-import type { AudioCodecName, ProviderSettings } from '../protocol.js';
+import type { AudioFormat } from '../call/types.js';
+import type { ProviderSettings } from '../protocol.js';
 import type { RealtimeAudioFormat, RealtimeCapabilities, RealtimeSessionConfig, RealtimeToolDefinition, TurnDetectionConfig } from '../providers/index.js';
 import { END_CALL_TOOL, TRANSFER_CALL_TOOL, type AgentRuntimeConfig, type AgentTransferDestination } from './config.js';
 
@@ -26,17 +27,19 @@ export function providerEndpoint(settings: ProviderSettings, provider: AgentRunt
 }
 
 /**
- * The session's audio format: the leg's own G.711 law when the provider takes it (no transcoding
- * at all, DESIGN §8), else µ-law with a byte-wise law conversion in the bridge.
+ * The session's audio format: the logic's own format when the provider takes it (on G.711 legs
+ * nothing is transcoded, DESIGN §8; Opus legs hand the logic PCM16 at 24 kHz), else the other
+ * G.711 law with a byte-wise conversion in the bridge; null when the provider takes neither.
  */
-export function sessionAudioFormat(leg: 'pcmu' | 'pcma', capabilities: RealtimeCapabilities): 'pcmu' | 'pcma' {
-  return capabilities.audioFormats.includes(leg as RealtimeAudioFormat) ? leg : 'pcmu';
-}
-
-export function lawOf(codec: AudioCodecName): 'pcmu' | 'pcma' | null {
-  if (codec === 'PCMU') return 'pcmu';
-  if (codec === 'PCMA') return 'pcma';
-  return null;
+export function sessionAudioFormat(format: AudioFormat, capabilities: RealtimeCapabilities): RealtimeAudioFormat | null {
+  const accepted = capabilities.audioFormats;
+  if (format.encoding === 'pcm16') {
+    const pcm = `pcm16@${format.sampleRate / 1000}k` as RealtimeAudioFormat;
+    return accepted.includes(pcm) ? pcm : null;
+  }
+  if (accepted.includes(format.encoding)) return format.encoding;
+  const other = format.encoding === 'pcmu' ? 'pcma' : 'pcmu';
+  return accepted.includes(other) ? other : null;
 }
 
 export const END_CALL_DESCRIPTION =
@@ -99,7 +102,7 @@ export function sessionInstructions(config: AgentRuntimeConfig): string {
   return parts.filter((p) => p !== '').join('\n\n');
 }
 
-export function sessionConfig(config: AgentRuntimeConfig, format: 'pcmu' | 'pcma'): RealtimeSessionConfig {
+export function sessionConfig(config: AgentRuntimeConfig, format: RealtimeAudioFormat): RealtimeSessionConfig {
   const out: RealtimeSessionConfig = {
     model: config.model,
     instructions: sessionInstructions(config),

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ulawToAlaw } from '../../media/codecs/g711.js';
-import { mulawUtterance } from '../fakes/audio.js';
+import { mulawUtterance, pcm16ToBytes, silencePcm, speechPcm } from '../fakes/audio.js';
 import { AgentHarness, FLAVOURS, OPENAI, XAI, until } from './helpers/harness.js';
 
 let harness: AgentHarness | null = null;
@@ -159,5 +159,24 @@ describe('A-law legs', () => {
     await h.agentTurns(1);
     await until(() => h.queuedBytes() === h.streamedBytes());
     expect(h.queuedBytes()).toBe(4800);
+  });
+});
+
+describe('Opus legs (PCM16 24 kHz for the logic)', () => {
+  it.each(FLAVOURS)('$provider: the session takes audio/pcm at 24 kHz both ways, no conversion', async (flavour) => {
+    harness = await AgentHarness.start(flavour, { codec: 'opus' });
+    const h = harness;
+    const update = await h.server.waitFor('session.update');
+    const audio = (update.event.session as { audio: { input: { format: unknown }; output: { format: unknown } } }).audio;
+    expect(audio.input.format).toEqual({ type: 'audio/pcm', rate: 24000 });
+    expect(audio.output.format).toEqual({ type: 'audio/pcm', rate: 24000 });
+    h.answer();
+    const pcm = new Uint8Array([...pcm16ToBytes(speechPcm(600, { sampleRate: 24_000 })), ...pcm16ToBytes(silencePcm(800, 24_000))]);
+    h.media.speak(pcm);
+    await until(() => h.server.receivedAudio().length === pcm.length);
+    expect(Buffer.from(h.server.receivedAudio()).equals(Buffer.from(pcm))).toBe(true);
+    await h.agentTurns(1);
+    await until(() => h.queuedBytes() === h.streamedBytes());
+    expect(h.media.queuedAgentMs).toBe(600);
   });
 });

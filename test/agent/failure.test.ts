@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeTime } from '../../media/clock/time.js';
 import { ulawToAlaw } from '../../media/codecs/g711.js';
-import { packageRoot } from '../../media/agent/prompts.js';
+import { packageRoot, upsample } from '../../media/agent/prompts.js';
 import { AgentHarness, FLAVOURS, OPENAI, until } from './helpers/harness.js';
 
 const APOLOGY = new Uint8Array(readFileSync(new URL('../../media/assets/prompts/provider-error.ulaw', import.meta.url)));
@@ -81,6 +81,33 @@ describe('failure before and without a provider', () => {
     ulawToAlaw(APOLOGY, expected);
     const sent = Buffer.concat(h.media.sentFrames).subarray(0, APOLOGY.length);
     expect(Buffer.from(sent).equals(Buffer.from(expected))).toBe(true);
+  });
+
+  it('the apology is PCM16 at 24 kHz on Opus legs, upsampled from the 8 kHz prompt', async () => {
+    const h = (harness = await AgentHarness.start(OPENAI, { providers: {}, codec: 'opus' }));
+    h.answer();
+    expect(h.queuedBytes('voxgate-apology')).toBe(APOLOGY.length * 3 * 2);
+    expect(h.media.queuedAgentMs).toBe(APOLOGY.length / 8);
+    h.media.playAll();
+    await until(() => h.host.hangups.length === 1);
+    expect(h.host.hangups[0]).toMatchObject({ reason: 'provider-error' });
+  });
+
+  it('upsampling keeps a tone at its level and pitch', () => {
+    const tone = new Int16Array(800);
+    for (let i = 0; i < tone.length; i++) tone[i] = Math.round(8000 * Math.sin((2 * Math.PI * 1000 * i) / 8000));
+    const up = upsample(tone, 3);
+    expect(up).toHaveLength(2400);
+    // Mid-signal, away from the filter's edges: a 1 kHz sine at 24 kHz with the same amplitude.
+    let err = 0;
+    let peak = 0;
+    for (let n = 300; n < 2100; n++) {
+      peak = Math.max(peak, Math.abs(up[n]));
+      err = Math.max(err, Math.abs(up[n] - 8000 * Math.sin((2 * Math.PI * 1000 * n) / 24000)));
+    }
+    expect(peak).toBeGreaterThan(7600);
+    expect(peak).toBeLessThan(8400);
+    expect(err).toBeLessThan(400);
   });
 
   it('finds the prompts from the package root', () => {

@@ -29,16 +29,21 @@ export class FakeCallMedia implements CallMedia {
   callerFramesDelivered = 0;
   closedWith: CallEndReason | null = null;
   private readonly playout: PlayoutQueue;
-  private readonly frame = new Uint8Array(160);
+  private readonly frame: Uint8Array;
+  private readonly frameBytes: number;
   private callerCb: ((payload: Uint8Array, info: CallerAudioInfo) => void) | null = null;
   private itemCb: ((played: ItemPlayed) => void) | null = null;
   private dtmfCb: ((digit: string) => void) | null = null;
   private probe: ((sentAt: number, sentBytes: number) => void) | null = null;
 
+  /** PCMU/PCMA: the law itself; opus: PCM16 at 24 kHz, as the media object hands the logic. */
   constructor(public codec: AudioCodecName = 'PCMU') {
-    this.agentFormat = { encoding: codec === 'PCMA' ? 'pcma' : 'pcmu', sampleRate: 8000 };
-    const silenceByte = codec === 'PCMA' ? ALAW_SILENCE : ULAW_SILENCE;
-    this.playout = new PlayoutQueue({ format: { frameBytes: 160, bytesPerMs: 8, silenceByte }, whenEmpty: 'nothing' });
+    const opus = codec === 'opus';
+    this.agentFormat = opus ? { encoding: 'pcm16', sampleRate: 24_000 } : { encoding: codec === 'PCMA' ? 'pcma' : 'pcmu', sampleRate: 8000 };
+    this.frameBytes = opus ? 960 : 160;
+    this.frame = new Uint8Array(this.frameBytes);
+    const silenceByte = opus ? 0 : codec === 'PCMA' ? ALAW_SILENCE : ULAW_SILENCE;
+    this.playout = new PlayoutQueue({ format: { frameBytes: this.frameBytes, bytesPerMs: opus ? 48 : 8, silenceByte }, whenEmpty: 'nothing' });
     this.playout.onItemPlayed((played) => {
       this.itemsPlayed.push(played);
       this.itemCb?.(played);
@@ -104,13 +109,14 @@ export class FakeCallMedia implements CallMedia {
     return this.play(Number.MAX_SAFE_INTEGER);
   }
 
-  /** Delivers caller audio in 20 ms frames (the last one padded). */
+  /** Delivers caller audio (in `agentFormat`) in 20 ms frames (the last one padded). */
   speak(audio: Uint8Array): void {
-    const pad = this.codec === 'PCMA' ? ALAW_SILENCE : ULAW_SILENCE;
-    for (let offset = 0; offset < audio.length; offset += 160) {
-      let frame = audio.subarray(offset, offset + 160);
-      if (frame.length < 160) {
-        const padded = new Uint8Array(160).fill(pad);
+    const n = this.frameBytes;
+    const pad = this.codec === 'opus' ? 0 : this.codec === 'PCMA' ? ALAW_SILENCE : ULAW_SILENCE;
+    for (let offset = 0; offset < audio.length; offset += n) {
+      let frame = audio.subarray(offset, offset + n);
+      if (frame.length < n) {
+        const padded = new Uint8Array(n).fill(pad);
         padded.set(frame);
         frame = padded;
       }
