@@ -14,6 +14,7 @@ import type { CallLogic, CallLogicResult, CallMedia, CallStart, WorkerHost } fro
 import type { CallControl } from '../protocol.js';
 import {
   createRealtimeSession,
+  type RealtimeAudioFormat,
   type RealtimeErrorEvent,
   type RealtimeSession,
   type RealtimeSessionConfig,
@@ -99,21 +100,11 @@ class AgentCall implements CallLogic {
     time: TimeSource,
     options: Required<AgentLogicOptions>,
   ) {
-    const endpoint = providerEndpoint(start.providers, config.provider);
-    this.session = endpoint.apiKey === null ? null : createRealtimeSession(config.provider, {
-      apiKey: endpoint.apiKey,
-      ...(endpoint.baseUrl === undefined ? {} : { baseUrl: endpoint.baseUrl }),
-      config: sessionConfig(config, 'pcmu'),
-      connectTimeoutMs: options.connectTimeoutMs,
-    });
-    const format = this.session ? sessionAudioFormat(media.agentFormat, this.session.capabilities) : 'pcmu';
-    if (format === null) {
-      const { encoding, sampleRate } = media.agentFormat;
-      throw new AgentStartError(`${config.provider} does not take the call's audio (${encoding} at ${sampleRate} Hz)`);
-    }
-    this.sessionConfig = sessionConfig(config, format);
+    const model = modelSession(config, start, media, options);
+    this.session = model.session;
+    this.sessionConfig = model.config;
     this.latency = new LatencyTracker((event) => host.event(event));
-    this.bridge = new AudioBridge(media, this.session ?? { appendAudio: () => {} }, format, this.latency, () => host.now(), {
+    this.bridge = new AudioBridge(media, this.session ?? { appendAudio: () => {} }, model.format, this.latency, () => host.now(), {
       agentSpeechStarted: () => host.event({ kind: 'speech-started', who: 'assistant' }),
       agentSpeechStopped: () => host.event({ kind: 'speech-stopped', who: 'assistant' }),
       drained: () => {
@@ -135,16 +126,20 @@ class AgentCall implements CallLogic {
     );
     this.silence = new SilenceMonitor(config.silence, time, { checkIn: (n) => this.checkIn(n), giveUp: () => this.silenceGoodbye() });
     this.voicemail = new VoicemailDetector(config.voicemail.enabled && config.direction === 'outbound');
-    this.tools = new ToolRouter({
+    this.tools = this.toolRouter(time, options.toolTimeoutMs);
+    if (this.session) this.listen(this.session);
+  }
+
+  private toolRouter(time: TimeSource, timeoutMs: number): ToolRouter {
+    return new ToolRouter({
       time,
-      remoteTools: remoteToolNames(config),
-      callRemote: (id, name, args) => host.toolCall(id, name, args),
+      remoteTools: remoteToolNames(this.config),
+      callRemote: (id, name, args) => this.host.toolCall(id, name, args),
       sendResult: (id, output) => this.session?.sendToolResult(id, output, { triggerResponse: false }) ?? false,
       continueTurn: () => this.respond(() => this.session?.createResponse() ?? false),
       endCall: (call) => this.endCallTool(call),
-      timeoutMs: options.toolTimeoutMs,
+      timeoutMs,
     });
-    if (this.session) this.listen(this.session);
   }
 
   // ---- CallLogic ----------------------------------------------------------------------------
@@ -423,6 +418,31 @@ class AgentCall implements CallLogic {
   private callMs(): number {
     return this.host.now() - this.startedAt;
   }
+}
+
+/**
+ * The model session (not yet connected) and its config in the audio format the provider takes
+ * for this call; no session without a key (the call then fails with an apology at answer).
+ */
+function modelSession(
+  config: AgentRuntimeConfig,
+  start: CallStart,
+  media: CallMedia,
+  options: Required<AgentLogicOptions>,
+): { session: RealtimeSession | null; config: RealtimeSessionConfig; format: RealtimeAudioFormat } {
+  const endpoint = providerEndpoint(start.providers, config.provider);
+  const session = endpoint.apiKey === null ? null : createRealtimeSession(config.provider, {
+    apiKey: endpoint.apiKey,
+    ...(endpoint.baseUrl === undefined ? {} : { baseUrl: endpoint.baseUrl }),
+    config: sessionConfig(config, 'pcmu'),
+    connectTimeoutMs: options.connectTimeoutMs,
+  });
+  const format = session ? sessionAudioFormat(media.agentFormat, session.capabilities) : 'pcmu';
+  if (format === null) {
+    const { encoding, sampleRate } = media.agentFormat;
+    throw new AgentStartError(`${config.provider} does not take the call's audio (${encoding} at ${sampleRate} Hz)`);
+  }
+  return { session, config: sessionConfig(config, format), format };
 }
 
 function remoteToolNames(config: AgentRuntimeConfig): Set<string> {
