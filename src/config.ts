@@ -50,6 +50,14 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly roles: readonly Role[];
   readonly rateLimit: { readonly perMinute: number; readonly callControlPerMinute: number };
+  readonly calls: {
+    /** Simultaneous calls per organization; more get 486 Busy Here (DESIGN §3 step 2). */
+    readonly orgMaxConcurrent: number;
+    /** On SIGTERM, how long live calls may go on before they are hung up. */
+    readonly drainTimeoutMs: number;
+    /** Base URL of the REST API as customers reach it (recording links in webhooks). */
+    readonly publicUrl: string;
+  };
   /** Price of one started call minute in EUR (flireo-api B §5.6), stored on each usage row. */
   readonly pricePerMinute: number;
 }
@@ -240,6 +248,17 @@ function readPricePerMinute(r: EnvReader): number {
   return Number(value);
 }
 
+function readCalls(r: EnvReader, host: HostFacts): Config['calls'] {
+  const publicIp = r.string('SIP_PUBLIC_IP', host.publicIpv4 ?? '127.0.0.1');
+  const port = r.raw('PORT') ?? '3000';
+  const fallback = `http://${publicIp.includes(':') ? `[${publicIp}]` : publicIp}:${port}`;
+  return {
+    orgMaxConcurrent: r.integer('ORG_MAX_CONCURRENT_CALLS', 10, 1, 100_000),
+    drainTimeoutMs: r.integer('DRAIN_TIMEOUT_SECONDS', 1800, 0, 86_400) * 1000,
+    publicUrl: (r.url('PUBLIC_URL', fallback, ['http:', 'https:']) ?? fallback).replace(/\/+$/, ''),
+  };
+}
+
 /** Pure: the same environment always gives the same Config (or the same ConfigError). */
 export function loadConfig(env: Env = process.env, host: HostFacts = currentHostFacts()): Config {
   const r = new EnvReader(env);
@@ -268,6 +287,7 @@ export function loadConfig(env: Env = process.env, host: HostFacts = currentHost
       callControlPerMinute: r.integer('CALL_CONTROL_LIMIT_PER_MINUTE', 10, 1, 1_000_000),
     },
     pricePerMinute: readPricePerMinute(r),
+    calls: readCalls(r, host),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);

@@ -7,11 +7,10 @@ import { startApiRole } from './api/role.js';
 import type { Role } from './config.js';
 import { startWebhookWorker, webhooksFor } from './events/index.js';
 import type { RoleStarter } from './node.js';
+import { startTelephony } from './telephony/index.js';
 
 export const ROLE_STARTERS: Readonly<Record<Role, readonly RoleStarter[]>> = {
-  sip: [
-    // the SIP listener and media workers plug in here
-  ],
+  sip: [startTelephony],
   worker: [
     startWebhookWorker,
     // analysis, e-mail and campaign queue workers plug in here

@@ -21,7 +21,7 @@ export const TOOL_CALLS_TIMEOUT_MS = 10_000;
 export interface AgentWebhookSettings {
   url: string | null;
   secret: string | null;
-  /** Empty: every event (an agent with a URL and no list gets everything). */
+  /** Empty: every event except `assistant-request`, which must be asked for (it delays answering). */
   events: readonly string[];
   format: WebhookFormat;
 }
@@ -37,7 +37,9 @@ export type SyncOutcome =
   | { ok: false; reason: string; durationMs: number };
 
 export function wantsEvent(settings: AgentWebhookSettings, event: WebhookEventType): boolean {
-  return settings.url !== null && (settings.events.length === 0 || settings.events.includes(event));
+  if (settings.url === null) return false;
+  if (settings.events.length === 0) return event !== 'assistant-request';
+  return settings.events.includes(event);
 }
 
 export interface WebhookEmitterOptions {

@@ -62,9 +62,11 @@ describe('webhook payloads', () => {
     expect(message.toolCallList).toEqual([{ id: 'tool_1', type: 'function', function: { name: 'lookup_contact', arguments: { first_name: 'Jan' } } }]);
   });
 
-  it('subscribes an agent with a URL and no event list to every event', () => {
+  it('subscribes an agent with a URL and no event list to every event but assistant-request', () => {
     const base = { url: 'https://example.com/hook', secret: null, format: 'camel' as const };
     expect(wantsEvent({ ...base, events: [] }, 'end-of-call-report')).toBe(true);
+    expect(wantsEvent({ ...base, events: [] }, 'assistant-request')).toBe(false);
+    expect(wantsEvent({ ...base, events: ['assistant-request'] }, 'assistant-request')).toBe(true);
     expect(wantsEvent({ ...base, events: ['status-update'] }, 'end-of-call-report')).toBe(false);
     expect(wantsEvent({ ...base, url: null, events: [] }, 'status-update')).toBe(false);
   });

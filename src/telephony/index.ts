@@ -1,0 +1,72 @@
+/**
+ * The `sip` role (DESIGN §2): the SIP listener, the media workers and the signalling service
+ * that joins them. Health probes say whether both are up; on stop the node drains (new INVITEs
+ * get 503, live calls end naturally within DRAIN_TIMEOUT_SECONDS) before the listener closes.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { secretBoxFor } from '../api/deps.js';
+import { webhooksFor } from '../events/index.js';
+import type { VoxgateNode } from '../node.js';
+import { agentLogicModule, MediaPool } from '../../media/index.js';
+import { UserAgent } from '../../sip/index.js';
+import { TelephonyService } from './service.js';
+
+export { TelephonyService } from './service.js';
+
+declare module '../api/deps.js' {
+  interface ApiServices {
+    telephony: TelephonyService;
+  }
+}
+
+export async function startTelephony(node: VoxgateNode): Promise<void> {
+  const { config } = node;
+  const log = node.log.child({ part: 'telephony' });
+  const recordingDir = join(config.dataDir, 'recordings');
+  await mkdir(recordingDir, { recursive: true });
+  const pool = await MediaPool.start({
+    workers: config.mediaWorkers,
+    portRange: { min: config.rtp.portMin, max: config.rtp.portMax },
+    recordingDir,
+    logicModule: agentLogicModule(),
+  });
+  let service: TelephonyService | null = null;
+  const ua = new UserAgent({
+    transports: config.sip.transports.map((protocol) => ({ protocol, host: config.sip.host, port: config.sip.port })),
+    publicAddress: config.sip.publicIp,
+    logger: node.log.child({ part: 'sip' }),
+    userAgentHeader: 'voxgate',
+    accept: (source) => service?.allows(source.address) ?? false,
+  });
+  service = new TelephonyService({
+    config,
+    db: node.db,
+    redis: node.redis,
+    log,
+    nodeId: node.id,
+    ua,
+    pool,
+    emitter: webhooksFor(node).emitter,
+    keyDeps: { db: node.db, secrets: secretBoxFor(config), config },
+  });
+  await service.start();
+  await ua.listen();
+  const telephony = service;
+  node.services.telephony = telephony;
+  node.services.routingCache = telephony.router;
+  node.services.trunkAllowList = telephony.allowList;
+  node.health.register('sip', () => !telephony.draining);
+  node.health.register('media', async () => (await pool.health()).workers.length === config.mediaWorkers);
+  log.info({ transports: config.sip.transports, port: ua.address(config.sip.transports[0]), publicIp: config.sip.publicIp }, 'SIP listening');
+  node.onStop(
+    'sip',
+    async () => {
+      await telephony.drain(config.calls.drainTimeoutMs);
+      await telephony.stop();
+      await ua.close();
+      await pool.stop();
+    },
+    { timeoutMs: config.calls.drainTimeoutMs + 30_000 },
+  );
+}
