@@ -9,6 +9,7 @@ import { toolTemplateRoutes } from './tool-templates/routes.js';
 import { analysisTemplateRoutes } from './analysis-templates/routes.js';
 import { voiceRoutes } from './voices/routes.js';
 import { byokRoutes } from './byok/routes.js';
+import { webhookDeliveryRoutes } from './webhook-deliveries/routes.js';
 import { numberRoutes } from './numbers/routes.js';
 import { sipTrunkRoutes } from './sip-trunks/routes.js';
 import { domainRoutes } from './domains/routes.js';
@@ -23,6 +24,7 @@ export const resourcePlugins: readonly ApiPlugin[] = [
   analysisTemplateRoutes,
   voiceRoutes,
   byokRoutes,
+  webhookDeliveryRoutes,
   numberRoutes,
   sipTrunkRoutes,
   domainRoutes,
