@@ -37,6 +37,7 @@ export {
   PROVIDER_ERROR_REASON,
   VOICEMAIL_INDICATORS,
   findVoicemailIndicator,
+  isAnnouncement,
 } from './agent/index.js';
 export type {
   AgentFunctionTool,
@@ -49,5 +50,7 @@ export type {
   AgentTransferDestination,
   AgentTurnDetection,
   AgentVoicemailConfig,
+  Announcement,
+  AnnouncementConfig,
   ProviderFault,
 } from './agent/index.js';

@@ -5,6 +5,7 @@
  */
 import type { CallLogicFactory } from '../call/types.js';
 import { createAgentLogic } from './agent-logic.js';
+import { createAnnouncementLogic, isAnnouncement } from './announcement.js';
 
 export { createAgentLogic, AgentStartError } from './agent-logic.js';
 export type { AgentLogicDeps, AgentLogicOptions } from './agent-logic.js';
@@ -30,8 +31,14 @@ export { VOICEMAIL_INDICATORS, findVoicemailIndicator } from './voicemail.js';
 export { PROVIDER_ERROR_REASON } from './failure.js';
 export type { ProviderFault } from './failure.js';
 
-/** The export the worker looks for (media/worker/runtime.ts `loadLogicFactory`). */
-export const createCallLogic: CallLogicFactory = (media, start, host) => createAgentLogic(media, start, host);
+export { isAnnouncement, type Announcement, type AnnouncementConfig } from './announcement.js';
+
+/**
+ * The export the worker looks for (media/worker/runtime.ts `loadLogicFactory`): the agent, or a
+ * built-in announcement when the main thread could not give the call an agent.
+ */
+export const createCallLogic: CallLogicFactory = (media, start, host) =>
+  isAnnouncement(start.agent) ? createAnnouncementLogic(media, start, host) : createAgentLogic(media, start, host);
 
 /**
  * The URL of this module, for `MediaPool.start({ logicModule })`: `index.ts` when running from

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { AudioFormat } from '../call/types.js';
 import { ulawDecode, ulawToAlaw } from '../codecs/g711.js';
 
-export type BuiltinPrompt = 'provider-error';
+/** The files of media/assets/prompts (see its README for the words). */
+export type BuiltinPrompt = 'provider-error' | 'no-credits' | 'call-rejected';
 
 const PROMPT_RATE = 8000;
 const cache = new Map<string, Uint8Array>();

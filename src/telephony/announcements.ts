@@ -3,12 +3,9 @@
  * that cannot run): the media worker plays the prompt (media/assets/prompts) and asks to hang up
  * once it was heard. No model and no key are involved, so the caller never meets silence.
  */
-export type Announcement = 'provider-error' | 'no-credits' | 'call-rejected';
+import type { Announcement, AnnouncementConfig } from '../../media/index.js';
 
-export interface AnnouncementConfig {
-  kind: 'announcement';
-  prompt: Announcement;
-}
+export type { Announcement };
 
 export function announcement(prompt: Announcement): AnnouncementConfig {
   return { kind: 'announcement', prompt };

@@ -262,7 +262,11 @@ export class ActiveCall {
 
   /** Ends the call once: hang up SIP, stop media, write the record, send the reports. */
   end(reason: EndReason, error: string | null = null): Promise<void> {
-    this.ending ??= this.teardown(reason, error).finally(() => this.onClosed?.());
+    // Teardown starts on the next microtask, after `ending` is set: hanging up emits the dialog's
+    // `destroyed` synchronously, and that re-entry must find the call already ending.
+    this.ending ??= Promise.resolve()
+      .then(() => this.teardown(reason, error))
+      .finally(() => this.onClosed?.());
     return this.ending;
   }
 

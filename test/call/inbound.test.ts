@@ -7,30 +7,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isVoiced, mulawSilence, mulawSpeech } from '../fakes/audio.js';
+import { mulawSilence, mulawSpeech } from '../fakes/audio.js';
 import { toolReplies, type WebhookRequestRecord } from '../fakes/webhook-receiver.js';
-import { eventually } from '../events/fixtures.js';
 import { startTestEngine, type TestEngine } from './engine.js';
-import { TestPhone, type HeardPacket } from './phone.js';
+import { callRow, eventually, latestCall, voiced, waitForQuiet } from './helpers.js';
+import { TestPhone } from './phone.js';
 
 const NUMBER = '+31850835037';
 const CALLER = '+31612345678';
-
-const voiced = (packets: HeardPacket[]) => packets.filter((p) => isVoiced(p.payload));
-
-interface CallRow {
-  id: string;
-  status: string;
-  end_reason: string | null;
-  started_at: Date | null;
-  ended_at: Date | null;
-  duration_seconds: number | null;
-  caller_phone: string;
-  assistant_phone: string;
-  agent_id: string;
-  number_id: string;
-  recording_path: string | null;
-}
 
 describe('inbound call to a realtime agent (OpenAI realtime: truncate supported)', () => {
   let engine: TestEngine;
@@ -78,7 +62,7 @@ describe('inbound call to a realtime agent (OpenAI realtime: truncate supported)
     const answeredAt = performance.now();
     expect(answeredAt - dialStart).toBeLessThan(5_000);
     await eventually(() => voiced(phone.heardSince(answeredAt)).length >= 10, 5_000, 'the greeting');
-    const callId = await currentCallId(engine);
+    const callId = (await latestCall(engine))!.id;
     await waitForQuiet(phone, 400);
 
     // 2. The caller speaks; the speech reaches the provider; the tool webhook runs; the result reaches the provider.
@@ -155,22 +139,4 @@ describe('inbound call to a realtime agent (OpenAI realtime: truncate supported)
 
 function toolCallsOfReq(req: WebhookRequestRecord): string {
   return (req.json as { message: { toolCallList: Array<{ id: string }> } }).message.toolCallList[0].id;
-}
-
-async function currentCallId(engine: TestEngine): Promise<string> {
-  const { rows } = await engine.database.db.query<{ id: string }>(`SELECT id FROM calls ORDER BY created_at DESC LIMIT 1`);
-  return rows[0].id;
-}
-
-async function callRow(engine: TestEngine, id: string): Promise<CallRow> {
-  const { rows } = await engine.database.db.query<CallRow>(`SELECT * FROM calls WHERE id = $1`, [id]);
-  return rows[0];
-}
-
-/** Until the phone has heard no voiced packet for `ms`. */
-async function waitForQuiet(phone: TestPhone, ms: number): Promise<void> {
-  await eventually(() => {
-    const last = voiced(phone.heard).at(-1);
-    return !last || performance.now() - last.at > ms;
-  }, 15_000, 'the agent to stop talking');
 }
