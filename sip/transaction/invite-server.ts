@@ -109,16 +109,15 @@ export class InviteServerTransaction extends Transaction<IstState, IstInput, Ist
     return this.feed(request.method === 'ACK' ? 'ack' : 'request', request);
   }
 
-  /** The final response sent so far, if any. */
-  get finalResponse(): SipResponse | undefined {
-    return this.lastResponse && this.lastResponse.status >= 200 ? this.lastResponse : undefined;
-  }
-
   protected run(effect: IstEffect): void {
     switch (effect) {
-      case 'send':
-        this.lastResponse = this.message as SipResponse;
-        return this.transmit(this.lastResponse, this.responseDestination);
+      case 'send': {
+        const response = this.message as SipResponse;
+        // A 2xx is never re-sent by the transaction (the UAS core does it, §13.3.1.4): keep
+        // only what Proceeding/Completed retransmit, so an Accepted transaction stays small.
+        this.lastResponse = response.status >= 200 && response.status < 300 ? undefined : response;
+        return this.transmit(response, this.responseDestination);
+      }
       case 'resend':
         if (this.lastResponse) this.transmit(this.lastResponse, this.responseDestination);
         return;

@@ -62,7 +62,7 @@ export class TransactionLayer {
   user?: TransactionUser;
 
   constructor(private readonly options: TransactionLayerOptions) {
-    this.maxServers = options.maxServerTransactions ?? 50_000;
+    this.maxServers = options.maxServerTransactions ?? 100_000;
     this.ctx = {
       clock: options.clock,
       timers: options.timers,

@@ -62,10 +62,6 @@ export class NonInviteServerTransaction extends Transaction<NistState, NistInput
     return this.feed('request', request);
   }
 
-  get finalResponse(): SipResponse | undefined {
-    return this.lastResponse && this.lastResponse.status >= 200 ? this.lastResponse : undefined;
-  }
-
   protected run(effect: NistEffect): void {
     switch (effect) {
       case 'send':

@@ -93,6 +93,9 @@ export abstract class Transaction<S extends string, I extends string, E extends 
     this.message = queued.message;
     this.error = queued.error;
     for (const effect of rule.effects) this.run(effect);
+    // Do not keep the input's message alive for the rest of the transaction's life.
+    this.message = undefined;
+    this.error = undefined;
     if (this.state === 'terminated') this.dispose();
     return true;
   }

@@ -9,6 +9,8 @@ import { TransportError, type Destination, type Source, type Transport } from '.
 export interface UdpTransportOptions {
   host: string;
   port: number;
+  /** Socket receive buffer (capped by the kernel's rmem_max); default 4 MiB so bursts are not dropped. */
+  receiveBufferBytes?: number;
 }
 
 export class UdpTransport implements Transport {
@@ -32,6 +34,11 @@ export class UdpTransport implements Transport {
     });
     // A socket error after bind (e.g. ICMP-driven) must not crash the process.
     socket.on('error', () => undefined);
+    try {
+      socket.setRecvBufferSize(this.options.receiveBufferBytes ?? 4 * 1024 * 1024);
+    } catch {
+      // The kernel refused the size; the default buffer still works.
+    }
     socket.on('message', (data, rinfo) => this.receive(data, rinfo.address, rinfo.port));
     this.socket = socket;
     const address = socket.address();

@@ -102,9 +102,12 @@ export class UasCore {
   private respond(pending: PendingInvite, status: number, reason: string | undefined, options: Parameters<ServerResponse['send']>[2] = {}): SipResponse | undefined {
     const request = pending.tx.request;
     const response = buildResponse(this.ctx, request, status, reason, options, { toTag: pending.toTag, contact: pending.contact });
-    if (status >= 200) this.ctx.clock.clearTimer(pending.guard);
+    // After a final response a CANCEL has no effect (§9.2): nothing more to keep for this INVITE.
+    if (status >= 200) this.forget(pending);
     if (status >= 200 && status < 300) {
-      pending.onSuccess?.(response);
+      const onSuccess = pending.onSuccess;
+      pending.onSuccess = undefined;
+      onSuccess?.(response);
       return response;
     }
     return pending.tx.respond(response) ? response : undefined;
@@ -134,9 +137,12 @@ export class UasCore {
     return acked.then(() => dialog);
   }
 
+  /** Releases what the pending INVITE holds, so the transaction's remaining life stays small. */
   private forget(pending: PendingInvite): void {
     this.ctx.clock.clearTimer(pending.guard);
     this.byTx.delete(pending.tx);
+    pending.onCancel = undefined;
+    pending.tx.user.onTerminated = undefined;
   }
 }
 

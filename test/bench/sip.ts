@@ -1,0 +1,166 @@
+/**
+ * SIP setup-rate benchmark: SIPp (as UAC) places INVITE → 200 → ACK → BYE calls at stepped
+ * rates against one `UserAgent` running alone in a child process (pinned to one core when
+ * `taskset` exists). Each step reports successful and failed calls and the UA's CPU; the figure is
+ * the highest rate with under 0.1 % failed calls.
+ */
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SCENARIO = join(here, '..', 'interop', 'sipp', 'bench-call.xml');
+
+interface CpuSample {
+  micros: number;
+  wallMs: number;
+  answered: number;
+  failed: number;
+  rss: number;
+  heapUsed: number;
+  stats: { dialogs: number; transactions: { server: number; client: number } };
+}
+
+interface Step {
+  rate: number;
+  attempted: number;
+  successful: number;
+  failed: number;
+  failedPercent: number;
+  uaCpuPercentOfCore: number;
+  uaHeapMb: number;
+  sippCpuPercentOfCore: number;
+  sippExit: number | null;
+}
+
+function hasTaskset(): boolean {
+  return !spawnSync('taskset', ['-c', '0', 'true']).error;
+}
+
+async function startUa(pin: boolean): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(join(here, 'sip-ua-child.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  if (pin && child.pid) spawnSync('taskset', ['-cp', '0', String(child.pid)]);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { type: string; port: number }) => (m.type === 'ready' ? resolve(m.port) : reject(new Error('bad ready'))));
+    child.once('exit', () => reject(new Error('UA child exited')));
+  });
+  return { child, port };
+}
+
+function sample(child: ChildProcess): Promise<CpuSample> {
+  return new Promise((resolve) => {
+    child.once('message', (m: CpuSample & { type: string }) => resolve(m));
+    child.send({ type: 'cpu' });
+  });
+}
+
+/** SIPp's statistics CSV (';'-separated): the cumulative counters of the last line. */
+function lastCounters(csv: string): Record<string, number> {
+  const lines = csv.trim().split('\n');
+  const header = lines[0].split(';');
+  const last = lines[lines.length - 1].split(';');
+  const out: Record<string, number> = {};
+  header.forEach((name, i) => (out[name] = Number(last[i])));
+  return out;
+}
+
+/** utime + stime of a process, in seconds (Linux /proc). */
+async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (!pid) return undefined;
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+interface StepResult {
+  successful: number;
+  failed: number;
+  code: number | null;
+  sippCpuPercent: number;
+}
+
+async function runStep(port: number, rate: number, seconds: number, pin: boolean): Promise<StepResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'voxgate-sipbench-'));
+  const calls = rate * seconds;
+  const args = [
+    `127.0.0.1:${port}`, '-sf', SCENARIO, '-i', '127.0.0.1', '-p', '0', '-t', 'u1',
+    '-r', String(rate), '-rp', '1000', '-m', String(calls), '-l', String(rate * 4),
+    '-recv_timeout', '8000', '-timeout', `${seconds + 20}s`, '-nostdin',
+    '-trace_stat', '-stf', join(dir, 'stat.csv'), '-fd', '1',
+  ];
+  const bin = pin ? 'taskset' : 'sipp';
+  const started = performance.now();
+  const child = spawn(bin, pin ? ['-c', '1', 'sipp', ...args] : args, { cwd: dir, stdio: 'ignore' });
+  let sippCpu = 0;
+  const poll = setInterval(() => void cpuSeconds(child.pid).then((s) => (sippCpu = s ?? sippCpu)), 250);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(poll);
+  const sippCpuPercent = (100 * sippCpu) / ((performance.now() - started) / 1000);
+  try {
+    const counters = lastCounters(await readFile(join(dir, 'stat.csv'), 'utf8'));
+    return { successful: counters['SuccessfulCall(C)'] ?? 0, failed: counters['FailedCall(C)'] ?? 0, code, sippCpuPercent };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run({ quick }: { quick: boolean }): Promise<Record<string, unknown>> {
+  if (spawnSync('sipp', ['-v']).error) throw new Error('sipp is not installed: run .ci/run (it installs sip-tester)');
+  const pin = hasTaskset();
+  const rates = quick ? [100, 300, 600] : [200, 400, 600, 800, 1000, 1200, 1500, 2000];
+  const seconds = quick ? 4 : 10;
+  const { child, port } = await startUa(pin);
+  const steps: Step[] = [];
+  const before = loadavg();
+  try {
+    for (const rate of rates) {
+      const start = await sample(child);
+      const result = await runStep(port, rate, seconds, pin);
+      const end = await sample(child);
+      const attempted = result.successful + result.failed;
+      const failedPercent = attempted === 0 ? 100 : (100 * result.failed) / attempted;
+      steps.push({
+        rate,
+        attempted,
+        successful: result.successful,
+        failed: result.failed,
+        failedPercent: Number(failedPercent.toFixed(3)),
+        uaCpuPercentOfCore: Number(((100 * (end.micros - start.micros)) / ((end.wallMs - start.wallMs) * 1000)).toFixed(1)),
+        uaHeapMb: Math.round(end.heapUsed / 1e6),
+        sippCpuPercentOfCore: Number(result.sippCpuPercent.toFixed(1)),
+        sippExit: result.code,
+      });
+      if (failedPercent >= 1) break;
+    }
+    const busy = await sample(child);
+    // Leak check: once Timers J/L (64·T1) and the BYEs of ACK-less dialogs (another 64·T1) have run
+    // out, nothing of the calls may remain.
+    if (!quick) await new Promise((resolve) => setTimeout(resolve, 70_000));
+    const settled = await sample(child);
+    const good = steps.filter((s) => s.failedPercent < 0.1 && s.attempted > 0);
+    return {
+      description: 'SIPp UAC → one UserAgent process (INVITE/200/ACK/BYE, no talk time), stepped call rate',
+      pinned: pin ? 'UA on core 0, SIPp on core 1' : 'not pinned (taskset missing)',
+      secondsPerStep: seconds,
+      loadavgBefore: before.map((n) => Number(n.toFixed(2))),
+      maxCallsPerSecondUnder0_1PercentFailed: good.length ? Math.max(...good.map((s) => s.rate)) : 0,
+      steps,
+      uaAtEnd: { dialogs: busy.stats.dialogs, transactions: busy.stats.transactions, heapMb: Math.round(busy.heapUsed / 1e6) },
+      uaAfterIdle: quick
+        ? 'skipped in --quick'
+        : { dialogs: settled.stats.dialogs, transactions: settled.stats.transactions, heapMb: Math.round(settled.heapUsed / 1e6), rssMb: Math.round(settled.rss / 1e6) },
+    };
+  } finally {
+    child.send({ type: 'stop' });
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
