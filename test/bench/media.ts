@@ -249,6 +249,10 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const comparison = quick ? null : await compareClockStrategies(warmupMs, windowMs);
   const sustained = steps.filter((s) => s.passed);
   const best = sustained.at(-1) ?? null;
+  const first = sustained[0];
+  // engine/N includes the fixed cost of one worker waking 50 times a second; the slope between
+  // the smallest and largest sustained N is what one more call costs.
+  const marginal = first && best && best.calls > first.calls ? round((best.engineCpuPercentOfCore - first.engineCpuPercentOfCore) / (best.calls - first.calls), 3) : null;
   return {
     description: 'one media worker thread; N RTP callers (50 pps each way) over loopback; audio relayed per call over a WebSocket to an echo provider process (fixed delay) and played back through the playout queue',
     providerDelayMs: ECHO_DELAY_MS,
@@ -256,6 +260,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     loadavgAfter: loadavg().map((v) => round(v)),
     maxCallsOneWorker: best?.calls ?? 0,
     cpuPerCallPercentOfCore: best?.cpuPerCallPercentOfCore ?? null,
+    marginalCpuPerCallPercentOfCore: marginal,
     steps,
     clockStrategy: comparison,
   };

@@ -1,21 +1,26 @@
 /**
  * Benchmark stand-in for a realtime speech provider, run as its own process (`fork`): a WebSocket
- * server that answers every `input_audio_buffer.append` with the same audio as a
+ * server that answers `input_audio_buffer.append` with the same audio as a
  * `response.output_audio.delta` event after a fixed delay, like a model that repeats the caller.
  * Tells the parent its port over IPC: `{ type: 'listening', port }`; answers `cpu` with its CPU time.
  */
 import { WebSocketServer, type WebSocket } from 'ws';
 
 const delayMs = Number(process.argv[2] ?? 50);
-/** A new item id every second of audio, so the engine's item accounting is exercised. */
+/**
+ * Like a model taking turns: each item is one second of the caller's audio (50 frames), then the
+ * next 10 frames (200 ms) are not answered, so the engine's playout queue drains between items
+ * as it does between real responses (a gapless echo would keep whatever depth a hiccup left).
+ */
 const DELTAS_PER_ITEM = 50;
+const PAUSE_FRAMES = 10;
 
 const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
 let sessions = 0;
 
 server.on('connection', (socket: WebSocket) => {
   const session = ++sessions;
-  let deltas = 0;
+  let appends = 0;
   socket.on('message', (data) => {
     let event: { type?: string; audio?: string };
     try {
@@ -24,7 +29,10 @@ server.on('connection', (socket: WebSocket) => {
       return;
     }
     if (event.type !== 'input_audio_buffer.append' || typeof event.audio !== 'string') return;
-    const item = Math.floor(deltas++ / DELTAS_PER_ITEM);
+    const n = appends++;
+    const inCycle = n % (DELTAS_PER_ITEM + PAUSE_FRAMES);
+    if (inCycle >= DELTAS_PER_ITEM) return;
+    const item = Math.floor(n / (DELTAS_PER_ITEM + PAUSE_FRAMES));
     const reply = JSON.stringify({
       type: 'response.output_audio.delta',
       response_id: `resp_${session}_${item}`,
