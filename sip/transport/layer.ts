@@ -42,6 +42,8 @@ export class TransportLayer {
   /** Serialized bytes of messages already sent once: retransmissions reuse them. */
   private readonly wire = new WeakMap<SipMessage, Buffer>();
   private readonly transports: Transport[];
+  /** sentBy per transport, computed once after listen (the interface lookup is a syscall). */
+  private readonly advertised = new Map<Transport, { host: string; port: number }>();
 
   constructor(private readonly options: TransportLayerOptions) {
     this.transports = options.transports;
@@ -56,6 +58,7 @@ export class TransportLayer {
   }
 
   async close(): Promise<void> {
+    this.advertised.clear();
     await Promise.all(this.transports.map((t) => t.close().catch(() => undefined)));
   }
 
@@ -71,8 +74,13 @@ export class TransportLayer {
   /** Host and port advertised in Via (and Contact) for a protocol. */
   sentBy(protocol: TransportProtocol): { host: string; port: number } {
     const transport = this.pick(protocol) ?? this.transports[0];
-    const local = transport.local();
-    return { host: this.options.publicAddress ?? advertisable(local.address), port: local.port };
+    let advertised = this.advertised.get(transport);
+    if (!advertised) {
+      const local = transport.local();
+      advertised = { host: this.options.publicAddress ?? advertisable(local.address), port: local.port };
+      this.advertised.set(transport, advertised);
+    }
+    return advertised;
   }
 
   send(message: SipMessage, destination: Destination): Promise<void> {

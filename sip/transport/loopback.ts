@@ -63,7 +63,7 @@ export class LoopbackTransport implements Transport {
   onDrop: Transport['onDrop'] = () => undefined;
   /** Faults applied to messages this endpoint sends. */
   faults: LoopbackFaults = {};
-  /** Every message this endpoint sent (after faults), for assertions. */
+  /** The last 10 000 messages this endpoint sent (dropped ones included), for assertions. */
   readonly sent: LoopbackPacket[] = [];
   private listening = false;
 
@@ -91,6 +91,7 @@ export class LoopbackTransport implements Transport {
     if (!this.listening) return Promise.reject(new TransportError('loopback transport closed', destination));
     if (this.faults.fail?.(packet)) return Promise.reject(new TransportError('injected failure', destination));
     this.sent.push(packet);
+    if (this.sent.length > 10_000) this.sent.splice(0, this.sent.length - 10_000);
     if (this.faults.drop?.(packet)) return Promise.resolve();
     const copies = this.faults.duplicate?.(packet) ? 2 : 1;
     for (let i = 0; i < copies; i++) this.deliver(packet);

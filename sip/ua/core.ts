@@ -37,6 +37,9 @@ export class UaCore implements TransactionUser {
   ) {}
 
   onRequest(request: SipRequest, tx: ServerTransaction, source: Source): void {
+    // RFC 6026 §8.7: an ACK that matches an Accepted INVITE transaction (a peer reusing the
+    // INVITE's branch) is passed up; route it like any other 2xx ACK.
+    if (tx instanceof InviteServerTransaction) tx.user.onAck = (ack) => this.onAck(ack);
     const rejection = validateRequest(request);
     if (rejection) return this.reply(tx, request, rejection.status, rejection.reason, { headers: rejection.headers });
     // §8.2.2.2: the same request reached us over two paths → 482 to the second copy.

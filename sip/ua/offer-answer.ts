@@ -93,7 +93,7 @@ export class OfferAnswer {
         const request = this.dialog.state.createRequest('INVITE', {
           body: sdp,
           contentType: 'application/sdp',
-          headers: [['Allow', ALLOW], ['Supported', SUPPORTED], ...this.refreshHeaders()],
+          headers: [['Allow', ALLOW], ...this.refreshHeaders()],
         });
         const response = await this.dialog.sendInvite(request);
         if (response.status === 491 && attempt < MAX_GLARE_RETRIES) {
@@ -118,7 +118,7 @@ export class OfferAnswer {
     await this.waitIdle();
     this.outgoing = true;
     try {
-      const request = this.dialog.state.createRequest('UPDATE', { headers: [['Supported', SUPPORTED], ...this.refreshHeaders()] });
+      const request = this.dialog.state.createRequest('UPDATE', { headers: this.refreshHeaders() });
       const response = await this.dialog.send(request);
       return this.concluded(response, undefined);
     } finally {
@@ -152,7 +152,9 @@ export class OfferAnswer {
   /** RFC 4028 §7.4: a refresh we send names us (its UAC) as the refresher. */
   private refreshHeaders(): Array<[string, string]> {
     const timer = this.dialog.sessionTimer;
-    return timer.active ? [['Session-Expires', `${timer.interval};refresher=uac`]] : [];
+    if (!this.dialog.ctx.sessionTimer) return [];
+    const supported: [string, string] = ['Supported', SUPPORTED];
+    return timer.active ? [supported, ['Session-Expires', `${timer.interval};refresher=uac`]] : [supported];
   }
 
   private answer(request: SipRequest, tx: ServerTransaction, status: number, reason: string | undefined, options: ReplyOptions, terms: UasDecision): SipResponse | undefined {

@@ -61,6 +61,10 @@ export class UacInvite {
     this.ringTimer = ctx.clock.setTimer(this.run.ringTimeoutMs, () => this.cancel());
     try {
       return await this.loop();
+    } catch (err) {
+      // Aborted before any provisional response (§9.1: no CANCEL yet) and Timer B ran out.
+      if (this.canceled && err instanceof SipError && err.code === 'SIP_TIMEOUT') throw new SipError('SIP_CANCELED', 487, 'Request Terminated');
+      throw err;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       ctx.clock.clearTimer(this.ringTimer);

@@ -170,8 +170,8 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     if (!target) throw new SipError('SIP_BAD_TARGET', 400, 'bad Request-URI');
     const destination = await this.destinationFor(target, options);
     const timer = this.ctx.sessionTimer;
-    const headers: Array<[string, string]> = [['Allow', ALLOW], ['Supported', SUPPORTED]];
-    if (timer) headers.push(['Session-Expires', String(timer.interval)], ['Min-SE', String(timer.minSE)]);
+    const headers: Array<[string, string]> = [['Allow', ALLOW]];
+    if (timer) headers.push(['Supported', SUPPORTED], ['Session-Expires', String(timer.interval)], ['Min-SE', String(timer.minSE)]);
     const request = buildOutOfDialog(this.ctx, {
       method: 'INVITE',
       uri: target,
