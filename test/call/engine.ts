@@ -51,6 +51,8 @@ export async function startTestEngine(options: { env?: Env; realtime?: FakeServe
       OPENAI_BASE_URL: realtime.baseUrl,
       OPENAI_API_KEY: PROVIDER_KEY,
       SIP_TRANSPORTS: 'udp',
+      // A test that fails mid-call must not keep the engine draining for half an hour.
+      DRAIN_TIMEOUT_SECONDS: '2',
       ...options.env,
     }),
   );

@@ -67,8 +67,9 @@ export class Responder {
     });
     active.timer = this.host.schedule(reply.thinkMs ?? this.host.defaultThinkMs, () => {
       if (this.active !== active) return;
-      if (reply.toolCall !== undefined) this.callFunction(active, reply.toolCall);
-      else this.streamAudio(active, reply.audioMs ?? this.host.defaultAudioMs);
+      // A tool call alone, or (with audioMs) speech followed by the call in the same response.
+      if (reply.toolCall !== undefined && reply.audioMs === undefined) this.callFunction(active, reply.toolCall);
+      else this.streamAudio(active, reply.audioMs ?? this.host.defaultAudioMs, reply.toolCall);
     });
   }
 
@@ -89,23 +90,24 @@ export class Responder {
     return true;
   }
 
-  private callFunction(active: Active, call: NonNullable<FakeReply['toolCall']>): void {
+  private callFunction(active: Active, call: NonNullable<FakeReply['toolCall']>, spoken: Record<string, unknown>[] = []): void {
     const itemId = this.host.newId('item');
     const callId = call.callId ?? this.host.newId('call');
     const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments);
     this.functionCalls.set(callId, { name: call.name });
     const item = { id: itemId, object: 'realtime.item', type: 'function_call', status: 'completed', call_id: callId, name: call.name, arguments: args };
-    const base = { response_id: active.id, item_id: itemId, output_index: 0, call_id: callId };
-    this.host.send({ type: 'response.output_item.added', response_id: active.id, output_index: 0, item: { ...item, status: 'in_progress', arguments: '' } });
+    const outputIndex = spoken.length;
+    const base = { response_id: active.id, item_id: itemId, output_index: outputIndex, call_id: callId };
+    this.host.send({ type: 'response.output_item.added', response_id: active.id, output_index: outputIndex, item: { ...item, status: 'in_progress', arguments: '' } });
     this.host.addItem(item);
     this.host.send({ type: 'response.function_call_arguments.delta', ...base, delta: args });
     this.host.send({ type: 'response.function_call_arguments.done', ...base, name: call.name, arguments: args });
-    this.host.send({ type: 'response.output_item.done', response_id: active.id, output_index: 0, item });
+    this.host.send({ type: 'response.output_item.done', response_id: active.id, output_index: outputIndex, item });
     this.active = undefined;
-    this.done(active.id, 'completed', [item], null, this.host.usage(args, 0));
+    this.done(active.id, 'completed', [...spoken, item], null, this.host.usage(args, 0));
   }
 
-  private streamAudio(active: Active, audioMs: number): void {
+  private streamAudio(active: Active, audioMs: number, thenCall?: FakeReply['toolCall']): void {
     const itemId = this.host.newId('item');
     active.itemId = itemId;
     const format = this.host.outputFormat();
@@ -132,18 +134,19 @@ export class Responder {
       record.sentMs = (from + slice.length) / perMs;
       if (k === 0 && this.host.afterFirstDelta()) return;
       if (k + 1 < chunks) active.timer = this.host.schedule(this.host.chunkIntervalMs, () => sendChunk(k + 1));
-      else this.finishAudio(active, itemId, base);
+      else this.finishAudio(active, itemId, base, thenCall);
     };
     sendChunk(0);
   }
 
-  private finishAudio(active: Active, itemId: string, base: Record<string, unknown>): void {
-    this.active = undefined;
+  private finishAudio(active: Active, itemId: string, base: Record<string, unknown>, thenCall?: FakeReply['toolCall']): void {
     const item = this.messageItem(itemId, 'completed', active.text);
     this.host.send({ type: 'response.output_audio.done', ...base });
     this.host.send({ type: 'response.output_audio_transcript.done', ...base, transcript: active.text });
     this.host.send({ type: 'response.content_part.done', ...base, part: { type: 'audio', transcript: active.text } });
     this.host.send({ type: 'response.output_item.done', response_id: active.id, output_index: 0, item });
+    if (thenCall !== undefined) return this.callFunction(active, thenCall, [item]);
+    this.active = undefined;
     const totalMs = this.audioItems.get(itemId)?.totalMs ?? 0;
     this.done(active.id, 'completed', [item], null, this.host.usage(active.text, totalMs));
   }

@@ -12,7 +12,10 @@ export interface FakeReply {
   audioMs?: number;
   /** Delay before the first delta, ms (default: the server's `thinkMs`). */
   thinkMs?: number;
-  /** Instead of speaking, call a function; the fake then waits for its output. */
+  /**
+   * Call a function; the fake then waits for its output. Alone it replaces speech; with `audioMs`
+   * the fake first speaks, then calls it in the same response (a goodbye before `end_call`).
+   */
   toolCall?: { name: string; arguments: string | Record<string, unknown>; callId?: string };
 }
 
