@@ -23,7 +23,9 @@ import { OfferAnswer, sdpOf } from './offer-answer.js';
 import { headerPairs, type HeaderInput } from './outgoing.js';
 import { ReferResponse, ReferSender, type ReferOptions } from './refer.js';
 import { buildResponse, type ReplyOptions } from './responses.js';
-import { sendWithAuth, type SendHooks } from './sender.js';
+import { cancelInvite, sendWithAuth, type SendHooks } from './sender.js';
+import { transactionTimeout } from '../timers.js';
+import type { ClientTransaction } from '../transaction/layer.js';
 import { SessionTimer } from './session-timer.js';
 
 export interface DialogInit {
@@ -201,10 +203,19 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
 
   async sendInvite(request: SipRequest): Promise<SipResponse> {
     const destination = await this.destination();
-    const hooks: SendHooks = { onExtraFinal: (r) => this.receive2xxRetransmission(r) };
-    const result = await sendWithAuth(this.ctx, request, destination, this.digest, hooks);
-    if (result.response.status >= 200 && result.response.status < 300) this.sendAck(result.request, destination);
-    return result.response;
+    let tx: ClientTransaction | undefined;
+    // A re-INVITE that rings without a final answer for 64·T1 is canceled (§9.1 bounds the rest).
+    const deadline = this.ctx.clock.setTimer(transactionTimeout(this.ctx.timers), () => {
+      if (tx && tx.currentState === 'proceeding') cancelInvite(this.ctx, tx, destination);
+    });
+    const hooks: SendHooks = { onExtraFinal: (r) => this.receive2xxRetransmission(r), onTransaction: (t) => (tx = t) };
+    try {
+      const result = await sendWithAuth(this.ctx, request, destination, this.digest, hooks);
+      if (result.response.status >= 200 && result.response.status < 300) this.sendAck(result.request, destination);
+      return result.response;
+    } finally {
+      this.ctx.clock.clearTimer(deadline);
+    }
   }
 
   end(reason: DialogDestroyReason, sendBye: boolean): void {

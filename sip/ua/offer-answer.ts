@@ -95,7 +95,7 @@ export class OfferAnswer {
           contentType: 'application/sdp',
           headers: [['Allow', ALLOW], ...this.refreshHeaders()],
         });
-        const response = await this.dialog.sendInvite(request);
+        const response = await this.dialog.sendInvite(request).catch((err: unknown) => this.failed(err));
         if (response.status === 491 && attempt < MAX_GLARE_RETRIES) {
           // §14.1: while we wait, the other side's re-INVITE must get through.
           this.outgoing = false;
@@ -125,6 +125,14 @@ export class OfferAnswer {
       this.outgoing = false;
       this.wake();
     }
+  }
+
+  /** §14.1: a re-INVITE that times out (408) or cannot be sent ends the dialog with BYE. */
+  private failed(err: unknown): never {
+    if (err instanceof SipError && (err.code === 'SIP_TIMEOUT' || err.code === 'SIP_TRANSPORT')) {
+      this.dialog.end('transport-error', true);
+    }
+    throw err;
   }
 
   stop(): void {

@@ -4,6 +4,8 @@
  * transport failures reject with `SipError`; any final response, 2xx or not, resolves.
  */
 import type { SipRequest, SipResponse } from '../message/types.js';
+import { transactionTimeout } from '../timers.js';
+import { buildCancel } from './outgoing.js';
 import type { ClientTransaction } from '../transaction/layer.js';
 import type { Destination } from '../transport/types.js';
 import type { DigestClient } from '../digest/index.js';
@@ -37,6 +39,12 @@ export function sendOnce(ctx: UaContext, request: SipRequest, destination: Desti
         settled = true;
         reject(SipError.transport(error));
       },
+      // A transaction destroyed without a final response (§9.1 give-up, shutdown) is a timeout.
+      onTerminated: () => {
+        if (settled) return;
+        settled = true;
+        reject(SipError.timeout());
+      },
     });
     hooks.onTransaction?.(tx, request);
   });
@@ -67,4 +75,16 @@ export async function sendWithAuth(
     challenge = retry.known;
     current = retry.request;
   }
+}
+
+/**
+ * §9.1: CANCEL a pending INVITE. If no final response arrives within 64·T1 after the CANCEL, the
+ * INVITE client transaction is destroyed (its `sendOnce` promise then rejects with a timeout), so
+ * a peer that rings forever cannot hold a transaction forever.
+ */
+export function cancelInvite(ctx: UaContext, tx: ClientTransaction, destination: Destination): void {
+  sendOnce(ctx, buildCancel(tx.request), destination).catch(() => undefined);
+  ctx.clock.setTimer(transactionTimeout(ctx.timers), () => {
+    if (tx.currentState === 'proceeding' || tx.currentState === 'calling') tx.abort();
+  });
 }

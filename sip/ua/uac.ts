@@ -17,8 +17,8 @@ import type { UaContext } from './context.js';
 import { Dialog } from './dialog.js';
 import { SipError } from './errors.js';
 import { sdpOf } from './offer-answer.js';
-import { buildCancel, nextAttempt } from './outgoing.js';
-import { sendOnce } from './sender.js';
+import { nextAttempt } from './outgoing.js';
+import { cancelInvite, sendOnce } from './sender.js';
 
 export interface UacHooks {
   /** Each provisional response (100–199). */
@@ -167,6 +167,6 @@ export class UacInvite {
   private sendCancel(): void {
     if (this.cancelSent || !this.tx || this.tx.currentState !== 'proceeding') return;
     this.cancelSent = true;
-    sendOnce(this.run.ctx, buildCancel(this.current), this.run.destination).catch(() => undefined);
+    cancelInvite(this.run.ctx, this.tx, this.run.destination);
   }
 }

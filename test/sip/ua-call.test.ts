@@ -189,3 +189,36 @@ describe('INVITE dialogs over the loopback transport', () => {
     await dialog.bye();
   });
 });
+
+describe('bounded waits', () => {
+  it('gives up 64·T1 after a CANCEL that the callee never answers (§9.1)', async () => {
+    pair = await makePair();
+    pair.bob.on('invite', (_req, res) => res.send(180));
+    // After the 180, Bob's messages are lost: neither the 200 to the CANCEL nor a 487 arrive.
+    let rang = false;
+    pair.bobWire.faults.drop = (p) => rang || ((rang = p.firstLine.startsWith('SIP/2.0 180')) && false);
+    const call = pair.alice.createUAC(pair.bobUri, { ringTimeoutMs: 5000 }).catch((e: unknown) => e);
+    await advance(pair.clock, 5000 + 32_000 + 1000, 500);
+    expect(await call).toMatchObject({ code: 'SIP_CANCELED' });
+    expect(countSent(pair.aliceWire, 'CANCEL')).toBeGreaterThanOrEqual(1);
+    await advance(pair.clock, 40_000, 1000);
+    expect(pair.alice.stats().transactions).toEqual({ server: 0, client: 0 });
+  });
+
+  it('cancels a re-INVITE that only rings and ends the dialog when it times out (§14.1)', async () => {
+    pair = await makePair();
+    const p = pair;
+    const bobDialogs: Dialog[] = [];
+    p.bob.on('invite', (req, res) => void p.bob.createUAS(req, res, { localSdp: 'v=0\r\n' }).then((d) => bobDialogs.push(d)));
+    const dialog = await p.alice.createUAC(p.bobUri, { localSdp: offer() });
+    await tick();
+    bobDialogs[0].on('modify', (_req, res) => res.send(180));
+    // Bob's final answers to the re-INVITE (the guard's 500, the 487 after CANCEL) are lost.
+    p.bobWire.faults.drop = (pkt) => /^SIP\/2\.0 (500|487)/.test(pkt.firstLine);
+    const modify = dialog.modify(offer(40000, 'sendonly', 2)).catch((e: unknown) => e);
+    await advance(p.clock, 2 * 32_000 + 2000, 500);
+    expect(await modify).toMatchObject({ code: 'SIP_TIMEOUT', status: 408 });
+    expect(countSent(p.aliceWire, 'CANCEL')).toBeGreaterThanOrEqual(1);
+    expect(dialog.destroyReason).toBe('transport-error');
+  });
+});
