@@ -44,8 +44,13 @@ export interface ClockStats {
   burstTicks: number;
   /** Exceptions thrown by targets (each is caught so the other calls keep their cadence). */
   targetErrors: number;
-  /** |send time − deadline| per served slot, ms. */
+  /** |wake time − deadline| per served slot, ms. */
   deviation: HistogramSnapshot;
+  /**
+   * Per call frame: time its target returned − the slot's deadline, ms. Later calls in a busy
+   * wake send later; this is the send-time deviation the caller sees (plus the network).
+   */
+  frameDeviation: HistogramSnapshot;
   /** Time spent inside one wake running every target, ms. */
   work: HistogramSnapshot;
 }
@@ -69,6 +74,7 @@ export class MediaClock {
   private burstTicks = 0;
   private targetErrors = 0;
   private readonly deviation = new Histogram(0.25, 100);
+  private readonly frameDeviation = new Histogram(0.25, 100);
   private readonly work = new Histogram(0.05, 20);
   private readonly onTimer = (): void => this.wake();
 
@@ -129,6 +135,7 @@ export class MediaClock {
       burstTicks: this.burstTicks,
       targetErrors: this.targetErrors,
       deviation: this.deviation.snapshot(),
+      frameDeviation: this.frameDeviation.snapshot(),
       work: this.work.snapshot(),
     };
   }
@@ -137,6 +144,7 @@ export class MediaClock {
   resetStats(): void {
     this.ticks = this.lateTicks = this.skippedSlots = this.burstTicks = this.targetErrors = 0;
     this.deviation.reset();
+    this.frameDeviation.reset();
     this.work.reset();
   }
 
@@ -166,9 +174,9 @@ export class MediaClock {
     if (serve > 1) this.burstTicks++;
     const started = now;
     for (let i = 0; i < serve; i++) {
-      const slot = lastDue - serve + 1 + i;
-      this.record(now - this.deadline(slot));
-      this.runTargets(now, i === 0 ? skipped : 0);
+      const deadline = this.deadline(lastDue - serve + 1 + i);
+      this.record(now - deadline);
+      this.runTargets(now, i === 0 ? skipped : 0, deadline);
     }
     this.work.record(this.time.now() - started);
     this.slot = lastDue + 1;
@@ -183,12 +191,13 @@ export class MediaClock {
     if (abs > this.lateThreshold) this.lateTicks++;
   }
 
-  private runTargets(now: number, skipped: number): void {
+  private runTargets(now: number, skipped: number, deadline: number): void {
     this.ticking = true;
     const targets = this.targets;
     for (let i = 0; i < targets.length; i++) {
       try {
         targets[i].onTick(now, skipped);
+        this.frameDeviation.record(this.time.now() - deadline);
       } catch {
         // A broken target must not silence every other call in the worker; counted, and its
         // owner notices through its own counters and the no-media timer.

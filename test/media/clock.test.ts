@@ -19,6 +19,7 @@ describe('MediaClock', () => {
     expect(target.ticks.at(-1)?.at).toBe(2000);
     expect(target.ticks.every((t) => t.skipped === 0)).toBe(true);
     expect(clock.stats().skippedSlots).toBe(0);
+    expect(clock.stats().frameDeviation).toMatchObject({ count: 50, max: 0 });
   });
 
   it('after a stall skips missed slots instead of bursting, and counts them', () => {
@@ -43,6 +44,7 @@ describe('MediaClock', () => {
     const served = target.ticks.length;
     expect(served + stats.skippedSlots).toBe(Math.floor(time.now() / 20));
     expect(stats.deviation.max).toBeGreaterThan(20);
+    expect(stats.frameDeviation.max).toBeGreaterThan(20);
   });
 
   it('with maxBurst 1 never sends two frames in one wake', () => {
