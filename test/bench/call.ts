@@ -1,0 +1,112 @@
+/**
+ * Call benchmark (`npm run bench -- call`): the whole engine in this process against the fake
+ * realtime provider on loopback, with a SIP + RTP test phone. Per call it measures
+ * - INVITE → 200 OK: from sending the INVITE to the dialog being established at the phone;
+ * - 200 OK → first greeting RTP packet, beyond the provider's own delay: the first message is
+ *   generated while the phone rings, so this is what the engine adds once the call is answered;
+ * - the engine's share of voice-to-voice latency, per caller turn:
+ *   caller side: the caller's last speech frame leaving the phone → that frame reaching the
+ *   provider (inside an `input_audio_buffer.append`);
+ *   agent side: the provider's first audio delta of the reply → its first RTP packet at the phone.
+ * Both shares include loopback transit and the 20 ms packetisation/tick alignment: they are what
+ * a caller would notice on top of the model's own thinking time.
+ */
+import { performance } from 'node:perf_hooks';
+import { mulawSilence, mulawSpeech } from '../fakes/audio.js';
+import { eventually } from '../events/fixtures.js';
+import { startTestEngine, type TestEngine } from '../call/engine.js';
+import { voiced, waitForQuiet } from '../call/helpers.js';
+import { TestPhone } from '../call/phone.js';
+
+const NUMBER = '+31850009999';
+const FRAME = 160;
+
+interface Samples {
+  inviteTo200: number[];
+  answerToFirstRtp: number[];
+  callerToProvider: number[];
+  deltaToRtp: number[];
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] * 100) / 100;
+}
+
+function summary(values: number[]) {
+  return { p50: percentile(values, 50), p95: percentile(values, 95), n: values.length };
+}
+
+/** When the provider received the append that carried `frame` (the caller's last speech frame). */
+function appendTimeOf(engine: TestEngine, frame: Uint8Array, fromEvent: number): number | null {
+  const needle = Buffer.from(frame);
+  let carry = Buffer.alloc(0);
+  for (const e of engine.realtime.events.slice(fromEvent)) {
+    if (e.type !== 'input_audio_buffer.append') continue;
+    const audio = Buffer.from(String(e.event.audio), 'base64');
+    const window = Buffer.concat([carry, audio]);
+    if (window.indexOf(needle) !== -1) return e.at;
+    carry = window.subarray(Math.max(0, window.length - FRAME));
+  }
+  return null;
+}
+
+async function oneCall(engine: TestEngine, turns: number, s: Samples): Promise<void> {
+  const phone = await TestPhone.start();
+  const fromEvent = engine.realtime.events.length;
+  try {
+    const dialed = performance.now();
+    await phone.dial(`${NUMBER}@127.0.0.1:${engine.sipPort}`, '+31612345678');
+    const answered = performance.now();
+    s.inviteTo200.push(answered - dialed);
+    await eventually(() => voiced(phone.heardSince(answered)).length > 0, 5_000, 'the greeting');
+    const firstDelta = engine.realtime.deltas.find((d) => d.at >= dialed);
+    const firstRtp = voiced(phone.heardSince(answered))[0].at;
+    s.answerToFirstRtp.push(firstRtp - Math.max(answered, firstDelta?.at ?? answered));
+    await waitForQuiet(phone, 300);
+    for (let turn = 0; turn < turns; turn++) {
+      const speech = mulawSpeech(800, { seed: 1000 + turn });
+      const lastFrame = speech.subarray(speech.length - FRAME);
+      const sentBefore = phone.sent.length;
+      const deltasBefore = engine.realtime.deltas.length;
+      phone.say(speech);
+      phone.say(mulawSilence(700), false);
+      await eventually(() => engine.realtime.deltas.length > deltasBefore, 5_000, 'the reply');
+      const reply = engine.realtime.deltas[deltasBefore];
+      await eventually(() => voiced(phone.heardSince(reply.at)).length > 0, 5_000, 'the reply audio');
+      s.deltaToRtp.push(voiced(phone.heardSince(reply.at))[0].at - reply.at);
+      const lastVoicedSent = phone.sent.slice(sentBefore).filter((f) => f.voiced).at(-1);
+      const received = appendTimeOf(engine, lastFrame, fromEvent);
+      if (lastVoicedSent && received !== null) s.callerToProvider.push(received - lastVoicedSent.at);
+      await waitForQuiet(phone, 300);
+    }
+    await phone.hangup();
+  } finally {
+    await phone.close();
+  }
+}
+
+export async function run({ quick }: { quick: boolean }): Promise<Record<string, unknown>> {
+  const calls = quick ? 4 : 20;
+  const turns = quick ? 2 : 4;
+  const thinkMs = 20;
+  const engine = await startTestEngine({ realtime: { responseAudioMs: 800, thinkMs } });
+  const samples: Samples = { inviteTo200: [], answerToFirstRtp: [], callerToProvider: [], deltaToRtp: [] };
+  try {
+    await engine.agentWithNumber(NUMBER, { first_message: 'Hello, thanks for calling.' });
+    await oneCall(engine, 1, { inviteTo200: [], answerToFirstRtp: [], callerToProvider: [], deltaToRtp: [] }); // warm-up
+    for (let i = 0; i < calls; i++) await oneCall(engine, turns, samples);
+  } finally {
+    await engine.close();
+  }
+  return {
+    description:
+      'Engine in-process against the fake realtime provider on loopback (xAI flavour, µ-law passthrough, fake think time ' +
+      `${thinkMs} ms); ${calls} calls × ${turns} caller turns. Times in ms.`,
+    inviteTo200Ms: summary(samples.inviteTo200),
+    answerToFirstGreetingRtpMs: summary(samples.answerToFirstRtp),
+    engineShareCallerToProviderMs: summary(samples.callerToProvider),
+    engineShareDeltaToRtpMs: summary(samples.deltaToRtp),
+  };
+}
