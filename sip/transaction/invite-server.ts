@@ -116,6 +116,7 @@ export class InviteServerTransaction extends Transaction<IstState, IstInput, Ist
         // A 2xx is never re-sent by the transaction (the UAS core does it, §13.3.1.4): keep
         // only what Proceeding/Completed retransmit, so an Accepted transaction stays small.
         this.lastResponse = response.status >= 200 && response.status < 300 ? undefined : response;
+        if (response.status >= 200) this.releaseRequest();
         return this.transmit(response, this.responseDestination);
       }
       case 'resend':

@@ -86,7 +86,8 @@ export class TransactionLayer {
       return;
     }
     if (request.method === 'ACK') return this.user?.onAck(request, source);
-    if (this.servers.size >= this.maxServers) {
+    // Under overload shed new work only: BYE and CANCEL end calls and free resources.
+    if (this.servers.size >= this.maxServers && request.method !== 'BYE' && request.method !== 'CANCEL') {
       this.options.logger.warn({ size: this.servers.size }, 'server transaction table full');
       void this.sendStateless(responseTo(request, 503, 'Service Unavailable'), this.options.sink.responseDestination(request, source)).catch(() => undefined);
       return;
@@ -170,7 +171,10 @@ export class TransactionLayer {
         : new NonInviteServerTransaction(this.ctx, request, key, destination, reliable);
     this.servers.set(key, tx);
     const merge = getToTag(request) ? undefined : mergeKey(request);
-    if (merge && !this.merged.has(merge)) this.merged.set(merge, key);
+    if (merge && !this.merged.has(merge)) {
+      this.merged.set(merge, key);
+      tx.mergeKey = merge;
+    }
     // §17.2.1: the server transaction answers an INVITE with 100 Trying at once (we do not wait
     // the 200 ms the RFC allows) so the UAC stops retransmitting.
     if (tx instanceof InviteServerTransaction) tx.respond(responseTo(request, 100, 'Trying'));
@@ -180,8 +184,7 @@ export class TransactionLayer {
   private forget(tx: ServerTransaction | ClientTransaction): void {
     if (tx instanceof InviteServerTransaction || tx instanceof NonInviteServerTransaction) {
       if (this.servers.get(tx.key) === tx) this.servers.delete(tx.key);
-      const merge = mergeKey(tx.request);
-      if (merge && this.merged.get(merge) === tx.key) this.merged.delete(merge);
+      if (tx.mergeKey && this.merged.get(tx.mergeKey) === tx.key) this.merged.delete(tx.mergeKey);
     } else if (this.clients.get(tx.key) === tx) {
       this.clients.delete(tx.key);
     }

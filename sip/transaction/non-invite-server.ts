@@ -66,6 +66,7 @@ export class NonInviteServerTransaction extends Transaction<NistState, NistInput
     switch (effect) {
       case 'send':
         this.lastResponse = this.message as SipResponse;
+        if (this.lastResponse.status >= 200) this.releaseRequest();
         return this.transmit(this.lastResponse, this.responseDestination);
       case 'resend':
         if (this.lastResponse) this.transmit(this.lastResponse, this.responseDestination);

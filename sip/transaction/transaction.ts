@@ -4,7 +4,7 @@
  * as a zero-length Timer K on a reliable transport, queues it instead of recursing).
  */
 import type { Clock, TimerHandle } from '../clock.js';
-import type { SipMessage, SipRequest } from '../message/types.js';
+import { SipHeaders, type SipMessage, type SipRequest } from '../message/types.js';
 import type { TimerConfig } from '../timers.js';
 import type { Logger } from '../transport/logger.js';
 import type { Destination } from '../transport/types.js';
@@ -25,6 +25,15 @@ export interface TransactionContext {
   onTerminated(tx: Transaction<string, string, string>): void;
 }
 
+/** What `request` returns once a server transaction no longer holds its request. */
+const RELEASED: SipRequest = {
+  kind: 'request',
+  method: 'RELEASED',
+  uri: { scheme: 'sip', host: 'invalid', params: {}, headers: {} },
+  headers: new SipHeaders(),
+  body: Buffer.alloc(0),
+};
+
 interface QueuedInput<I> {
   input: I;
   message?: SipMessage;
@@ -43,17 +52,34 @@ export abstract class Transaction<S extends string, I extends string, E extends 
   /** Inputs the table refused (stray messages, late timers); observable for tests and metrics. */
   refused = 0;
 
+  /** §8.2.2.2 merge key of a server transaction's request, kept after the request is released. */
+  mergeKey?: string;
+  private held: SipRequest;
+
   protected constructor(
     protected readonly ctx: TransactionContext,
     private readonly table: Table<S, I, E>,
     initial: S,
-    /** The request that created the transaction. */
-    readonly request: SipRequest,
+    request: SipRequest,
     /** Transaction key in the layer's table (§17.1.3 / §17.2.3). */
     readonly key: string,
     readonly reliable: boolean,
   ) {
     this.state = initial;
+    this.held = request;
+  }
+
+  /**
+   * The request that created the transaction. A server transaction lets go of it once its final
+   * response is out (it then only needs its key and that response), which keeps the 64·T1 tail
+   * of every call small; after that this returns an empty placeholder request.
+   */
+  get request(): SipRequest {
+    return this.held;
+  }
+
+  protected releaseRequest(): void {
+    this.held = RELEASED;
   }
 
   get currentState(): S {

@@ -64,6 +64,11 @@ export interface UserAgentOptions {
   maxDialogs?: number;
   /** Idle TCP connections are closed after this long (default 5 min). */
   tcpIdleTimeoutMs?: number;
+  /**
+   * Cap on live server transactions (each lives up to 64·T1 after its final response, so the cap
+   * is about rate × 2 × 32 s); beyond it new requests get a stateless 503. Default 100 000.
+   */
+  maxServerTransactions?: number;
 }
 
 export interface UserAgentEvents {
@@ -112,7 +117,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     const timers = resolveTimers(options.timers);
     const transports = options.transports.map((t) => ('listen' in t ? t : makeTransport(t, clock, options.tcpIdleTimeoutMs)));
     this.transport = new TransportLayer({ transports, publicAddress: options.publicAddress, logger });
-    const transactions = new TransactionLayer({ clock, timers, sink: this.transport, logger });
+    const transactions = new TransactionLayer({ clock, timers, sink: this.transport, logger, maxServerTransactions: options.maxServerTransactions });
     this.transport.user = transactions;
     this.onListenerError = (err, event) => logger.error({ err, event }, 'user agent listener failed');
     this.ctx = {
