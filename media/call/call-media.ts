@@ -35,6 +35,8 @@ export interface CallMediaDeps {
   onLatched?(address: string, port: number): void;
   /** Every digit, for the owner's `call.event` (the logic has its own listener). */
   onDtmf?(digit: string): void;
+  /** Packet arrival times feed the worker's media clock (see `MediaClock.poll`). */
+  clock?: { poll(now: number): void };
 }
 
 type FrameProbe = (sentAt: number, sentBytes: number) => void;
@@ -93,6 +95,7 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
         onAudio: (payload, receivedAt) => this.onCallerPayload(payload, receivedAt),
         onTelephoneEvent: (payload, ts) => this.dtmf.push(payload, ts, deps.time.now()),
         onLatched: deps.onLatched,
+        onPacketTime: deps.clock ? (now) => deps.clock?.poll(now) : undefined,
       },
     });
     if (deps.remote) this.updateRemote(deps.remote);

@@ -94,6 +94,7 @@ export class CallOwner {
       onNoMedia: () => void owner?.end('no-media'),
       onLatched: (address, port) => owner?.post({ type: 'call.event', event: { kind: 'media-latched', address, port } }),
       onDtmf: (digit) => owner?.post({ type: 'call.event', event: { kind: 'dtmf', digit } }),
+      clock: env.clock,
     });
     owner = new CallOwner(env, start.callId, media, recorder);
     try {

@@ -66,8 +66,9 @@ export class MediaClock {
   private ticking = false;
   private timer: unknown = null;
   private t0 = 0;
-  /** Index of the next slot to serve. */
+  /** Index of the next slot to serve, and its deadline. */
   private slot = 0;
+  private nextDue = Infinity;
   private ticks = 0;
   private lateTicks = 0;
   private skippedSlots = 0;
@@ -153,19 +154,34 @@ export class MediaClock {
   }
 
   private arm(now: number): void {
-    const wait = this.deadline(this.slot) - now - this.earlyWake;
+    this.nextDue = this.deadline(this.slot);
+    const wait = this.nextDue - now - this.earlyWake;
     this.timer = this.time.setTimer(this.onTimer, wait > 0 ? wait : 0);
+  }
+
+  /**
+   * An I/O callback read the time (every RTP packet does): if a slot is due, serve it now. Under
+   * load the event loop runs a long batch of socket callbacks before it gets back to timers, so
+   * the timer alone would send late; this bounds lateness by one packet's processing instead.
+   */
+  poll(now: number): void {
+    if (this.ticking || this.timer === null || now < this.nextDue) return;
+    this.time.clearTimer(this.timer);
+    this.serve(now);
   }
 
   private wake(): void {
     let now = this.time.now();
-    const due = this.deadline(this.slot);
+    const due = this.nextDue;
     if (now < due) {
       // Timers fire up to ~1 ms early (libuv rounds to whole ms from a cached loop time).
       if (this.earlyWake === 0 || due - now > this.earlyWake + 1) return this.arm(now);
       while (now < due) now = this.time.now();
     }
-    // max(): float rounding must not turn a due slot into "not yet due".
+    this.serve(now);
+  }
+
+  private serve(now: number): void {    // max(): float rounding must not turn a due slot into "not yet due".
     const lastDue = Math.max(this.slot, Math.floor((now - this.t0) / this.period));
     const overdue = lastDue - this.slot + 1;
     const serve = overdue > this.maxBurst ? this.maxBurst : overdue;

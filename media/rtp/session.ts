@@ -27,6 +27,8 @@ export interface RtpSessionHandlers {
   onTelephoneEvent(payload: Uint8Array, timestamp: number, marker: boolean): void;
   /** The session latched to a source other than the SDP address. */
   onLatched?(address: string, port: number): void;
+  /** Every datagram's arrival time, before anything else (the media clock polls with it). */
+  onPacketTime?(now: number): void;
 }
 
 export interface RtpSessionOptions {
@@ -207,6 +209,9 @@ export class RtpSession {
   private onDatagram(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.closed) return;
     const now = this.time.now();
+    this.handlers.onPacketTime?.(now);
+    // The clock tick that just ran may have ended this very call.
+    if (this.closed) return;
     const h = this.header;
     if (parseRtp(msg, h) !== RtpParse.OK) {
       this.counters.malformed++;

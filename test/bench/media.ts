@@ -9,6 +9,8 @@
  * deviation, the engine's added latency in both directions, and what the callers see
  * (inter-arrival, round trip). N is sustained when the deviation p99 < 5 ms, no frame is sent
  * more than 20 ms late and no slot is skipped. `--quick` tries two small N in under a minute.
+ * Experiments: BENCH_LADDER=200,300 runs only those N (no clock comparison); BENCH_YOUNG_GEN_MB
+ * sets the worker's young-generation size.
  */
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -206,6 +208,9 @@ function round(v: number, digits = 2): number {
   return Math.round(v * f) / f;
 }
 
+const YOUNG_GEN_MB = Number(process.env.BENCH_YOUNG_GEN_MB ?? 0) || undefined;
+const LADDER = process.env.BENCH_LADDER?.split(',').map(Number);
+
 async function withBench<T>(earlyWakeMs: number, fn: (bench: Bench) => Promise<T>): Promise<T> {
   const echo = Child.fork('./echo-provider.ts', [String(ECHO_DELAY_MS)]);
   const callers = Child.fork('./rtp-callers.ts');
@@ -220,6 +225,7 @@ async function withBench<T>(earlyWakeMs: number, fn: (bench: Bench) => Promise<T
       logicModule: new URL('./lib/realtime-echo-logic.ts', import.meta.url),
       logicOptions: { url: `ws://127.0.0.1:${port}` },
       clock: { earlyWakeMs },
+      resourceLimits: YOUNG_GEN_MB ? { maxYoungGenerationSizeMb: YOUNG_GEN_MB } : undefined,
     });
     bench = new Bench(pool, callers, echo);
     return await fn(bench);
@@ -232,7 +238,7 @@ async function withBench<T>(earlyWakeMs: number, fn: (bench: Bench) => Promise<T
 }
 
 export async function run({ quick }: { quick: boolean }): Promise<Record<string, unknown>> {
-  const ladder = quick ? [20, 50] : [50, 100, 200, 300, 400, 500, 600, 800, 1000];
+  const ladder = LADDER ?? (quick ? [20, 50] : [50, 100, 200, 250, 300, 350, 400, 500, 600, 800]);
   const warmupMs = quick ? 1500 : 3000;
   const windowMs = quick ? 3000 : 10_000;
   const loadBefore = loadavg();
@@ -250,7 +256,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       if (!step.passed) break;
     }
   });
-  const comparison = quick ? null : await compareClockStrategies(warmupMs, windowMs);
+  const comparison = quick || LADDER ? null : await compareClockStrategies(warmupMs, windowMs);
   const sustained = steps.filter((s) => s.passed);
   const best = sustained.at(-1) ?? null;
   const first = sustained[0];

@@ -90,6 +90,24 @@ describe('MediaClock', () => {
     expect(clock.running).toBe(true);
   });
 
+  it('serves a due slot when an I/O callback polls, before the timer, and never twice', () => {
+    const time = new FakeTime(0);
+    const clock = new MediaClock({ time });
+    const target = new Recorder();
+    clock.add(target);
+    time.stall(19);
+    clock.poll(time.now());
+    expect(target.ticks).toHaveLength(0); // not due yet
+    time.stall(1.5);
+    clock.poll(time.now()); // a packet arrived just after the deadline, the timer has not run
+    expect(target.ticks).toEqual([{ at: 20.5, skipped: 0 }]);
+    clock.poll(time.now());
+    time.advance(0); // the timer of slot 1 was cancelled: no second tick
+    expect(target.ticks).toHaveLength(1);
+    time.advance(19.5);
+    expect(target.ticks.map((t) => t.at)).toEqual([20.5, 40]);
+  });
+
   it('lets a target remove itself from inside its tick', () => {
     const time = new FakeTime(0);
     const clock = new MediaClock({ time });
