@@ -23,8 +23,9 @@ export interface MediaClockOptions {
   /** Overdue slots sent back to back after a late wake before the rest are skipped (default 2). */
   maxBurst?: number;
   /**
-   * Wake this much before the deadline and spin to it (default 0: rely on the timer). Costs CPU;
-   * keep it only if the benchmark shows it lowers p99 deviation.
+   * Wake this much before the deadline and spin to it (default 1). The benchmark at 200 calls on
+   * one worker: frame deviation p99 1.75 ms with it, 4.25 ms without, for about 3 % of a core
+   * per worker (README, media). 0 relies on the timer alone.
    */
   earlyWakeMs?: number;
   /** A tick whose deviation exceeds this counts as late (default 5 ms). */
@@ -55,6 +56,9 @@ export interface ClockStats {
   work: HistogramSnapshot;
 }
 
+/** Identical consecutive reads after which a spin gives up (performance.now() moves every read). */
+const STUCK_READS = 100;
+
 export class MediaClock {
   private readonly period: number;
   private readonly maxBurst: number;
@@ -82,7 +86,7 @@ export class MediaClock {
   constructor(options: MediaClockOptions = {}) {
     this.period = options.periodMs ?? 20;
     this.maxBurst = Math.max(1, options.maxBurst ?? 2);
-    this.earlyWake = Math.max(0, options.earlyWakeMs ?? 0);
+    this.earlyWake = Math.max(0, options.earlyWakeMs ?? 1);
     this.lateThreshold = options.lateThresholdMs ?? 5;
     this.time = options.time ?? systemTime;
   }
@@ -153,9 +157,9 @@ export class MediaClock {
     return this.t0 + slot * this.period;
   }
 
-  private arm(now: number): void {
+  private arm(now: number, early = this.earlyWake): void {
     this.nextDue = this.deadline(this.slot);
-    const wait = this.nextDue - now - this.earlyWake;
+    const wait = this.nextDue - now - early;
     this.timer = this.time.setTimer(this.onTimer, wait > 0 ? wait : 0);
   }
 
@@ -174,11 +178,23 @@ export class MediaClock {
     let now = this.time.now();
     const due = this.nextDue;
     if (now < due) {
-      // Timers fire up to ~1 ms early (libuv rounds to whole ms from a cached loop time).
-      if (this.earlyWake === 0 || due - now > this.earlyWake + 1) return this.arm(now);
-      while (now < due) now = this.time.now();
+      // Timers also fire up to ~1 ms early by themselves (libuv rounds to whole ms from a cached
+      // loop time): spin only over the last stretch, otherwise wait again.
+      if (this.earlyWake > 0 && due - now <= this.earlyWake + 1) now = this.spinUntil(due, now);
+      if (now < due) return this.arm(now, 0);
     }
     this.serve(now);
+  }
+
+  /** Busy-waits to `due`; gives up on a clock that stops moving (a fake clock in tests). */
+  private spinUntil(due: number, now: number): number {
+    let same = 0;
+    while (now < due && same < STUCK_READS) {
+      const next = this.time.now();
+      same = next === now ? same + 1 : 0;
+      now = next;
+    }
+    return now;
   }
 
   private serve(now: number): void {    // max(): float rounding must not turn a due slot into "not yet due".

@@ -243,7 +243,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const windowMs = quick ? 3000 : 10_000;
   const loadBefore = loadavg();
   const steps: Step[] = [];
-  await withBench(0, async (bench) => {
+  await withBench(1, async (bench) => {
     for (const calls of ladder) {
       let step = await bench.step(calls, warmupMs, windowMs);
       // The machine is shared: when other processes were busy and the step failed, try once more.

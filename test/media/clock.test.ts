@@ -90,6 +90,26 @@ describe('MediaClock', () => {
     expect(clock.running).toBe(true);
   });
 
+  it('wakes early and spins to the deadline with a real-looking clock', () => {
+    // A clock that moves 10 µs per read, and a timer we fire by hand.
+    let t = 0;
+    let pending: { fn: () => void; wait: number } | null = null;
+    const time = {
+      now: () => (t += 0.01),
+      setTimer: (fn: () => void, wait: number) => (pending = { fn, wait }),
+      clearTimer: () => (pending = null),
+    };
+    const clock = new MediaClock({ time, earlyWakeMs: 1 });
+    const target = new Recorder();
+    clock.add(target);
+    expect(pending!.wait).toBeCloseTo(19, 1); // armed 1 ms before the 20 ms deadline
+    t = 19.2;
+    pending!.fn();
+    expect(target.ticks).toHaveLength(1);
+    expect(target.ticks[0].at).toBeGreaterThanOrEqual(20);
+    expect(target.ticks[0].at).toBeLessThan(20.05);
+  });
+
   it('serves a due slot when an I/O callback polls, before the timer, and never twice', () => {
     const time = new FakeTime(0);
     const clock = new MediaClock({ time });
