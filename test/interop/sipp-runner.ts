@@ -47,13 +47,11 @@ export interface SippRun {
   /** Where SIPp sends (our UA), omitted for SIPp acting as UAS. */
   remotePort?: number;
   transport?: 'udp' | 'tcp';
-  /** SIPp's own port (UAS scenarios: where our UA sends). */
-  localPort?: number;
   service?: string;
   timeoutSeconds?: number;
   extraArgs?: string[];
-  /** Called once SIPp is listening/started (UAS scenarios: place the call now). */
-  onStarted?: () => void;
+  /** Called once SIPp is started, with its port (UAS scenarios: place the call to it now). */
+  onStarted?: (sippPort: number) => void;
 }
 
 export interface SippResult {
@@ -62,10 +60,21 @@ export interface SippResult {
   errors: string;
 }
 
+/**
+ * Runs the scenario; a port picked by binding 0 can be taken by someone else before SIPp binds
+ * it (the suite runs two files at a time), so a bind failure is retried with fresh ports.
+ */
 export async function runSipp(run: SippRun): Promise<SippResult> {
+  for (let attempt = 0; ; attempt++) {
+    const result = await runOnce(run);
+    if (attempt >= 4 || !/Unable to bind/.test(result.stdout)) return result;
+  }
+}
+
+async function runOnce(run: SippRun): Promise<SippResult> {
   const bin = requireSipp();
   const dir = await mkdtemp(join(tmpdir(), 'voxgate-sipp-'));
-  const localPort = run.localPort ?? (await freePort());
+  const localPort = await freePort();
   const mediaPort = await freePort();
   const args = [
     ...(run.remotePort !== undefined ? [`127.0.0.1:${run.remotePort}`] : []),
@@ -88,8 +97,10 @@ export async function runSipp(run: SippRun): Promise<SippResult> {
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
-    if (run.onStarted) setTimeout(run.onStarted, 300);
+    const started = run.onStarted;
+    const timer = started ? setTimeout(() => started(localPort), 300) : undefined;
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
     return { code, stdout: stdout.slice(-4000), errors: await readErrors(dir) };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { UdpTransport } from '../../sip/transport/udp.js';
 import { createOffer } from '../../sip/sdp/index.js';
 import { FaultTransport } from './fault-transport.js';
-import { freePort, runSipp, type SippResult } from './sipp-runner.js';
+import { runSipp, type SippResult } from './sipp-runner.js';
 import { localMedia, startTestApp, watch, type TestApp } from './sip-test-app.js';
 
 let app: TestApp | undefined;
@@ -88,12 +88,10 @@ describe('SIPp as the callee (outbound calls from the UA)', () => {
     app = await startTestApp();
     const ua = app.ua;
     const log = app.log;
-    const port = await freePort();
     let placed: Promise<void> | undefined;
     const result = await runSipp({
       scenario: 'uas-digest.xml',
-      localPort: port,
-      onStarted: () => {
+      onStarted: (port) => {
         placed = ua
           .createUAC(`sip:+15550009999@127.0.0.1:${port}`, { localSdp: createOffer(localMedia()), auth: { username: 'trunkuser', password: 's3cret' }, callingNumber: '+15550001111' })
           .then(async (dialog) => {
