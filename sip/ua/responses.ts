@@ -21,6 +21,8 @@ export interface ReplyContext {
   contact?: string;
 }
 
+const OFFER_ANSWER = new Set(['INVITE', 'UPDATE']);
+
 /** Methods whose 2xx (and, for INVITE, 101–199) carry a Contact and create or refresh a dialog. */
 const DIALOG_METHODS = new Set(['INVITE', 'UPDATE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
 
@@ -33,10 +35,12 @@ export function buildResponse(
   reply: ReplyContext = {},
 ): SipResponse {
   const body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
+  // A body on a response to INVITE/UPDATE (183 early media, 200) is SDP unless said otherwise.
+  const contentType = options.contentType ?? (OFFER_ANSWER.has(request.method) ? 'application/sdp' : undefined);
   const response = createResponse(request, status, reason, {
     toTag: status > 100 ? reply.toTag : undefined,
     body,
-    contentType: body && body.length > 0 ? options.contentType : undefined,
+    contentType: body && body.length > 0 ? contentType : undefined,
   });
   const h = response.headers;
   const dialogForming = DIALOG_METHODS.has(request.method) && status > 100 && status < 300;

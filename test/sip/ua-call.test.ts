@@ -222,3 +222,18 @@ describe('bounded waits', () => {
     expect(dialog.destroyReason).toBe('transport-error');
   });
 });
+
+describe('early media', () => {
+  it('reports a 183 with its SDP body to onProvisional', async () => {
+    pair = await makePair();
+    const p = pair;
+    const earlySdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\nm=audio 50000 RTP/AVP 0\r\n';
+    p.bob.on('invite', (req, res) => {
+      res.send(183, { body: earlySdp });
+      void p.bob.createUAS(req, res, { localSdp: 'v=0\r\n' });
+    });
+    const early: string[] = [];
+    await p.alice.createUAC(p.bobUri, { localSdp: offer() }, { onProvisional: (r) => r.status === 183 && early.push(`${r.headers.get('content-type')} ${r.body.length}`) });
+    expect(early).toEqual([`application/sdp ${earlySdp.length}`]);
+  });
+});
