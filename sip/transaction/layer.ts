@@ -5,6 +5,7 @@
  * only through `TransactionUser`.
  */
 import type { Clock } from '../clock.js';
+import { createResponse } from '../message/build.js';
 import { generateBranch } from '../message/ids.js';
 import { getToTag } from '../message/headers.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types.js';
@@ -17,7 +18,6 @@ import { InviteServerTransaction } from './invite-server.js';
 import { clientKey, mergeKey, serverKey } from './keys.js';
 import { NonInviteClientTransaction } from './non-invite-client.js';
 import { NonInviteServerTransaction } from './non-invite-server.js';
-import { responseTo } from './responses.js';
 import type { MessageSink, TransactionContext } from './transaction.js';
 
 export type ServerTransaction = InviteServerTransaction | NonInviteServerTransaction;
@@ -89,7 +89,7 @@ export class TransactionLayer {
     // Under overload shed new work only: BYE and CANCEL end calls and free resources.
     if (this.servers.size >= this.maxServers && request.method !== 'BYE' && request.method !== 'CANCEL') {
       this.options.logger.warn({ size: this.servers.size }, 'server transaction table full');
-      void this.sendStateless(responseTo(request, 503, 'Service Unavailable'), this.options.sink.responseDestination(request, source)).catch(() => undefined);
+      void this.sendStateless(createResponse(request, 503), this.options.sink.responseDestination(request, source)).catch(() => undefined);
       return;
     }
     const tx = this.createServer(request, key, source);
@@ -177,7 +177,7 @@ export class TransactionLayer {
     }
     // §17.2.1: the server transaction answers an INVITE with 100 Trying at once (we do not wait
     // the 200 ms the RFC allows) so the UAC stops retransmitting.
-    if (tx instanceof InviteServerTransaction) tx.respond(responseTo(request, 100, 'Trying'));
+    if (tx instanceof InviteServerTransaction) tx.respond(createResponse(request, 100));
     return tx;
   }
 
