@@ -67,11 +67,14 @@ export interface WebhookQueueOptions {
 export class WebhookQueue {
   readonly queue: Queue<JobData>;
   readonly policy: RetryPolicy;
+  /** BullMQ does not close a connection it was given; we do. */
+  private readonly connection: Redis;
 
   constructor(private readonly o: WebhookQueueOptions) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...o.policy };
+    this.connection = o.redis.duplicate();
     this.queue = new Queue<JobData>(WEBHOOK_QUEUE, {
-      connection: o.redis.duplicate(),
+      connection: this.connection,
       prefix: `${o.prefix}bull`,
       defaultJobOptions: {
         attempts: this.policy.attempts,
@@ -120,6 +123,7 @@ export class WebhookQueue {
 
   async close(): Promise<void> {
     await this.queue.close();
+    await this.connection.quit().catch(() => this.connection.disconnect());
   }
 
   /** jobId = delivery id: adding the same event twice is a no-op in BullMQ. */
@@ -131,6 +135,7 @@ export class WebhookQueue {
 /** The consumer side (role `worker`): one processor for every delivery. */
 export class WebhookWorker {
   private readonly worker: Worker<JobData>;
+  private readonly connection: Redis;
 
   constructor(
     private readonly o: WebhookQueueOptions,
@@ -138,8 +143,9 @@ export class WebhookWorker {
     concurrency = 16,
   ) {
     const policy = producer.policy;
+    this.connection = o.redis.duplicate({ maxRetriesPerRequest: null });
     this.worker = new Worker<JobData>(WEBHOOK_QUEUE, (job) => this.process(job), {
-      connection: o.redis.duplicate({ maxRetriesPerRequest: null }),
+      connection: this.connection,
       prefix: `${o.prefix}bull`,
       concurrency,
       settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, policy) },
@@ -182,5 +188,6 @@ export class WebhookWorker {
 
   async close(): Promise<void> {
     await this.worker.close();
+    await this.connection.quit().catch(() => this.connection.disconnect());
   }
 }
