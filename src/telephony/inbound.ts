@@ -5,7 +5,14 @@
  * Every refusal is a SIP answer a carrier understands, logged with why.
  */
 import { randomUUID } from 'node:crypto';
-import { loadAgent, resolveAgentConfig, resolveProviderKeys, providerSettings, type AgentRuntimeConfig as ResolvedAgent } from '../agents/index.js';
+import {
+  loadAgent,
+  providerSettings,
+  resolveAgentConfig,
+  resolveProviderKeys,
+  type AgentRuntimeConfig as ResolvedAgent,
+  type StoredAgent,
+} from '../agents/index.js';
 import type { IncomingRequest, ServerResponse } from '../../sip/index.js';
 import { MediaStartError, type RemoteMedia } from '../../media/index.js';
 import { applyAssistantAnswer, askAssistant, type AssistantAnswer } from './assistant-request.js';
@@ -81,13 +88,20 @@ export async function handleInvite(ctx: TelephonyContext, req: IncomingRequest, 
   call.log.info({ event: 'ringing', numberId: route.numberId, agentId: stored.id, pii: { from: call.init.customerNumber, to: route.phoneNumber } }, 'inbound call');
   res.send(180, 'Ringing');
   req.once('cancel', () => void call.end('customer-hangup'));
-  await connect(ctx, call, req, res, probe.remote);
+  await connect(ctx, call, stored, req, res, probe.remote);
 }
 
 /** Everything between 180 Ringing and the ACK; ends the call on any failure. */
-async function connect(ctx: TelephonyContext, call: ActiveCall, req: IncomingRequest, res: ServerResponse, remote: RemoteMedia): Promise<void> {
+async function connect(
+  ctx: TelephonyContext,
+  call: ActiveCall,
+  stored: StoredAgent,
+  req: IncomingRequest,
+  res: ServerResponse,
+  remote: RemoteMedia,
+): Promise<void> {
   try {
-    const plan = await planAgent(ctx, call);
+    const plan = await planAgent(ctx, call, stored);
     if (call.isEnding) return;
     const ready = await call.startMedia({
       direction: 'inbound',
@@ -121,35 +135,32 @@ type MediaAgent = ReturnType<typeof mediaAgentFor>;
 type Plan = { agent: MediaAgent; providers: Record<string, { baseUrl: string; apiKey: string }>; reject?: string } | Fallback;
 
 /** The agent the call runs (after assistant-request), its provider keys, or the prompt to play instead. */
-async function planAgent(ctx: TelephonyContext, call: ActiveCall): Promise<Plan> {
+async function planAgent(ctx: TelephonyContext, call: ActiveCall, stored: StoredAgent): Promise<Plan> {
   const balance = await minutesBalance(ctx.db, call.orgId);
   if (balance !== null && balance <= 0) return { prompt: 'no-credits', reason: 'rejected', error: 'insufficient credits' };
   const answer = await askAssistant(ctx.emitter, call.origin(), call.agent, call.webhookContext());
-  if (answer.kind === 'configure') await applyAnswer(ctx, call, answer);
+  if (answer.kind === 'configure') await applyAnswer(ctx, call, stored, answer);
   else if (answer.kind === 'saved' && answer.note) call.log.info({ event: 'assistant-request', note: answer.note }, 'assistant-request not used; saved agent');
   if (balance !== null) call.capDuration(balance * 60);
   const reject = answer.kind === 'reject' ? answer.message : undefined;
   // A rejection is spoken in the agent's voice by a session that does nothing else.
   const agent = reject === undefined ? call.agent : messengerOf(call.agent);
+  // Without a runnable agent the caller hears a built-in prompt instead.
+  const cannotRun = (error: string): Fallback =>
+    reject === undefined ? { prompt: 'provider-error', reason: 'provider-error', error } : { prompt: 'call-rejected', reason: 'rejected', error: null };
   let media: MediaAgent;
   try {
     media = mediaAgentFor(agent, { direction: 'inbound' });
   } catch (err) {
     if (!(err instanceof AgentNotRunnableError)) throw err;
-    if (reject !== undefined) return { prompt: 'call-rejected', reason: 'rejected', error: null };
-    return { prompt: 'provider-error', reason: 'provider-error', error: err.message };
+    return cannotRun(err.message);
   }
   const { keys, missing } = await resolveProviderKeys(ctx.keyDeps, call.orgId, agent.keyProviders);
-  if (missing.length > 0) {
-    if (reject !== undefined) return { prompt: 'call-rejected', reason: 'rejected', error: null };
-    return { prompt: 'provider-error', reason: 'provider-error', error: `no API key for ${missing.join(', ')} (set a BYOK key or the platform key)` };
-  }
+  if (missing.length > 0) return cannotRun(`no API key for ${missing.join(', ')} (set a BYOK key or the platform key)`);
   return { agent: media, providers: providerSettings(keys), ...(reject !== undefined && { reject }) };
 }
 
-async function applyAnswer(ctx: TelephonyContext, call: ActiveCall, answer: Extract<AssistantAnswer, { kind: 'configure' }>): Promise<void> {
-  const saved = await loadAgent(ctx.db, call.orgId, call.agent.agentId);
-  if (!saved) return;
+async function applyAnswer(ctx: TelephonyContext, call: ActiveCall, saved: StoredAgent, answer: Extract<AssistantAnswer, { kind: 'configure' }>): Promise<void> {
   const chosen = answer.assistantId ? await loadAgent(ctx.db, call.orgId, answer.assistantId) : null;
   if (answer.assistantId && !chosen) call.log.warn({ event: 'assistant-request' }, "assistant_id of the answer is unknown; using the number's agent");
   const applied = applyAssistantAnswer(saved, answer, chosen);
