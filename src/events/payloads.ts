@@ -64,8 +64,9 @@ function envelope(ctx: WebhookCallContext, type: WebhookEventType, status: strin
   };
 }
 
-export function assistantRequestPayload(ctx: WebhookCallContext, now = new Date()): Envelope {
-  return envelope(ctx, 'assistant-request', 'ringing', { pipeline: 'realtime' }, now);
+/** `pipeline` says which kind of agent will answer: `realtime` (speech-to-speech) or `standard` (STT → LLM → TTS). */
+export function assistantRequestPayload(ctx: WebhookCallContext, pipeline: 'realtime' | 'standard', now = new Date()): Envelope {
+  return envelope(ctx, 'assistant-request', 'ringing', { pipeline }, now);
 }
 
 export interface ListedToolCall {

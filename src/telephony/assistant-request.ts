@@ -48,7 +48,8 @@ export async function askAssistant(
   context: WebhookCallContext,
 ): Promise<AssistantAnswer> {
   if (!wantsEvent(agent.webhook, 'assistant-request')) return { kind: 'saved' };
-  const outcome = await emitter.request(origin, agent.webhook, 'assistant-request', assistantRequestPayload(context), {
+  const pipeline = agent.mode === 'realtime' ? 'realtime' : 'standard';
+  const outcome = await emitter.request(origin, agent.webhook, 'assistant-request', assistantRequestPayload(context, pipeline), {
     timeoutMs: ASSISTANT_REQUEST_TIMEOUT_MS,
   });
   if (!outcome.ok) return { kind: 'saved', note: outcome.reason };

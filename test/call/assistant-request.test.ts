@@ -57,6 +57,7 @@ describe('assistant-request', () => {
     expect(request.signatureValid).toBe(true);
     expect((request.json as { message: Record<string, unknown> }).message).toMatchObject({
       type: 'assistant-request',
+      pipeline: 'realtime',
       call: { type: 'inboundPhoneCall', status: 'ringing' },
       phoneNumber: { number: NUMBER },
       customer: { number: '+31612349999' },
