@@ -36,7 +36,7 @@ export async function handleInvite(ctx: TelephonyContext, req: IncomingRequest, 
     log.info({ event: 'rejected', status: 404, pii: { dialed: dialed ?? req.uri.user } }, 'inbound call to an unknown number');
     return void res.send(404, 'Not Found');
   }
-  const stored = route.agentId ? await loadAgent(ctx.db, route.orgId, route.agentId) : null;
+  const stored = route.agentId ? await loadAgent(ctx.db, ctx.keyDeps.secrets, route.orgId, route.agentId) : null;
   if (!stored || !stored.is_active) {
     log.info({ event: 'rejected', status: 480, orgId: route.orgId, numberId: route.numberId }, 'number has no active agent');
     return void res.send(480, 'Temporarily Unavailable');
@@ -161,7 +161,7 @@ async function planAgent(ctx: TelephonyContext, call: ActiveCall, stored: Stored
 }
 
 async function applyAnswer(ctx: TelephonyContext, call: ActiveCall, saved: StoredAgent, answer: Extract<AssistantAnswer, { kind: 'configure' }>): Promise<void> {
-  const chosen = answer.assistantId ? await loadAgent(ctx.db, call.orgId, answer.assistantId) : null;
+  const chosen = answer.assistantId ? await loadAgent(ctx.db, ctx.keyDeps.secrets, call.orgId, answer.assistantId) : null;
   if (answer.assistantId && !chosen) call.log.warn({ event: 'assistant-request' }, "assistant_id of the answer is unknown; using the number's agent");
   const applied = applyAssistantAnswer(saved, answer, chosen);
   if (applied.note) call.log.warn({ event: 'assistant-request', note: applied.note }, 'assistant-request answer partly ignored');

@@ -10,6 +10,7 @@ import {
   resolveAgentConfig,
   resolveProviderKeys,
 } from '../../src/agents/index.js';
+import { secretBoxFor } from '../../src/api/deps.js';
 import { buildTestApp, type TestApp, type TestOrg } from '../helpers/index.js';
 
 let t: TestApp;
@@ -49,7 +50,7 @@ describe('resolveAgentConfig', () => {
         },
       },
     });
-    const stored = await loadAgent(t.db, a.org.id, res.json().agent.id);
+    const stored = await loadAgent(t.db, secretBoxFor(t.config), a.org.id, res.json().agent.id);
     expect(stored).not.toBeNull();
     const config = resolveAgentConfig(stored!);
     expect(config).toMatchObject({

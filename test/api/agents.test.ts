@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { secretBoxFor } from '../../src/api/deps.js';
 import { buildTestApp, type TestApp, type TestOrg } from '../helpers/index.js';
 import { expectOrgIsolation } from './isolation-helpers.js';
 
@@ -96,12 +97,13 @@ describe('POST /agents', () => {
     expect(got.body.agent).toEqual(agent);
   });
 
-  it('never returns the webhook secret, and keeps it in the database for signing', async () => {
+  it('never returns the webhook secret, and keeps it sealed in the database for signing', async () => {
     const agent = await create({ name: 'Secret', webhook_secret: 'my-very-secret-signing-key' });
     expect(JSON.stringify(agent)).not.toContain('my-very-secret');
     expect(agent.webhook_secret).toBe('…-key');
     const row = await t.db.query('SELECT webhook_secret FROM agents WHERE id = $1', [agent.id]);
-    expect(row.rows[0].webhook_secret).toBe('my-very-secret-signing-key');
+    expect(row.rows[0].webhook_secret).not.toContain('my-very-secret');
+    expect(secretBoxFor(t.config).decrypt(row.rows[0].webhook_secret)).toBe('my-very-secret-signing-key');
     const short = await create({ name: 'Short secret', webhook_secret: 'abc' });
     expect(short.webhook_secret).toBe('…');
   });
@@ -276,7 +278,7 @@ describe('PATCH /agents/{id}', () => {
     const res = await call('PATCH', `/agents/${agent.id}`, everything);
     expect(res.status).toBe(200);
     const row = await t.db.query('SELECT webhook_secret FROM agents WHERE id = $1', [agent.id]);
-    expect(row.rows[0].webhook_secret).toBe('roundtrip-secret-0001');
+    expect(secretBoxFor(t.config).decrypt(row.rows[0].webhook_secret)).toBe('roundtrip-secret-0001');
     const rotated = await call('PATCH', `/agents/${agent.id}`, { webhook_secret: 'new-secret-value-0002' });
     expect(rotated.body.agent.webhook_secret).toBe('…0002');
   });

@@ -19,26 +19,26 @@ export const agentRoutes: ApiPlugin = async (app) => {
     const alias = path === '/agents' ? '' : ' (alias of /agents)';
     const single = Type.Object({ [one]: Agent });
     const list = Type.Object({ [many]: Type.Array(Agent) });
-    const db = app.deps.db;
+    const { db, secrets } = app.deps;
 
     app.get(path, { schema: { tags, summary: `List agents${alias}`, response: { 200: list } } }, async (request) => ({
-      [many]: await listAgents(db, request.org.id),
+      [many]: await listAgents(db, secrets, request.org.id),
     }));
 
     app.post(
       path,
       { schema: { tags, summary: `Create an agent${alias}`, body: CreateAgentBody, response: { 201: single } } },
-      async (request, reply) => reply.code(201).send({ [one]: await createAgent(db, request.org.id, request.body) }),
+      async (request, reply) => reply.code(201).send({ [one]: await createAgent(db, secrets, request.org.id, request.body) }),
     );
 
     app.get(`${path}/:id`, { schema: { tags, summary: `Get an agent${alias}`, params: IdParams, response: { 200: single } } }, async (request) => ({
-      [one]: await getAgent(db, request.org.id, request.params.id),
+      [one]: await getAgent(db, secrets, request.org.id, request.params.id),
     }));
 
     app.patch(
       `${path}/:id`,
       { schema: { tags, summary: `Update an agent${alias}`, params: IdParams, body: UpdateAgentBody, response: { 200: single } } },
-      async (request) => ({ [one]: await updateAgent(db, request.org.id, request.params.id, request.body) }),
+      async (request) => ({ [one]: await updateAgent(db, secrets, request.org.id, request.params.id, request.body) }),
     );
 
     app.delete(

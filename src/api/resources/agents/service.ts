@@ -8,6 +8,8 @@ import {
   appendTools,
   loadAgent,
   maskSecret,
+  openAgentRow,
+  sealWebhookSecret,
   normalizeAgentFields,
   planFromAnalysisTemplate,
   presentAnalysisPlan,
@@ -22,6 +24,7 @@ import {
   type ToolTemplateConfig,
   type ToolType,
 } from '../../../agents/index.js';
+import type { SecretBox } from '../../../crypto.js';
 import { withTransaction, type Db, type Queryable } from '../../../db/pool.js';
 import { conflict, invalid, notFound } from '../../errors.js';
 import { iso } from '../../wrap.js';
@@ -46,21 +49,21 @@ export function agentView(row: StoredAgent): AgentView {
   return view as unknown as AgentView;
 }
 
-export async function listAgents(db: Queryable, orgId: string): Promise<AgentView[]> {
+export async function listAgents(db: Queryable, secrets: SecretBox, orgId: string): Promise<AgentView[]> {
   const { rows } = await db.query<StoredAgent>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE org_id = $1 ORDER BY created_at, id`, [orgId]);
-  return rows.map(agentView);
+  return rows.map((row) => agentView(openAgentRow(row, secrets)));
 }
 
-async function requireAgent(db: Queryable, orgId: string, id: string, lock = false): Promise<StoredAgent> {
+async function requireAgent(db: Queryable, secrets: SecretBox, orgId: string, id: string, lock = false): Promise<StoredAgent> {
   const row = lock
     ? (await db.query<StoredAgent>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, id])).rows[0]
-    : await loadAgent(db, orgId, id);
+    : await loadAgent(db, secrets, orgId, id);
   if (!row) throw notFound('agent');
-  return row;
+  return openAgentRow(row, secrets);
 }
 
-export async function getAgent(db: Queryable, orgId: string, id: string): Promise<AgentView> {
-  return agentView(await requireAgent(db, orgId, id));
+export async function getAgent(db: Queryable, secrets: SecretBox, orgId: string, id: string): Promise<AgentView> {
+  return agentView(await requireAgent(db, secrets, orgId, id));
 }
 
 /** Tools copied from templates, in the order of `tool_template_ids`. Unknown or foreign ids are 400. */
@@ -110,31 +113,37 @@ const WRITABLE: (keyof AgentFields)[] = [
 ];
 const JSON_COLUMNS = new Set<keyof AgentFields>(['stt_config', 'llm_config', 'tts_config', 'analysis_plan']);
 
-/** Column values for pg: jsonb as JSON text (pg would turn a JS array into a PostgreSQL array). */
-function columnValues(fields: AgentFields): unknown[] {
-  return WRITABLE.map((key) => (JSON_COLUMNS.has(key) && fields[key] !== null ? JSON.stringify(fields[key]) : fields[key]));
+/**
+ * Column values for pg: jsonb as JSON text (pg would turn a JS array into a PostgreSQL array),
+ * the webhook secret sealed.
+ */
+function columnValues(fields: AgentFields, secrets: SecretBox): unknown[] {
+  return WRITABLE.map((key) => {
+    if (key === 'webhook_secret') return sealWebhookSecret(fields.webhook_secret, secrets);
+    return JSON_COLUMNS.has(key) && fields[key] !== null ? JSON.stringify(fields[key]) : fields[key];
+  });
 }
 
-export async function createAgent(db: Queryable, orgId: string, body: CreateAgentInput): Promise<AgentView> {
+export async function createAgent(db: Queryable, secrets: SecretBox, orgId: string, body: CreateAgentInput): Promise<AgentView> {
   const fields = await resolveFields(db, orgId, body, null);
   const placeholders = WRITABLE.map((_, i) => `$${i + 2}`).join(', ');
   const { rows } = await db.query<StoredAgent>(
     `INSERT INTO agents (org_id, ${WRITABLE.join(', ')}) VALUES ($1, ${placeholders}) RETURNING ${AGENT_COLUMNS}`,
-    [orgId, ...columnValues(fields)],
+    [orgId, ...columnValues(fields, secrets)],
   );
-  return agentView(rows[0]);
+  return agentView(openAgentRow(rows[0], secrets));
 }
 
-export async function updateAgent(db: Db, orgId: string, id: string, body: UpdateAgentInput): Promise<AgentView> {
+export async function updateAgent(db: Db, secrets: SecretBox, orgId: string, id: string, body: UpdateAgentInput): Promise<AgentView> {
   return withTransaction(db, async (tx) => {
-    const current = await requireAgent(tx, orgId, id, true);
+    const current = await requireAgent(tx, secrets, orgId, id, true);
     const fields = await resolveFields(tx, orgId, body, current);
     const sets = WRITABLE.map((key, i) => `${key} = $${i + 3}`).join(', ');
     const { rows } = await tx.query<StoredAgent>(
       `UPDATE agents SET ${sets} WHERE org_id = $1 AND id = $2 RETURNING ${AGENT_COLUMNS}`,
-      [orgId, id, ...columnValues(fields)],
+      [orgId, id, ...columnValues(fields, secrets)],
     );
-    return agentView(rows[0]);
+    return agentView(openAgentRow(rows[0], secrets));
   });
 }
 
@@ -144,7 +153,8 @@ export async function updateAgent(db: Db, orgId: string, id: string, body: Updat
  */
 export async function deleteAgent(db: Db, orgId: string, id: string): Promise<void> {
   await withTransaction(db, async (tx) => {
-    await requireAgent(tx, orgId, id, true);
+    const { rowCount } = await tx.query('SELECT 1 FROM agents WHERE org_id = $1 AND id = $2 FOR UPDATE', [orgId, id]);
+    if (!rowCount) throw notFound('agent');
     const { rows } = await tx.query<{ name: string }>(
       "SELECT name FROM campaigns WHERE org_id = $1 AND agent_id = $2 AND status = 'scheduled' ORDER BY created_at LIMIT 1",
       [orgId, id],
