@@ -1,9 +1,10 @@
+import type { SipResponse } from '../../sip/message/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SipError } from '../../sip/ua/errors.js';
 import type { Dialog } from '../../sip/ua/dialog.js';
 import type { DialogDestroyReason } from '../../sip/ua/dialog-types.js';
 import { createAnswer } from '../../sip/sdp/index.js';
-import { advance, countSent, makePair, media, offer, tick, type Pair } from './ua-fixtures.js';
+import { advance, countSent, makePair, media, offer, rawPeer, tick, type Pair } from './ua-fixtures.js';
 
 let pair: Pair | undefined;
 afterEach(async () => {
@@ -28,13 +29,13 @@ function destroyedReason(dialog: Dialog): Promise<DialogDestroyReason> {
 }
 
 describe('INVITE dialogs over the loopback transport', () => {
-  it('sets up a call (100/180/200/ACK) and tears it down with BYE', async () => {
+  it('sets up a call (180/200/ACK: an INVITE answered at once needs no 100) and tears it down with BYE', async () => {
     pair = await makePair();
     const bobDialogs = answering(pair);
     const provisional: number[] = [];
     const dialog = await pair.alice.createUAC(pair.bobUri, { localSdp: offer(), callingNumber: '+15550001111' }, { onProvisional: (r) => provisional.push(r.status) });
     await tick();
-    expect(provisional).toEqual([100, 180]);
+    expect(provisional).toEqual([180]);
     expect(bobDialogs).toHaveLength(1);
     const bobDialog = bobDialogs[0];
     expect(bobDialog.id.callId).toBe(dialog.id.callId);
@@ -54,6 +55,30 @@ describe('INVITE dialogs over the loopback transport', () => {
     expect(pair.alice.stats().transactions).toEqual({ server: 0, client: 0 });
     expect(pair.bob.stats().transactions).toEqual({ server: 0, client: 0 });
     expect(pair.bob.stats().pendingInvites).toBe(0);
+  });
+
+  it('refuses an in-dialog BYE from a third party that is neither the peer nor allowed (403), and the call goes on', async () => {
+    pair = await makePair({}, { accept: (source) => source.address === '127.0.0.1' });
+    const bobDialogs = answering(pair);
+    const dialog = await pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
+    await tick();
+    const bobDialog = bobDialogs[0];
+    const raw = await rawPeer(pair.net, '127.0.0.66');
+    await raw.send(`BYE sip:+15550002222@127.0.0.2:5060 SIP/2.0
+Via: SIP/2.0/UDP 127.0.0.66:5060;branch=z9hG4bKspoof;rport
+Max-Forwards: 70
+From: <sip:alice@127.0.0.1>;tag=${dialog.id.localTag}
+To: <sip:+15550002222@127.0.0.2>;tag=${dialog.id.remoteTag}
+Call-ID: ${dialog.id.callId}
+CSeq: 99 BYE
+Content-Length: 0
+
+`);
+    await tick();
+    expect((raw.received as SipResponse[]).map((m) => m.status)).toEqual([403]);
+    expect(bobDialog.isTerminated).toBe(false);
+    await dialog.bye();
+    expect(bobDialog.isTerminated).toBe(true);
   });
 
   it('puts the From user and Contact of an outbound call from callingNumber', async () => {

@@ -69,10 +69,13 @@ describe('UA core request checks (RFC 3261 §8.2, §12.2.2, §9.2)', () => {
     expect((await pair.alice.request(pair.bobUri, { method: 'CANCEL' })).status).toBe(481);
   });
 
-  it('answers 403 to sources the accept hook refuses', async () => {
+  it('answers 403 to sources the accept hook refuses, without a 100 Trying first', async () => {
     pair = await makePair({}, { accept: (source) => source.address !== '127.0.0.1' });
     pair.bob.on('invite', (_req, res) => res.send(486));
-    await expect(pair.alice.createUAC(pair.bobUri)).rejects.toMatchObject({ status: 403 });
+    const provisional: number[] = [];
+    await expect(pair.alice.createUAC(pair.bobUri, {}, { onProvisional: (r) => provisional.push(r.status) })).rejects.toMatchObject({ status: 403 });
+    pair.clock.advance(1000);
+    expect(provisional).toEqual([]);
     expect((await pair.alice.request(pair.bobUri, { method: 'OPTIONS' })).status).toBe(403);
   });
 
@@ -83,7 +86,7 @@ describe('UA core request checks (RFC 3261 §8.2, §12.2.2, §9.2)', () => {
     await raw.send(invite('z9hG4bKpath1'));
     await raw.send(invite('z9hG4bKpath2'));
     await tick();
-    expect(statuses(raw.received)).toEqual([100, 180, 100, 482]);
+    expect(statuses(raw.received)).toEqual([180, 482]);
   });
 
   it('answers 400 to an INVITE without Contact, and 415 to a body it cannot read', async () => {
