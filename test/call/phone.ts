@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { createOffer, readSession, UserAgent, type Dialog } from '../../sip/index.js';
 import { createRtpHeader, parseRtp, writeRtpHeader } from '../../media/rtp/packet.js';
 import { mulawSilence } from '../fakes/audio.js';
+import { answered } from '../helpers/sip.js';
 
 export interface HeardPacket {
   at: number;
@@ -71,7 +72,7 @@ export class TestPhone {
   /** Dials `+E164@host:port` from `from`; resolves when the engine answered (200/ACK). */
   async dial(target: string, from: string, options: { signal?: AbortSignal } = {}): Promise<Dialog> {
     const offer = createOffer({ address: this.host, port: this.rtpPort, codecs: ['PCMU', 'PCMA'], telephoneEvent: true, sessionId: '777', version: 1 });
-    const dialog = await this.ua.createUAC(`sip:${target}`, { localSdp: offer, callingNumber: from, signal: options.signal });
+    const dialog = answered(await this.ua.createUAC(`sip:${target}`, { localSdp: offer, callingNumber: from, signal: options.signal }));
     const answer = readSession(dialog.remoteSdp ?? '');
     if ('code' in answer) throw new Error(`unreadable SDP answer: ${answer.message}`);
     const audio = answer.media.find((m) => m.type === 'audio');

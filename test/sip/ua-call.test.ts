@@ -5,6 +5,7 @@ import type { Dialog } from '../../sip/ua/dialog.js';
 import type { DialogDestroyReason } from '../../sip/ua/dialog-types.js';
 import { createAnswer } from '../../sip/sdp/index.js';
 import { advance, countSent, makePair, media, offer, rawPeer, tick, type Pair } from './ua-fixtures.js';
+import { answered, refusal } from '../helpers/sip.js';
 
 let pair: Pair | undefined;
 afterEach(async () => {
@@ -33,7 +34,7 @@ describe('INVITE dialogs over the loopback transport', () => {
     pair = await makePair();
     const bobDialogs = answering(pair);
     const provisional: number[] = [];
-    const dialog = await pair.alice.createUAC(pair.bobUri, { localSdp: offer(), callingNumber: '+15550001111' }, { onProvisional: (r) => provisional.push(r.status) });
+    const dialog = answered(await pair.alice.createUAC(pair.bobUri, { localSdp: offer(), callingNumber: '+15550001111' }, { onProvisional: (r) => provisional.push(r.status) }));
     await tick();
     expect(provisional).toEqual([180]);
     expect(bobDialogs).toHaveLength(1);
@@ -60,7 +61,7 @@ describe('INVITE dialogs over the loopback transport', () => {
   it('refuses an in-dialog BYE from a third party that is neither the peer nor allowed (403), and the call goes on', async () => {
     pair = await makePair({}, { accept: (source) => source.address === '127.0.0.1' });
     const bobDialogs = answering(pair);
-    const dialog = await pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
+    const dialog = answered(await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }));
     await tick();
     const bobDialog = bobDialogs[0];
     const raw = await rawPeer(pair.net, '127.0.0.66');
@@ -90,7 +91,7 @@ Content-Length: 0
       contact = req.get('contact') ?? '';
       res.send(603);
     });
-    await expect(pair.alice.createUAC(pair.bobUri, { callingNumber: '+15550001111' })).rejects.toBeInstanceOf(SipError);
+    expect(refusal(await pair.alice.createUAC(pair.bobUri, { callingNumber: '+15550001111' }))).toBeInstanceOf(SipError);
     expect(from).toMatch(/^<sip:\+15550001111@127\.0\.0\.1>;tag=/);
     expect(contact).toBe('<sip:+15550001111@127.0.0.1:5060>');
   });
@@ -98,7 +99,7 @@ Content-Length: 0
   it('rejects a non-2xx final response with a typed error carrying the status', async () => {
     pair = await makePair();
     pair.bob.on('invite', (_req, res) => res.send(486));
-    const error = await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }).catch((e: unknown) => e);
+    const error = refusal(await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }));
     expect(error).toBeInstanceOf(SipError);
     expect((error as SipError).code).toBe('SIP_REJECTED');
     expect((error as SipError).status).toBe(486);
@@ -109,7 +110,7 @@ Content-Length: 0
 
   it('answers 480 when no invite listener is registered', async () => {
     pair = await makePair();
-    await expect(pair.alice.createUAC(pair.bobUri)).rejects.toMatchObject({ status: 480 });
+    expect(refusal(await pair.alice.createUAC(pair.bobUri))).toMatchObject({ status: 480 });
   });
 
   it('cancels a ringing call: 200 to the CANCEL, 487 to the INVITE, cancel event at the UAS', async () => {
@@ -121,7 +122,7 @@ Content-Length: 0
     });
     const abort = new AbortController();
     const call = pair.alice.createUAC(pair.bobUri, { localSdp: offer(), signal: abort.signal }, { onProvisional: (r) => r.status === 180 && abort.abort() });
-    const error = await call.catch((e: unknown) => e);
+    const error = refusal(await call);
     expect((error as SipError).code).toBe('SIP_CANCELED');
     expect((error as SipError).status).toBe(487);
     expect(canceled).toBe(true);
@@ -140,7 +141,7 @@ Content-Length: 0
       });
     });
     const call = pair.alice.createUAC(pair.bobUri, { signal: abort.signal }, { onProvisional: (r) => r.status === 180 && abort.abort() });
-    await call.catch(() => undefined);
+    await call;
     await tick();
     expect((uasError as SipError).code).toBe('SIP_CANCELED');
   });
@@ -154,7 +155,7 @@ Content-Length: 0
     pair.bobWire.faults.drop = (p) => p.firstLine.startsWith('SIP/2.0 200') && oksDropped++ === 0;
     const call = pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
     await advance(pair.clock, 3000);
-    const dialog = await call;
+    const dialog = answered(await call);
     expect(dialog.isTerminated).toBe(false);
     expect(countSent(pair.aliceWire, 'INVITE')).toBe(2); // Timer A retransmission
     expect(countSent(pair.bobWire, 'SIP/2.0 200')).toBeGreaterThanOrEqual(2); // §13.3.1.4 retransmission
@@ -165,7 +166,7 @@ Content-Length: 0
     const bobDialogs = answering(pair);
     let acksDropped = 0;
     pair.aliceWire.faults.drop = (p) => p.firstLine.startsWith('ACK') && acksDropped++ === 0;
-    await pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
+    answered(await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }));
     expect(bobDialogs).toHaveLength(0);
     await advance(pair.clock, 1000);
     expect(bobDialogs).toHaveLength(1);
@@ -180,7 +181,7 @@ Content-Length: 0
       pair?.bob.createUAS(req, res, { localSdp: 'v=0' }).catch((e: unknown) => (uasError = e));
     });
     pair.aliceWire.faults.drop = (p) => p.firstLine.startsWith('ACK');
-    const dialog = await pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
+    const dialog = answered(await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }));
     dialog.on('destroyed', (r) => (reason = r));
     await advance(pair.clock, 32_500, 500);
     expect((uasError as SipError).code).toBe('SIP_ACK_TIMEOUT');
@@ -198,7 +199,7 @@ Content-Length: 0
     // Bob's 200 is already on its way when Alice cancels after the 180.
     pair.aliceWire.faults.drop = (p) => p.firstLine.startsWith('CANCEL');
     const call = pair.alice.createUAC(pair.bobUri, { signal: abort.signal }, { onProvisional: (r) => r.status === 180 && abort.abort() });
-    const error = await call.catch((e: unknown) => e);
+    const error = refusal(await call);
     expect((error as SipError).code).toBe('SIP_CANCELED');
     await tick();
     expect(countSent(pair.aliceWire, 'ACK')).toBe(1);
@@ -208,7 +209,7 @@ Content-Length: 0
   it('runs the same call over a reliable transport without retransmissions', async () => {
     pair = await makePair({}, {}, 'tcp');
     answering(pair);
-    const dialog = await pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
+    const dialog = answered(await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }));
     await advance(pair.clock, 5000);
     expect(countSent(pair.bobWire, 'SIP/2.0 200')).toBe(1);
     await dialog.bye();
@@ -222,7 +223,7 @@ describe('bounded waits', () => {
     // After the 180, Bob's messages are lost: neither the 200 to the CANCEL nor a 487 arrive.
     let rang = false;
     pair.bobWire.faults.drop = (p) => rang || ((rang = p.firstLine.startsWith('SIP/2.0 180')) && false);
-    const call = pair.alice.createUAC(pair.bobUri, { ringTimeoutMs: 5000 }).catch((e: unknown) => e);
+    const call = pair.alice.createUAC(pair.bobUri, { ringTimeoutMs: 5000 }).then(refusal);
     await advance(pair.clock, 5000 + 32_000 + 1000, 500);
     expect(await call).toMatchObject({ code: 'SIP_CANCELED' });
     expect(countSent(pair.aliceWire, 'CANCEL')).toBeGreaterThanOrEqual(1);
@@ -235,7 +236,7 @@ describe('bounded waits', () => {
     const p = pair;
     const bobDialogs: Dialog[] = [];
     p.bob.on('invite', (req, res) => void p.bob.createUAS(req, res, { localSdp: 'v=0\r\n' }).then((d) => bobDialogs.push(d)));
-    const dialog = await p.alice.createUAC(p.bobUri, { localSdp: offer() });
+    const dialog = answered(await p.alice.createUAC(p.bobUri, { localSdp: offer() }));
     await tick();
     bobDialogs[0].on('modify', (_req, res) => res.send(180));
     // Bob's final answers to the re-INVITE (the guard's 500, the 487 after CANCEL) are lost.
@@ -258,7 +259,7 @@ describe('early media', () => {
       void p.bob.createUAS(req, res, { localSdp: 'v=0\r\n' });
     });
     const early: string[] = [];
-    await p.alice.createUAC(p.bobUri, { localSdp: offer() }, { onProvisional: (r) => r.status === 183 && early.push(`${r.headers.get('content-type')} ${r.body.length}`) });
+    answered(await p.alice.createUAC(p.bobUri, { localSdp: offer() }, { onProvisional: (r) => r.status === 183 && early.push(`${r.headers.get('content-type')} ${r.body.length}`) }));
     expect(early).toEqual([`application/sdp ${earlySdp.length}`]);
   });
 });
