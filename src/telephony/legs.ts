@@ -4,8 +4,7 @@
  * same way. Once up, every leg is a dialog with the same events; until then each knows how to
  * give up (a final response, or a CANCEL). Every wait is bounded.
  */
-import type { Dialog, IncomingRequest, ServerResponse, UacOptions, UacOutcome, UserAgent } from '../../sip/index.js';
-import type { SipResponse } from '../../sip/index.js';
+import type { Dialog, IncomingRequest, ServerResponse, SipResponse, UacOptions, UacOutcome, UserAgent } from '../../sip/index.js';
 
 const BYE_TIMEOUT_MS = 5_000;
 /** After our CANCEL, the INVITE's final response comes within a few retransmissions. */
@@ -69,12 +68,19 @@ export class OutboundLeg implements Leg {
   dialog: Dialog | null = null;
   private readonly abort = new AbortController();
   private dialing: Promise<UacOutcome> | null = null;
+  private provisional = false;
 
   constructor(private readonly ua: UserAgent) {}
 
   /** Places the INVITE; the outcome is the dialog, or why not (status), never a rejection. */
   dial(uri: string, options: Omit<UacOptions, 'signal'>, onProvisional: (response: SipResponse) => void): Promise<UacOutcome> {
-    this.dialing = this.ua.createUAC(uri, { ...options, signal: this.abort.signal }, { onProvisional }).then((outcome) => {
+    const hooks = {
+      onProvisional: (response: SipResponse) => {
+        this.provisional = true;
+        onProvisional(response);
+      },
+    };
+    this.dialing = this.ua.createUAC(uri, { ...options, signal: this.abort.signal }, hooks).then((outcome) => {
       if (outcome.ok) this.dialog = outcome.dialog;
       return outcome;
     });
@@ -85,6 +91,9 @@ export class OutboundLeg implements Leg {
     if (this.dialog) return bye(this.dialog);
     if (!this.dialing) return;
     this.abort.abort();
+    // §9.1: without a provisional response there is nothing to CANCEL; the UA lets the
+    // transaction run out on its own.
+    if (!this.provisional) return;
     const outcome = await bounded(this.dialing, CANCEL_TIMEOUT_MS);
     // The 200 crossed our CANCEL: the UA hangs that dialog up itself.
     if (outcome !== 'timeout' && outcome.ok) await bye(outcome.dialog);

@@ -102,8 +102,18 @@ export async function placeOutboundCall(ctx: TelephonyContext, request: Outbound
 
 type Runnable = { ok: true; media: ReturnType<typeof mediaAgentFor>; providers: ReturnType<typeof providerSettings> };
 
+/** After the ring timeout the UA's own timers are only a backstop. */
+const UA_BACKSTOP_MS = 5_000;
+
 /** Media first (the agent gets ready while it rings), then the INVITE; ends the call on any failure. */
 async function dial(ctx: TelephonyContext, call: CallOwner, trunk: Trunk, callerId: string, destination: string, agent: Runnable, ringTimeoutMs: number): Promise<void> {
+  let heardBack = false;
+  // The ring timeout is the owner's: a trunk that never answers (not even 100 Trying) must not
+  // keep the call for Timer B's 32 s; ending the call CANCELs a ringing INVITE.
+  const ringTimer = setTimeout(() => {
+    if (heardBack) void call.end('no-answer', `no answer within ${ringTimeoutMs / 1000} s`, 487);
+    else void call.end('failed', 'the trunk did not respond to the INVITE', 408);
+  }, ringTimeoutMs);
   try {
     const ready = await call.startMedia({ direction: 'outbound', remote: null, codec: 'PCMU', agent: agent.media, providers: agent.providers, media: { record: call.agent.recordingEnabled } });
     if (call.isEnding) return;
@@ -111,9 +121,12 @@ async function dial(ctx: TelephonyContext, call: CallOwner, trunk: Trunk, caller
     sdp.bind(ready.local.port);
     const leg = new OutboundLeg(ctx.ua);
     call.attachLeg(leg);
-    const outcome = await leg.dial(requestUri(trunk, destination), inviteOptions(trunk, callerId, ctx.config.sip.publicIp, sdp.offer(), ringTimeoutMs), (response) => {
+    const options = inviteOptions(trunk, callerId, ctx.config.sip.publicIp, sdp.offer(), ringTimeoutMs + UA_BACKSTOP_MS);
+    const outcome = await leg.dial(requestUri(trunk, destination), options, (response) => {
+      heardBack = true;
       if (response.status === 180 || response.status === 183) call.ringing();
     });
+    clearTimeout(ringTimer);
     if (call.isEnding) return;
     if (!outcome.ok) return void call.end(...unanswered(outcome.error));
     const answer = sdp.readAnswer(outcome.dialog.remoteSdp ?? '', outcome.dialog.peerAddress);
@@ -123,6 +136,8 @@ async function dial(ctx: TelephonyContext, call: CallOwner, trunk: Trunk, caller
   } catch (err) {
     call.log.warn({ err }, 'outbound call setup failed');
     await call.end('failed', (err as Error).message);
+  } finally {
+    clearTimeout(ringTimer);
   }
 }
 
