@@ -5,6 +5,7 @@
  * `error`, code `media/worker-died`) and is replaced.
  */
 import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
@@ -28,7 +29,7 @@ export interface MediaPoolOptions {
   /** `RTP_PORT_MIN`..`RTP_PORT_MAX`; split into one disjoint slice per worker. */
   portRange: PortRange;
   bindAddress?: string;
-  /** Where recordings go; null/undefined disables recording. */
+  /** Where recordings go (created owner-only, 0700, when missing); null/undefined disables recording. */
   recordingDir?: string | null;
   /** Module exporting `createCallLogic(media, start, host)`; default: the loopback logic. */
   logicModule?: string | URL;
@@ -99,6 +100,7 @@ interface PendingStart {
 }
 
 const MIN_HEALTHY_LIFETIME_MS = 2000;
+const RECORDING_DIR_MODE = 0o700;
 const MAX_RESTART_DELAY_MS = 10_000;
 
 export class MediaPool extends EventEmitter<PoolEvents> {
@@ -116,6 +118,8 @@ export class MediaPool extends EventEmitter<PoolEvents> {
   /** Starts every worker and waits until each has loaded its call logic. */
   static async start(options: MediaPoolOptions): Promise<MediaPool> {
     const pool = new MediaPool(options);
+    // Recordings are phone conversations: a directory we create is owner-only, and so is each file.
+    if (options.recordingDir) await mkdir(options.recordingDir, { recursive: true, mode: RECORDING_DIR_MODE });
     const slices = splitPortRange(options.portRange, Math.max(1, options.workers));
     const logicModule = options.logicModule ? toModuleUrl(options.logicModule) : null;
     slices.forEach((portRange, index) => {

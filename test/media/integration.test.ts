@@ -46,17 +46,19 @@ afterEach(() => {
 describe('media pool with the loopback logic', () => {
   let pool: MediaPool;
   let inbox: Inbox;
+  let tempDir: string;
   let recordingDir: string;
 
   beforeAll(async () => {
-    recordingDir = mkdtempSync(join(tmpdir(), 'voxgate-rec-'));
+    tempDir = mkdtempSync(join(tmpdir(), 'voxgate-rec-'));
+    recordingDir = join(tempDir, 'data', 'recordings'); // the pool creates it
     pool = await MediaPool.start({ workers: 2, portRange: await freePortBlock(40), bindAddress: '127.0.0.1', recordingDir });
     inbox = new Inbox(pool);
   });
 
   afterAll(async () => {
     await pool?.stop();
-    rmSync(recordingDir, { recursive: true, force: true });
+    rmSync(tempDir, { recursive: true, force: true });
   });
 
   it('delivers caller audio in order through loss, reordering, duplicates and jitter, and paces outbound at 20 ms', async () => {
@@ -230,6 +232,9 @@ describe('media pool with the loopback logic', () => {
     const path = ended.recording!.path;
     expect(path.startsWith(recordingDir)).toBe(true);
     expect(existsSync(path)).toBe(true);
+    // A phone conversation: only the engine's user may read it, or list the directory.
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(recordingDir).mode & 0o777).toBe(0o700);
     // 8 kHz × 2 channels × 2 bytes: at least ~0.4 s of audio plus the 44-byte header.
     expect(statSync(path).size).toBeGreaterThan(44 + 0.4 * 32000);
     expect(ended.recording!.durationMs).toBeGreaterThan(400);
