@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { MediaClockOptions } from './clock/media-clock.js';
-import { splitPortRange, type PortRange } from './ports.js';
+import { splitPortRange, type PortRange, type PortReuseOptions } from './ports.js';
 import {
   isWorkerToMain,
   type CallEnded,
@@ -29,6 +29,8 @@ export interface MediaPoolOptions {
   /** `RTP_PORT_MIN`..`RTP_PORT_MAX`; split into one disjoint slice per worker. */
   portRange: PortRange;
   bindAddress?: string;
+  /** Quarantine of released pairs and pre-bound spares, per worker slice (defaults in the README). */
+  portReuse?: PortReuseOptions;
   /** Where recordings go (created owner-only, 0700, when missing); null/undefined disables recording. */
   recordingDir?: string | null;
   /** Module exporting `createCallLogic(media, start, host)`; default: the loopback logic. */
@@ -127,6 +129,7 @@ export class MediaPool extends EventEmitter<PoolEvents> {
         index,
         portRange,
         bindAddress: options.bindAddress,
+        portReuse: options.portReuse,
         recordingDir: options.recordingDir ?? null,
         logicModule,
         logicOptions: options.logicOptions,
