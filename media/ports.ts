@@ -152,6 +152,8 @@ export class PortAllocator implements HeldPairOwner {
   private inUse = 0;
   private strays = 0;
   private busySpares = 0;
+  /** Spare binds the OS refused in a row (ports held by other processes). */
+  private refusedInRow = 0;
   private sweepTimer: unknown = null;
   private sweepAt = Infinity;
   private closed = false;
@@ -309,6 +311,7 @@ export class PortAllocator implements HeldPairOwner {
   }
 
   private enterQuarantine(held: HeldPair): void {
+    if (this.maxQuarantined <= 0) return this.free(held, held.quietSince + this.quarantineMs);
     this.state[held.index] = HELD;
     if (this.quarantine.length >= this.maxQuarantined) this.evictQuietest();
     this.quarantine.push(held);
@@ -369,8 +372,11 @@ export class PortAllocator implements HeldPairOwner {
     this.sparesBinding--;
     if (!sockets) {
       this.state[index] = FREE;
-      return; // the next release or allocation refills; no retry loop over refused ports
+      // Try the next port, but give up after a slice's worth of refusals in a row.
+      if (++this.refusedInRow < this.pairs) this.refillSpares();
+      return;
     }
+    this.refusedInRow = 0;
     const held = new HeldPair(index, sockets[0], sockets[1], this.time, this, true);
     this.state[index] = HELD;
     if (this.closed) return this.free(held, 0);
