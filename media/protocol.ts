@@ -29,7 +29,12 @@ export interface RemoteMedia {
   telephoneEventPt: number | null;
   /** The remote's direction attribute; `sendonly`/`inactive` mean we are put on hold. */
   direction: MediaDirection;
-  /** Source address of the SIP signalling; media from it may latch when the SDP names a private address (NAT). */
+  /**
+   * Source IP of the SIP request that carried this SDP (the INVITE's or re-INVITE's packet
+   * source, not a header). Only used when `address` is private and differs from it: then the
+   * peer is behind NAT and RTP from this IP (any port) may latch the session. Without it media is
+   * accepted only from `address`:`port`.
+   */
   signalAddress?: string;
 }
 

@@ -24,7 +24,7 @@ export async function startTelephony(node: VoxgateNode): Promise<void> {
   const { config } = node;
   const log = node.log.child({ part: 'telephony' });
   const recordingDir = join(config.dataDir, 'recordings');
-  await mkdir(recordingDir, { recursive: true });
+  await mkdir(recordingDir, { recursive: true, mode: 0o700 });
   const pool = await MediaPool.start({
     workers: config.mediaWorkers,
     portRange: { min: config.rtp.portMin, max: config.rtp.portMax },
