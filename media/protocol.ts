@@ -29,6 +29,8 @@ export interface RemoteMedia {
   telephoneEventPt: number | null;
   /** The remote's direction attribute; `sendonly`/`inactive` mean we are put on hold. */
   direction: MediaDirection;
+  /** Source address of the SIP signalling; media from it may latch when the SDP names a private address (NAT). */
+  signalAddress?: string;
 }
 
 /** Settings for model providers, resolved by the main thread (keys, base URLs). */
@@ -77,7 +79,8 @@ export type MainToWorker =
   | CallStartMessage
   | { type: 'call.answered'; callId: string }
   | { type: 'call.remote-sdp'; callId: string; remote: RemoteMedia }
-  | { type: 'call.control'; callId: string; control: CallControl }
+  /** `commandId`: the worker answers `call.control-result` with it once the logic took the command. */
+  | { type: 'call.control'; callId: string; control: CallControl; commandId?: string }
   | { type: 'call.tool-result'; callId: string; toolCallId: string; result: unknown; error?: string }
   | { type: 'call.bridge'; callId: string; peerCallId: string }
   | { type: 'call.unbridge'; callId: string }
@@ -197,6 +200,7 @@ export type WorkerToMain =
       error?: { code: string; message: string };
     }
   | { type: 'call.transfer-request'; callId: string; destination: string; message?: string }
+  | { type: 'call.control-result'; callId: string; commandId: string; ok: boolean; error?: string }
   | CallEnded;
 
 export interface CallEnded {
@@ -242,6 +246,7 @@ const WORKER_TO_MAIN_TYPES: ReadonlySet<string> = new Set<WorkerToMainType>([
   'call.tool-call',
   'call.hangup-request',
   'call.transfer-request',
+  'call.control-result',
   'call.ended',
 ]);
 

@@ -44,6 +44,8 @@ export interface Config {
   readonly redisPrefix: string;
   /** Absolute path. */
   readonly dataDir: string;
+  /** VOXGATE_NODE_ID; null: generated once into `dataDir/node-id` (node.ts). */
+  readonly nodeId: string | null;
   /** null until `resolveSecretKey` generated or read `dataDir/secret.key`. */
   readonly secretKey: string | null;
   readonly adminApiKey: string | null;
@@ -312,6 +314,7 @@ export function loadConfig(env: Env = process.env, host: HostFacts = currentHost
     redisUrl: r.url('REDIS_URL', null, ['redis:', 'rediss:']),
     redisPrefix,
     dataDir: resolve(r.string('VOXGATE_DATA_DIR', './.voxgate')),
+    nodeId: r.optional('VOXGATE_NODE_ID'),
     ...readSecrets(r),
     providers: readProviders(r),
     webhookAllowPrivate: r.boolean('WEBHOOK_ALLOW_PRIVATE', false),

@@ -4,7 +4,9 @@
  * listed in roles.ts; each registers what it must stop with `node.onStop`.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { ApiServices } from './api/deps.js';
 import { HealthChecks } from './api/health.js';
@@ -30,9 +32,28 @@ interface StopHook {
 
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
+/**
+ * The node's id: VOXGATE_NODE_ID, else one generated once into `dataDir/node-id`. It stays the
+ * same across restarts, so a node that crashed finds and finalises its own unfinished calls.
+ */
+export function resolveNodeId(config: Pick<Config, 'dataDir'> & { nodeId?: string | null }): string {
+  if (config.nodeId) return config.nodeId;
+  const file = join(config.dataDir, 'node-id');
+  try {
+    const id = readFileSync(file, 'utf8').trim();
+    if (id) return id;
+  } catch {
+    // first start
+  }
+  const id = `${hostname()}-${randomUUID().slice(0, 8)}`;
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(file, id + '\n', { mode: 0o600 });
+  return id;
+}
+
 export class VoxgateNode {
-  /** Unique per process start: the owner of live calls in the Redis registry (DESIGN §6). */
-  readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  /** The owner of live calls in the call directory (DESIGN §6); stable across restarts. */
+  readonly id: string;
   readonly health = new HealthChecks();
   /** Filled by role starters for the API (see ApiServices in api/deps.ts). */
   readonly services: Partial<ApiServices> = {};
@@ -48,7 +69,9 @@ export class VoxgateNode {
     readonly redis: Redis,
     /** For parts that need their own connections (BullMQ workers want `maxRetriesPerRequest: null`). */
     readonly redisUrl: string,
-  ) {}
+  ) {
+    this.id = resolveNodeId(config);
+  }
 
   hasRole(role: Role): boolean {
     return this.config.roles.includes(role);

@@ -54,6 +54,7 @@ export async function startTelephony(node: VoxgateNode): Promise<void> {
   await ua.listen();
   const telephony = service;
   node.services.telephony = telephony;
+  node.services.calls = telephony;
   node.services.routingCache = telephony.router;
   node.services.trunkAllowList = telephony.allowList;
   node.health.register('sip', () => !telephony.draining);

@@ -2,33 +2,11 @@
  * Calls (flireo-api B §3.5, statuses and end reasons of A.5). The list is wrapped in `calls` with
  * `pagination`; GET /calls/{id} returns the bare call object (G3) with its transcript.
  */
+import { CALL_STATUSES, DIRECTIONS, END_REASONS } from '../../../telephony/vocabulary.js';
 import { E164, IsoDate, JsonObject, Nullable, PaginationQuery, Pagination, Type, Uuid, type Static } from '../../schemas.js';
 
-export const CALL_STATUSES = [
-  'ringing',
-  'connecting',
-  'in-progress',
-  'forwarding',
-  'transferred',
-  'ended',
-  'ended-with-error',
-  'failed',
-  'rejected',
-] as const;
-export const END_REASONS = [
-  'customer-hangup',
-  'agent-hangup',
-  'max-duration',
-  'silence-timeout',
-  'voicemail',
-  'transferred',
-  'provider-error',
-  'sip-error',
-  'rejected',
-  'no-answer',
-  'busy',
-] as const;
-export const DIRECTIONS = ['inbound', 'outbound', 'web'] as const;
+/** One vocabulary (src/telephony/vocabulary.ts): the schema, the SQL constraints and the call path agree. */
+export { CALL_STATUSES, DIRECTIONS, END_REASONS } from '../../../telephony/vocabulary.js';
 
 const callFields = {
   id: Uuid(),
@@ -50,6 +28,8 @@ const callFields = {
   duration_seconds: Nullable(Type.Integer()),
   summary: Nullable(Type.String()),
   recording_url: Nullable(Type.String({ description: 'GET it with your API key; null when the call was not recorded' })),
+  sip_status: Nullable(Type.Integer({ description: 'The far end’s final SIP response when an outbound call was not answered (486, 603, 408…)' })),
+  metadata: JsonObject({ description: 'The request’s metadata (outbound), or what an assistant-request answer put in assistant.metadata' }),
   created_at: IsoDate(),
   updated_at: IsoDate(),
 };
@@ -65,7 +45,6 @@ export const Call = Type.Object(
     phone_number: Nullable(E164({ description: 'Your number the call went through (= assistant_phone)' })),
     messages: Type.Array(CallMessage, { description: 'Transcript in order' }),
     analysis_result: Nullable(JsonObject({ description: 'Structured analysis, when the agent has an analysis plan' })),
-    metadata: JsonObject(),
   },
   { title: 'Call' },
 );

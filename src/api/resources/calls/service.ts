@@ -21,7 +21,7 @@ interface CallRow extends Omit<CallSummaryView, 'started_at' | 'ended_at' | 'cre
 
 const COLUMNS = `id, direction, status, end_reason, error, caller_phone, assistant_phone, agent_id, agent_name, business_name,
                  number_id, campaign_id, lead_id, room_name, started_at, ended_at, duration_seconds, summary, recording_path,
-                 created_at, updated_at`;
+                 sip_status, metadata, created_at, updated_at`;
 
 /** Turns a call id into the absolute URL of its recording. */
 export type RecordingUrl = (callId: string) => string;
@@ -30,6 +30,7 @@ function toSummary(row: CallRow, recordingUrl: RecordingUrl): CallSummaryView {
   const { recording_path, ...rest } = row;
   return {
     ...rest,
+    metadata: row.metadata ?? {},
     started_at: isoOrNull(row.started_at),
     ended_at: isoOrNull(row.ended_at),
     created_at: iso(row.created_at),
@@ -84,8 +85,8 @@ export async function listCalls(db: Queryable, orgId: string, query: ListCallsQu
 }
 
 export async function getCall(db: Queryable, orgId: string, id: string, recordingUrl: RecordingUrl): Promise<CallView> {
-  const { rows } = await db.query<CallRow & { analysis_result: Record<string, unknown> | null; metadata: Record<string, unknown> }>(
-    `SELECT ${COLUMNS}, analysis_result, metadata FROM calls WHERE org_id = $1 AND id = $2`,
+  const { rows } = await db.query<CallRow & { analysis_result: Record<string, unknown> | null }>(
+    `SELECT ${COLUMNS}, analysis_result FROM calls WHERE org_id = $1 AND id = $2`,
     [orgId, id],
   );
   const row = rows[0];
@@ -100,7 +101,6 @@ export async function getCall(db: Queryable, orgId: string, id: string, recordin
     phone_number: row.assistant_phone,
     messages: messages.rows,
     analysis_result: analysis ? row.analysis_result : null,
-    metadata: row.metadata ?? {},
   };
 }
 
