@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/api/errors.js';
+import type { CallService } from '../../src/api/resources/calls/live.js';
 import { buildTestApp, type TestApp, type TestOrg } from '../helpers/index.js';
 
 type Json = Record<string, unknown>;
@@ -76,6 +77,14 @@ const BASE_BODIES: Record<string, (ids: Ids) => Json> = {
   'POST /api/v1/campaigns': (ids) => ({ name: 'Sweep', agent_id: ids.agent, leads: [{ phone_number: '+31850007002', variables: { name: 'Ann' } }] }),
   'PATCH /api/v1/campaigns/{id}': () => ({ max_attempts: 2, schedule_days: ['mon'] }),
   'POST /api/v1/campaigns/{id}/leads': () => ({ phone_number: '+31850007003', variables: { name: 'Bob', age: 40 } }),
+  'POST /api/v1/calls/outbound': (ids) => ({ destination: '+31850007004', agent_id: ids.agent, metadata: { crm: 'x' }, ring_timeout_seconds: 30 }),
+  'POST /api/v1/calls/{id}/control': () => ({ type: 'say', content: 'One moment please' }),
+};
+
+/** Takes every call it is given, so that valid requests get past the call routes' own checks. */
+const acceptingCalls: CallService = {
+  placeOutbound: async () => ({ ok: true, callId: randomUUID(), roomName: 'sweep', status: 'dialing' }),
+  control: async () => ({ ok: true }),
 };
 
 const NUL = 'a\u0000b';
@@ -139,7 +148,10 @@ describe('no input makes a route answer 500', () => {
 
   beforeAll(async () => {
     // Domains talk to Resend: point it at a closed port so nothing leaves the machine.
-    t = await buildTestApp({ env: { RATE_LIMIT_PER_MINUTE: '1000000', RESEND_BASE_URL: 'http://127.0.0.1:9' } });
+    t = await buildTestApp({
+      env: { RATE_LIMIT_PER_MINUTE: '1000000', CALL_CONTROL_LIMIT_PER_MINUTE: '1000000', RESEND_BASE_URL: 'http://127.0.0.1:9' },
+      services: { calls: acceptingCalls },
+    });
     a = await t.createOrg();
     const admin = await t.createOrg({ name: 'Admin target' });
     const one = async (sql: string, values: unknown[]) => (await t.db.query<{ id: string }>(sql, values)).rows[0].id;
@@ -153,7 +165,7 @@ describe('no input makes a route answer 500', () => {
       trunk: await one("INSERT INTO sip_trunks (org_id, name, host) VALUES ($1, 'T', 'sip.example.com') RETURNING id", [a.org.id]),
       campaign,
       lead: await one("INSERT INTO leads (org_id, campaign_id, phone_number) VALUES ($1, $2, '+31850007009') RETURNING id", [a.org.id, campaign]),
-      call: await one("INSERT INTO calls (org_id, direction, status) VALUES ($1, 'inbound', 'ended') RETURNING id", [a.org.id]),
+      call: await one("INSERT INTO calls (org_id, direction, status) VALUES ($1, 'inbound', 'in-progress') RETURNING id", [a.org.id]),
       adminOrg: admin.org.id,
       adminKey: admin.apiKeyId,
     };
