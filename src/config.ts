@@ -24,6 +24,8 @@ export interface ProviderEndpoint {
 
 export interface Config {
   readonly api: { readonly port: number; readonly host: string };
+  /** Limits of the REST API's HTTP server, so slow or idle clients cannot hold connections (issue #8). */
+  readonly http: HttpLimits;
   readonly sip: {
     readonly port: number;
     readonly host: string;
@@ -62,6 +64,21 @@ export interface Config {
   };
   /** Price of one started call minute in EUR (flireo-api B §5.6), stored on each usage row. */
   readonly pricePerMinute: number;
+}
+
+export interface HttpLimits {
+  /** The whole request (headers and body) must have arrived within this; else 408 and close. */
+  readonly requestTimeoutMs: number;
+  /** The request headers must have arrived within this. */
+  readonly headersTimeoutMs: number;
+  /** A connection that sends and receives nothing for this long is closed. */
+  readonly idleTimeoutMs: number;
+  /** An idle keep-alive connection between requests is closed after this. */
+  readonly keepAliveTimeoutMs: number;
+  /** Connections beyond this many are refused. */
+  readonly maxConnections: number;
+  /** A keep-alive connection is closed after this many requests; 0 = no limit. */
+  readonly maxRequestsPerSocket: number;
 }
 
 export class ConfigError extends Error {
@@ -261,6 +278,23 @@ function readCalls(r: EnvReader, host: HostFacts): Config['calls'] {
   };
 }
 
+function readHttpLimits(r: EnvReader): HttpLimits {
+  const seconds = (name: string, fallback: number) => r.integer(name, fallback, 1, 3600) * 1000;
+  const limits: HttpLimits = {
+    requestTimeoutMs: seconds('HTTP_REQUEST_TIMEOUT_SECONDS', 30),
+    headersTimeoutMs: seconds('HTTP_HEADERS_TIMEOUT_SECONDS', 10),
+    idleTimeoutMs: seconds('HTTP_IDLE_TIMEOUT_SECONDS', 60),
+    keepAliveTimeoutMs: seconds('HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', 5),
+    maxConnections: r.integer('HTTP_MAX_CONNECTIONS', 1024, 1, 1_000_000),
+    maxRequestsPerSocket: r.integer('HTTP_MAX_REQUESTS_PER_SOCKET', 0, 0, 1_000_000),
+  };
+  // Node refuses a header deadline later than the request deadline.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    r.problems.push('HTTP_HEADERS_TIMEOUT_SECONDS must not be greater than HTTP_REQUEST_TIMEOUT_SECONDS');
+  }
+  return limits;
+}
+
 /** Pure: the same environment always gives the same Config (or the same ConfigError). */
 export function loadConfig(env: Env = process.env, host: HostFacts = currentHostFacts()): Config {
   const r = new EnvReader(env);
@@ -272,6 +306,7 @@ export function loadConfig(env: Env = process.env, host: HostFacts = currentHost
   }
   const config: Config = {
     api: { port: r.integer('PORT', 3000, 0, 65535), host: r.string('HOST', '0.0.0.0') },
+    http: readHttpLimits(r),
     sip: readSip(r, host),
     rtp: readRtp(r),
     mediaWorkers: r.integer('MEDIA_WORKERS', Math.max(1, host.cores), 1, 256),

@@ -43,7 +43,7 @@ function parseStatuses(value: string | undefined): Status[] | null {
   if (value === undefined || value.trim() === '') return null;
   const statuses = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   const unknown = statuses.find((s) => !CALL_STATUSES.includes(s as Status));
-  if (unknown !== undefined) throw invalid('status', `unknown status "${unknown}"; one of ${CALL_STATUSES.join(', ')}`);
+  if (unknown !== undefined) throw invalid('status', `must be one of ${CALL_STATUSES.join(', ')} (or a comma list of them)`);
   return statuses as Status[];
 }
 
@@ -71,8 +71,14 @@ export async function listCalls(db: Queryable, orgId: string, query: ListCallsQu
   if (agentId) add((p) => `agent_id = ${p}`, agentId);
   if (query.direction) add((p) => `direction = ${p}`, query.direction);
   const filter = where.join(' AND ');
+  // LIMIT and OFFSET are bound like every other value, never written into the SQL text.
+  const n = values.length;
   const [page, count] = await Promise.all([
-    db.query<CallRow>(`SELECT ${COLUMNS} FROM calls WHERE ${filter} ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`, values),
+    db.query<CallRow>(`SELECT ${COLUMNS} FROM calls WHERE ${filter} ORDER BY created_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`, [
+      ...values,
+      limit,
+      offset,
+    ]),
     db.query<{ total: number }>(`SELECT count(*)::int AS total FROM calls WHERE ${filter}`, values),
   ]);
   return { calls: page.rows.map((r) => toSummary(r, recordingUrl)), pagination: { total: count.rows[0].total, limit, offset } };
