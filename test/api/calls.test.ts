@@ -173,6 +173,8 @@ describe('/api/v1/calls', () => {
       duration_seconds: 84,
       summary: 'Caller booked an appointment.',
       recording_url: recordingUrl,
+      sip_status: null,
+      metadata: { crm_id: 'c-42' },
       created_at: '2026-01-05T10:00:00.000Z',
       updated_at: expect.any(String),
     });
@@ -185,7 +187,6 @@ describe('/api/v1/calls', () => {
         { role: 'assistant', content: 'Tuesday at ten works.' },
       ],
       analysis_result: { summary: 'booked', sentiment: 8 },
-      metadata: { crm_id: 'c-42' },
     });
     const bare = (await call(a, '/calls?status=failed&limit=1')).json().calls[0];
     expect(bare).toMatchObject({ recording_url: null, caller_phone: null, duration_seconds: null });
