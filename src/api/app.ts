@@ -27,7 +27,7 @@ import { createRateLimiters } from './rate-limit.js';
 import { resourcePlugins } from './resources/index.js';
 import { ErrorResponse } from './schemas.js';
 import { capConnections, serverOptions } from './server-limits.js';
-import { createValidatorCompiler } from './validation.js';
+import { createValidatorCompiler, installQueryGuard } from './validation.js';
 
 export const API_PREFIX = '/api/v1';
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -118,6 +118,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerHealthRoute(app, health);
   await app.register(
     async (v1) => {
+      installQueryGuard(v1);
       if (config.adminApiKey !== null) await v1.register(adminRoutes, { prefix: '/admin' });
       await v1.register(async (scope) => {
         scope.addHook('onRequest', apiKeyAuth(db));

@@ -28,12 +28,37 @@ export function paramFromPointer(pointer: string, child?: string): string {
   return parts.reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
 }
 
+/**
+ * A field name the client made up is echoed only when it reads like one (so a refusal can name
+ * it), never as arbitrary text: `"<script>"` as a key is "an unknown field", not quoted back.
+ */
+const PLAIN_FIELD = /^[A-Za-z_][\w.-]{0,63}$/;
+
 function describeAjvError(e: AjvLikeError, context: string): { param: string; text: string } {
-  const child =
-    e.keyword === 'required' ? String(e.params.missingProperty) : e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : undefined;
+  if (e.keyword === 'additionalProperties') {
+    const name = String(e.params.additionalProperty);
+    const param = paramFromPointer(e.instancePath, PLAIN_FIELD.test(name) ? name : undefined);
+    const what = context === 'querystring' ? 'query parameter' : 'field';
+    if (!PLAIN_FIELD.test(name)) return { param, text: `${param ? `${param}: ` : ''}has an unknown ${what} (not read by voxgate)` };
+    return { param, text: `${param}: is not a known ${what} (not read by voxgate)` };
+  }
+  const child = e.keyword === 'required' ? String(e.params.missingProperty) : undefined;
   const param = paramFromPointer(e.instancePath, child);
   const message = e.keyword === 'required' ? 'is required' : (e.message ?? 'is invalid');
   return { param, text: param ? `${param}: ${message}` : `${context} ${message}` };
+}
+
+/** One refusal for unknown fields (bodies) or query parameters, naming them (see validation.ts). */
+export function unknownFieldsError(names: readonly string[], context: 'body' | 'querystring', at = ''): ApiError {
+  const errors = names.map((name) => ({ instancePath: at, keyword: 'additionalProperties', params: { additionalProperty: name } }));
+  return fromValidationError(errors, context);
+}
+
+function unknownFieldMessage(first: { param: string }, context: string, count: number): string {
+  const what = context === 'querystring' ? 'query parameter' : 'field';
+  const more = count > 1 ? ` (and ${count - 1} more, see details)` : '';
+  const named = first.param ? ` ${first.param}` : '';
+  return `Unknown ${what}${named}${more}: voxgate does not read it, so the request is refused rather than the value silently dropped`;
 }
 
 export function fromValidationError(validation: AjvLikeError[], context: string): ApiError {
@@ -51,6 +76,10 @@ export function fromValidationError(validation: AjvLikeError[], context: string)
     return new ApiError('missing_field', `${param} is required`, { param, details });
   }
   const where = context === 'querystring' ? 'query parameter' : 'field';
+  const unknown = meaningful.filter((e) => e.keyword === 'additionalProperties');
+  if (first && unknown.length > 0 && unknown[0] === (meaningful[0] ?? validation[0])) {
+    return new ApiError('invalid_request', unknownFieldMessage(first, context, unknown.length), { param: first.param || undefined, details });
+  }
   const message = first?.param ? `Invalid ${where} ${details[0]}` : `Invalid request ${context}: ${details[0] ?? 'malformed'}`;
   return new ApiError('invalid_request', message, { param: first?.param || undefined, details });
 }

@@ -1,7 +1,11 @@
 /**
  * The one error catalogue of the REST API (flireo-api A.1). Services throw `ApiError`s made by the
  * helpers below and never import Fastify; `error-handler.ts` turns them (and Fastify's own
- * errors) into `{"error": code, "message", "param"?, "details"?}`.
+ * errors) into `{"error": code, "message", "type": code, "param"?, "details"?}`.
+ *
+ * `type` repeats the machine code: the vendor's Node SDK (`hmsovereign`) declares its error body as
+ * `{error, message?, param?, type?}` and reads the code from `type`, the G2 error page nests the
+ * same `{code, message, param, type}`; `error` stays the code for G2 clients (A.1).
  */
 
 export const ERROR_STATUS = {
@@ -26,8 +30,12 @@ export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 export interface ErrorBody {
   error: ErrorCode;
   message: string;
+  /** The machine code again, where the SDK reads it. */
+  type: ErrorCode;
   param?: string;
   details?: string[];
+  /** 429 only: seconds until the window resets (also the Retry-After header). */
+  retry_after?: number;
 }
 
 export interface ApiErrorOptions {
@@ -37,6 +45,8 @@ export interface ApiErrorOptions {
   status?: number;
   /** Extra response headers (Retry-After). */
   headers?: Record<string, string>;
+  /** 429: seconds to wait, repeated in the body as `retry_after`. */
+  retryAfter?: number;
 }
 
 export class ApiError extends Error {
@@ -44,6 +54,7 @@ export class ApiError extends Error {
   readonly param?: string;
   readonly details?: string[];
   readonly headers?: Record<string, string>;
+  readonly retryAfter?: number;
 
   constructor(
     readonly code: ErrorCode,
@@ -56,12 +67,14 @@ export class ApiError extends Error {
     this.param = options.param;
     this.details = options.details;
     this.headers = options.headers;
+    this.retryAfter = options.retryAfter;
   }
 
   toBody(): ErrorBody {
-    const body: ErrorBody = { error: this.code, message: this.message };
+    const body: ErrorBody = { error: this.code, message: this.message, type: this.code };
     if (this.param !== undefined) body.param = this.param;
     if (this.details !== undefined) body.details = this.details;
+    if (this.retryAfter !== undefined) body.retry_after = this.retryAfter;
     return body;
   }
 }
@@ -115,6 +128,7 @@ export function providerUnavailable(message: string): ApiError {
 export function rateLimited(retryAfterSeconds: number): ApiError {
   return new ApiError('rate_limit_exceeded', `Too many requests. Please retry after ${retryAfterSeconds} seconds.`, {
     headers: { 'retry-after': String(retryAfterSeconds) },
+    retryAfter: retryAfterSeconds,
   });
 }
 

@@ -62,8 +62,10 @@ export const ErrorResponse = Type.Object(
   {
     error: Type.String({ enum: ERROR_CODES }),
     message: Type.String(),
+    type: Type.String({ enum: ERROR_CODES, description: 'The machine code again (the vendor SDK reads it from `type`)' }),
     param: Type.Optional(Type.String()),
     details: Type.Optional(Type.Array(Type.String())),
+    retry_after: Type.Optional(Type.Integer({ description: '429 only: seconds until the limit resets (also Retry-After)' })),
   },
   { description: 'Error body (flireo-api A.1)' },
 );

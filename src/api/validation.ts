@@ -1,8 +1,14 @@
 /**
  * Request validators. JSON bodies are checked strictly (no type coercion: `"5"` is not a number),
- * while path and query strings are coerced (`?limit=10` is an integer). Both strip unknown fields
- * of `additionalProperties: false` objects and fill schema defaults. Every number a request can
- * carry has a `maximum` (Ajv's `strictNumbers` is not used: with coercion it lets "Infinity" through).
+ * while path and query strings are coerced (`?limit=10` is an integer). Both fill schema defaults.
+ * Every number a request can carry has a `maximum` (Ajv's `strictNumbers` is not used: with
+ * coercion it lets "Infinity" through).
+ *
+ * Unknown fields are refused, never dropped (issue #13: a SIP trunk created with fields voxgate
+ * did not know lost its credentials behind a 2xx). Body objects are `additionalProperties: false`
+ * (schemas.ts `Body`), and every query string is treated as if it were: a field voxgate does not
+ * read is a 400 naming it. Free-form objects (`metadata`, lead `variables`, JSON schemas) stay
+ * open on purpose.
  *
  * The work is bounded so that one request cannot hold the main thread, which also runs the SIP
  * stack (issue #8: 400,000 bad items once cost 10 s and 800,001 error objects). The first pass
@@ -11,7 +17,8 @@
  */
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
+import { unknownFieldsError } from './error-handler.js';
 
 type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
@@ -20,7 +27,7 @@ const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).de
 export const FULL_REPORT_MAX_VALUES = 5_000;
 
 const common: Options = {
-  removeAdditional: true,
+  removeAdditional: false,
   useDefaults: true,
   // TypeBox and OpenAPI annotations (examples, description) are not validation keywords.
   strict: false,
@@ -102,16 +109,64 @@ function boundedValidator(first: ValidateFunction, everyProblem: () => ValidateF
   return validate;
 }
 
+type SchemaNode = Record<string, unknown>;
+const isNode = (value: unknown): value is SchemaNode => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The schema with every object that lists its properties, and says nothing about others, closed
+ * (`additionalProperties: false`), at any depth: the policy of the module comment holds for
+ * nested objects too, without every schema having to say so. Objects that declare
+ * `additionalProperties` (free-form JSON) keep it; `allOf` members are left alone, since closing
+ * one would refuse the properties of the others.
+ */
+export function closeObjects(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closeObjects);
+  if (!isNode(schema)) return schema;
+  const out: SchemaNode = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === 'properties' || key === 'patternProperties') {
+      out[key] = isNode(value) ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, closeObjects(v)])) : value;
+    } else if (key === 'items' || key === 'anyOf' || key === 'oneOf' || (key === 'additionalProperties' && isNode(value))) {
+      out[key] = closeObjects(value);
+    } else {
+      out[key] = value;
+    }
+  }
+  const types = [out.type].flat();
+  if (types.includes('object') && isNode(out.properties) && out.additionalProperties === undefined && out.unevaluatedProperties === undefined) {
+    out.additionalProperties = false;
+  }
+  return out;
+}
+
+/** Bodies and query strings are closed (see the module comment); path parameters are fixed by the route. */
+function closedSchema(schema: object, httpPart: string | undefined): object {
+  return httpPart === 'body' || httpPart === 'querystring' ? (closeObjects(schema) as object) : schema;
+}
+
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const body = { first: makeAjv(false, false), all: makeAjv(false, true) };
   const strings = { first: makeAjv('array', false), all: makeAjv('array', true) };
-  return ({ schema, httpPart }) => {
+  return ({ schema: given, httpPart }) => {
+    const schema = closedSchema(given as object, httpPart);
     const ajv = httpPart === 'body' ? body : strings;
     let full: ValidateFunction | undefined;
     // Compiled on the first failure only: most schemas never need it.
-    const everyProblem = () => (full ??= ajv.all.compile(schema as object));
+    const everyProblem = () => (full ??= ajv.all.compile(schema));
     const properties = (schema as { properties?: Record<string, unknown> }).properties ?? {};
     const known = httpPart === 'body' ? null : new Set(Object.keys(properties));
-    return boundedValidator(ajv.first.compile(schema as object), everyProblem, known);
+    return boundedValidator(ajv.first.compile(schema), everyProblem, known);
   };
+}
+
+/**
+ * A route without a query-string schema reads no query parameter, so any is refused (the same
+ * policy as unknown body fields): `GET /agents?limit=5` must not look like it paginated.
+ */
+export function installQueryGuard(app: FastifyInstance): void {
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.schema?.querystring) return;
+    const names = Object.keys((request.query ?? {}) as Record<string, unknown>);
+    if (names.length > 0) throw unknownFieldsError(names, 'querystring');
+  });
 }

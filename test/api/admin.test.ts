@@ -12,7 +12,7 @@ describe('admin API', () => {
     t.app.inject({ method, url: `/api/v1/admin${url}`, headers: t.adminAuth(), payload });
 
   it('creates an organization whose key, shown once, works at once', async () => {
-    const res = await admin('POST', '/organizations', { name: 'Acme BV', minutes_balance: 120, unknown_field: 1 });
+    const res = await admin('POST', '/organizations', { name: 'Acme BV', minutes_balance: 120 });
     expect(res.statusCode).toBe(201);
     const body = res.json();
     expect(body.organization).toMatchObject({ name: 'Acme BV', minutes_balance: 120, active_agents: 0, active_calls: 0 });
@@ -23,6 +23,15 @@ describe('admin API', () => {
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(body.api_key);
     expect(body.api_key.startsWith(rows[0].prefix)).toBe(true);
+  });
+
+  it('refuses a field it does not read, naming it, and creates nothing', async () => {
+    const before = await t.db.query('SELECT count(*)::int AS n FROM organizations');
+    const res = await admin('POST', '/organizations', { name: 'Acme BV', minutes_balance: 120, unknown_field: 1 });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ error: 'invalid_request', type: 'invalid_request', param: 'unknown_field' });
+    const after = await t.db.query('SELECT count(*)::int AS n FROM organizations');
+    expect(after.rows[0].n).toBe(before.rows[0].n);
   });
 
   it('leaves minutes_balance null (unlimited) unless given', async () => {

@@ -50,7 +50,7 @@ describe('REST core', () => {
       for (const headers of [{}, { authorization: a.apiKey }, { authorization: 'Bearer vg_live_nope' }, { authorization: 'Basic abc' }]) {
         const res = await t.app.inject({ method: 'GET', url: '/api/v1/organization', headers });
         expect(res.statusCode).toBe(401);
-        expect(res.json()).toEqual({ error: 'unauthorized', message: 'Invalid or missing API key' });
+        expect(res.json()).toEqual({ error: 'unauthorized', type: 'unauthorized', message: 'Invalid or missing API key' });
       }
     });
 
@@ -93,6 +93,7 @@ describe('REST core', () => {
       expect(res.statusCode).toBe(400);
       expect(res.json()).toEqual({
         error: 'invalid_request',
+        type: 'invalid_request',
         message: 'Invalid field count: must be integer',
         param: 'count',
         details: ['count: must be integer'],
@@ -122,10 +123,31 @@ describe('REST core', () => {
       expect(res.json().param).toBe('name');
     });
 
-    it('unknown body fields are stripped, not refused', async () => {
-      const res = await post({ name: 'x', vapi_only: true });
-      expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual({ received: { name: 'x' } });
+    it('unknown body fields are refused with 400, naming every one of them (never dropped)', async () => {
+      const res = await post({ name: 'x', vapi_only: true, nested: { inner: [], extra: 1 } });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'invalid_request', type: 'invalid_request', param: 'vapi_only' });
+      expect(res.json().message).toMatch(/^Unknown field vapi_only \(and 1 more, see details\)/);
+      expect(res.json().details).toEqual(expect.arrayContaining([expect.stringMatching(/^vapi_only: /), expect.stringMatching(/^nested\.extra: /)]));
+    });
+
+    it('a made-up field name is not quoted back unless it reads like a field name', async () => {
+      const res = await post({ name: 'x', '<script>alert(1)</script>': true });
+      expect(res.statusCode).toBe(400);
+      expect(res.body).not.toContain('<script>');
+      expect(res.json().message).toMatch(/^Unknown field/);
+    });
+
+    it('unknown query parameters are refused too, also on routes that read none', async () => {
+      const listed = await t.app.inject({ method: 'GET', url: '/api/v1/calls?limit=5&page=2', headers: t.auth(a.apiKey) });
+      expect(listed.statusCode).toBe(400);
+      expect(listed.json()).toMatchObject({ error: 'invalid_request', param: 'page' });
+      expect(listed.json().message).toMatch(/^Unknown query parameter page/);
+      const none = await t.app.inject({ method: 'GET', url: '/api/v1/agents?limit=5', headers: t.auth(a.apiKey) });
+      expect(none.statusCode).toBe(400);
+      expect(none.json()).toMatchObject({ error: 'invalid_request', param: 'limit' });
+      const fine = await t.app.inject({ method: 'GET', url: '/api/v1/calls?limit=5', headers: t.auth(a.apiKey) });
+      expect(fine.statusCode).toBe(200);
     });
 
     it('non-JSON bodies → 415, oversized bodies → 413, both invalid_request', async () => {
@@ -141,20 +163,20 @@ describe('REST core', () => {
       for (const headers of [{}, t.auth(a.apiKey)]) {
         const res = await t.app.inject({ method: 'GET', url: '/api/v1/nothing-here?x=1', headers });
         expect(res.statusCode).toBe(404);
-        expect(res.json()).toEqual({ error: 'not_found', message: 'Route not found' });
+        expect(res.json()).toEqual({ error: 'not_found', type: 'not_found', message: 'Route not found' });
       }
     });
 
     it('service errors keep their code', async () => {
       const res = await t.app.inject({ method: 'GET', url: '/api/v1/test/missing', headers: t.auth(a.apiKey) });
       expect(res.statusCode).toBe(404);
-      expect(res.json()).toEqual({ error: 'not_found', message: 'agent not found' });
+      expect(res.json()).toEqual({ error: 'not_found', type: 'not_found', message: 'agent not found' });
     });
 
     it('unexpected errors → 500 internal_error without stack or internals', async () => {
       const res = await t.app.inject({ method: 'GET', url: '/api/v1/test/boom', headers: t.auth(a.apiKey) });
       expect(res.statusCode).toBe(500);
-      expect(res.json()).toEqual({ error: 'internal_error', message: 'Internal server error' });
+      expect(res.json()).toEqual({ error: 'internal_error', type: 'internal_error', message: 'Internal server error' });
       expect(res.body).not.toMatch(/secret internals|\/srv|at .*\.ts/);
       expect(res.headers['x-request-id']).toBeTruthy();
     });

@@ -162,7 +162,7 @@ describe('/api/v1/domains against a Resend fake', () => {
     resend.failNext(500, 'internal_server_error', 'An unexpected error occurred.');
     const res = await call(a, 'POST', '/domains/refresh');
     expect(res.statusCode).toBe(502);
-    expect(res.json()).toEqual({ error: 'provider_unavailable', message: 'Resend: An unexpected error occurred.' });
+    expect(res.json()).toEqual({ error: 'provider_unavailable', type: 'provider_unavailable', message: 'Resend: An unexpected error occurred.' });
     await setResendKey(t, a.org.id, 're_revoked_key');
     const rejected = await call(a, 'GET', '/domains/sync');
     expect(rejected.statusCode).toBe(502);

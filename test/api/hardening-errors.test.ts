@@ -54,8 +54,9 @@ describe('framework errors have the catalogue body', () => {
     expect(res.status).toBe(status);
     expect(res.headers).toMatch(/\r\ncontent-type: application\/json/i);
     const body = JSON.parse(res.body) as Record<string, unknown>;
-    expect(Object.keys(body).every((k) => ['error', 'message', 'param', 'details'].includes(k))).toBe(true);
+    expect(Object.keys(body).every((k) => ['error', 'message', 'type', 'param', 'details'].includes(k))).toBe(true);
     expect(body.error).toBe(code);
+    expect(body.type).toBe(code);
     expect(ERROR_CODES).toContain(body.error);
     expect(typeof body.message).toBe('string');
     expect(res.body).not.toContain(MARK);

@@ -57,7 +57,7 @@ describe('slow clients are cut off', () => {
     expect(closedAfter!).toBeLessThan(4000);
     const answer = client.received();
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
-    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'invalid_request', message: 'Request timed out' });
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'invalid_request', type: 'invalid_request', message: 'Request timed out' });
   });
 
   it('an idle keep-alive connection is closed after the keep-alive timeout', async () => {

@@ -110,7 +110,7 @@ describe('/api/v1/numbers', () => {
     expect(first.statusCode).toBe(201);
     const same = await call(a, 'POST', '/numbers', { phone_number: '0031 85 000 0001' });
     expect(same.statusCode).toBe(409);
-    expect(same.json()).toEqual({ error: 'conflict', message: 'This phone number is already registered', param: 'phone_number' });
+    expect(same.json()).toEqual({ error: 'conflict', type: 'conflict', message: 'This phone number is already registered', param: 'phone_number' });
     const other = await call(b, 'POST', '/numbers', { phone_number: '+31850000001' });
     expect(other.statusCode).toBe(409);
     expect(other.json()).toEqual(same.json());
