@@ -44,7 +44,7 @@ export function defaultAgentFields(name: string): AgentFields {
     autonomous_silence_handling: false,
     silence_timeout_seconds: null,
     max_duration_seconds: MAX_DURATION_SECONDS.default,
-    webhook_format: 'camel',
+    webhook_format: null,
     recording_enabled: true,
   };
 }
@@ -99,7 +99,7 @@ const RULES: Partial<Record<keyof AgentFields, FieldRule>> = {
   max_duration_seconds: (v) => ({
     max_duration_seconds: check.number(v, 'max_duration_seconds', MAX_DURATION_SECONDS.min, MAX_DURATION_SECONDS.max, true),
   }),
-  webhook_format: (v) => ({ webhook_format: check.oneOf(v, 'webhook_format', WEBHOOK_FORMATS) }),
+  webhook_format: (v) => ({ webhook_format: v === null ? null : check.oneOf(v, 'webhook_format', WEBHOOK_FORMATS) }),
   recording_enabled: (v) => ({ recording_enabled: check.boolean(v, 'recording_enabled') }),
 };
 

@@ -32,7 +32,7 @@ export {
 } from './tools.js';
 export { DEFAULT_MIN_MESSAGES_THRESHOLD, normalizeAnalysisPlan, planFromAnalysisTemplate, type AnalysisTemplateSource } from './analysis-plan.js';
 export { jsonSchemaObject } from './check.js';
-export { AGENT_COLUMNS, loadAgent, openAgentRow, sealWebhookSecret } from './store.js';
+export { AGENT_COLUMNS, effectiveWebhookFormat, loadAgent, openAgentRow, organizationWebhookFormat, sealWebhookSecret } from './store.js';
 export { applyAgentOverride, resolveAgentConfig, type AgentRuntimeConfig } from './runtime.js';
 export {
   isByokProvider,

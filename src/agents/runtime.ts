@@ -135,7 +135,7 @@ export function resolveAgentConfig(agent: AgentFields & { id: string | null }, o
     voicemail: { detection: fields.voicemail_detection, message: fields.voicemail_message },
     silence: { autonomous: fields.autonomous_silence_handling, timeoutSeconds: fields.silence_timeout_seconds },
     recordingEnabled: fields.recording_enabled,
-    webhook: { url: fields.webhook_url, secret: fields.webhook_secret, events: fields.webhook_events, format: fields.webhook_format },
+    webhook: { url: fields.webhook_url, secret: fields.webhook_secret, events: fields.webhook_events, format: fields.webhook_format ?? 'camel' },
     analysisPlan: fields.analysis_plan,
     metadata: overrideMeta,
     keyProviders: keyProviders(fields),

@@ -100,6 +100,8 @@ export interface StructuredDataPlan {
   enabled: boolean;
   schema?: JsonSchema;
   messages?: ChatMessage[];
+  /** The analysis template the plan was copied from (the SDK's `template_id`), when it was. */
+  templateId?: string;
 }
 
 export interface SummaryPlan {
@@ -133,12 +135,17 @@ export interface AgentFields {
   autonomous_silence_handling: boolean;
   silence_timeout_seconds: number | null;
   max_duration_seconds: number;
-  webhook_format: WebhookFormat;
+  /** null: the organization's `webhook_format` (else camel) — see `loadAgent`. */
+  webhook_format: WebhookFormat | null;
   recording_enabled: boolean;
 }
 
-/** An agent row as stored. */
-export interface StoredAgent extends AgentFields {
+/**
+ * An agent as the call path reads it (`loadAgent`): `webhook_format` is the effective style —
+ * the agent's own, else its organization's, else camel.
+ */
+export interface StoredAgent extends Omit<AgentFields, 'webhook_format'> {
+  webhook_format: WebhookFormat;
   id: string;
   org_id: string;
   created_at: Date;

@@ -2,8 +2,9 @@
  * Small helpers for Flireo-shaped responses and input: ISO timestamps, response wrappers,
  * accepted field aliases and phone-number input.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { normalizeE164 } from '../phone.js';
-import { invalidPhoneNumber, missingField } from './errors.js';
+import { invalid, invalidPhoneNumber, missingField } from './errors.js';
 
 /** ISO-8601 UTC with milliseconds (`2025-12-13T10:00:00.000Z`), the API's only timestamp format. */
 export function iso(date: Date | string): string {
@@ -25,6 +26,24 @@ export function alias<T>(body: object, ...names: string[]): T | undefined {
   const record = body as Record<string, unknown>;
   for (const name of names) if (record[name] !== undefined) return record[name] as T;
   return undefined;
+}
+
+/**
+ * Like `alias`, for spellings a response carries side by side (`voiceId` and `voice_id`, `host`
+ * and `address`): a client that reads an object, edits one spelling and sends the object back
+ * would otherwise have its edit lost to the stale other one. Two spellings with different values
+ * are refused (400 naming both); the same value twice is fine. `at` prefixes the param
+ * (`tts_config.`).
+ */
+export function oneSpelling<T>(body: object, at: string, ...names: string[]): T | undefined {
+  const record = body as Record<string, unknown>;
+  const given = names.filter((name) => record[name] !== undefined);
+  for (const other of given.slice(1)) {
+    if (!isDeepStrictEqual(record[given[0]], record[other])) {
+      throw invalid(`${at}${other}`, `is another spelling of ${at}${given[0]} with a different value; send one of them`);
+    }
+  }
+  return given.length > 0 ? (record[given[0]] as T) : undefined;
 }
 
 /** Normalises a phone input to E.164 or throws 400 `invalid_phone_number` naming `param`. */

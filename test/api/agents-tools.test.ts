@@ -217,7 +217,7 @@ describe('analysis_template_id', () => {
     const schema = { type: 'object', properties: { outcome: { type: 'string' } } };
     const api = await call('POST', '/analysis-templates', { name: 'API', schema, system_prompt: 'Extract.', user_prompt: 'Transcript: {{transcript}}' });
     const agent = await call('POST', '/agents', { name: 'Analysed', analysis_template_id: api.body.analysis_template.id });
-    expect(agent.body.agent.analysis_plan).toEqual({
+    expect(agent.body.agent.analysis_plan).toMatchObject({
       structuredDataPlan: {
         enabled: true,
         schema,
@@ -233,6 +233,8 @@ describe('analysis_template_id', () => {
     expect(patched.body.agent.analysis_plan).toEqual({
       structuredDataPlan: { enabled: true, schema, messages: [{ role: 'system', content: 'S {{schema}}' }] },
       minMessagesThreshold: 5,
+      structured_data_plan: { enabled: true, schema, messages: [{ role: 'system', content: 'S {{schema}}' }] },
+      min_messages_threshold: 5,
     });
   });
 

@@ -42,15 +42,16 @@ describe('POST /agents', () => {
       webhook_events: [],
       stt_config: { provider: 'deepgram', model: 'nova-3-general', language: 'en' },
       llm_config: { provider: 'openai', model: 'gpt-4o-mini', temperature: 0.7 },
-      tts_config: { provider: 'openai', voiceId: 'alloy' },
+      tts_config: { provider: 'openai', voiceId: 'alloy', voice_id: 'alloy' },
       analysis_plan: null,
       voicemail_detection: false,
       voicemail_message: null,
       autonomous_silence_handling: false,
       silence_timeout_seconds: null,
       max_duration_seconds: 1800,
-      webhook_format: 'camel',
+      webhook_format: null,
       recording_enabled: true,
+      gdpr_mode: false,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       updated_at: expect.any(String),
     });
@@ -85,7 +86,7 @@ describe('POST /agents', () => {
       webhook_events: ['status-update', 'end-of-call-report'],
       stt_config: { provider: 'deepgram', model: 'nova-3-general', language: 'nl', keyterms: ['ja', 'nee'] },
       llm_config: { provider: 'mistral', model: 'mistral-small-latest', temperature: 0.2, messages: [{ role: 'system', content: 'Je bent een receptionist.' }] },
-      tts_config: { provider: 'elevenlabs', voiceId: 'EXAVITQu4vr4xnSDxMaL', model: 'eleven_flash_v2_5', stability: 0.5 },
+      tts_config: { provider: 'elevenlabs', voiceId: 'EXAVITQu4vr4xnSDxMaL', voice_id: 'EXAVITQu4vr4xnSDxMaL', model: 'eleven_flash_v2_5', stability: 0.5 },
       voicemail_detection: true,
       voicemail_message: 'Bel ons terug.',
       silence_timeout_seconds: 8,
@@ -109,7 +110,12 @@ describe('POST /agents', () => {
   });
 
   it('runs realtime agents without stt/tts and with a catalogue voice', async () => {
-    const xai = await create({ name: 'Grok', llm_config: { provider: 'xai_realtime' }, stt_config: { provider: 'deepgram' }, tts_config: { provider: 'openai' } });
+    const refused = await call('POST', '/agents', { name: 'Grok', llm_config: { provider: 'xai_realtime' }, tts_config: { provider: 'openai' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: 'invalid_request', param: 'tts_config' });
+    const voiced = await call('POST', '/agents', { name: 'Text', llm_config: { provider: 'openai', voice: 'ara' } });
+    expect(voiced.body).toMatchObject({ error: 'invalid_request', param: 'llm_config.voice' });
+    const xai = await create({ name: 'Grok', llm_config: { provider: 'xai_realtime' }, stt_config: null, tts_config: null });
     expect(xai.stt_config).toBeNull();
     expect(xai.tts_config).toBeNull();
     expect(xai.llm_config).toEqual({ provider: 'xai_realtime', model: 'grok-voice-latest', temperature: 0.7, voice: 'ara' });
@@ -131,10 +137,10 @@ describe('POST /agents', () => {
     const agent = await create({ name: 'xai text', llm_config: { provider: 'xai' }, stt_config: null, tts_config: { provider: 'local' } });
     expect(agent.llm_config).toEqual({ provider: 'xai', model: 'grok-4-1-fast-non-reasoning', temperature: 0.7 });
     expect(agent.stt_config).toEqual({ provider: 'deepgram', model: 'nova-3-general', language: 'en' });
-    expect(agent.tts_config).toEqual({ provider: 'local', voiceId: 'local-en-us-1' });
+    expect(agent.tts_config).toEqual({ provider: 'local', voiceId: 'local-en-us-1', voice_id: 'local-en-us-1' });
     const partial = await create({ name: 'partial', stt_config: { language: 'nl' }, tts_config: { voiceId: 'nova' } });
     expect(partial.stt_config).toEqual({ provider: 'deepgram', model: 'nova-3-general', language: 'nl' });
-    expect(partial.tts_config).toEqual({ provider: 'openai', voiceId: 'nova' });
+    expect(partial.tts_config).toEqual({ provider: 'openai', voiceId: 'nova', voice_id: 'nova' });
   });
 
   it('refuses bad input with the field named', async () => {
@@ -192,9 +198,18 @@ describe('POST /agents', () => {
       structuredDataPlan: { enabled: true, schema, messages: [{ role: 'system', content: 'Extract.' }] },
       summaryPlan: { enabled: false },
       minMessagesThreshold: 4,
+      // …and the SDK's snake_case spelling of the same plan
+      structured_data_plan: { enabled: true, schema, messages: [{ role: 'system', content: 'Extract.' }] },
+      summary_plan: { enabled: false },
+      min_messages_threshold: 4,
     });
     const camel = await create({ name: 'Camel', analysis_plan: { structuredDataPlan: { enabled: true, schema } } });
-    expect(camel.analysis_plan).toEqual({ structuredDataPlan: { enabled: true, schema }, minMessagesThreshold: 2 });
+    expect(camel.analysis_plan).toEqual({
+      structuredDataPlan: { enabled: true, schema },
+      minMessagesThreshold: 2,
+      structured_data_plan: { enabled: true, schema },
+      min_messages_threshold: 2,
+    });
   });
 
   it('answers 401 without a valid key', async () => {
@@ -289,9 +304,9 @@ describe('PATCH /agents/{id}', () => {
     expect(rt.body.agent).toMatchObject({ stt_config: null, tts_config: null, llm_config: { provider: 'xai_realtime', voice: 'rex' } });
     const back = await call('PATCH', `/agents/${agent.id}`, { llm_config: { provider: 'openai' } });
     expect(back.body.agent.stt_config).toEqual({ provider: 'deepgram', model: 'nova-3-general', language: 'en' });
-    expect(back.body.agent.tts_config).toEqual({ provider: 'openai', voiceId: 'alloy' });
+    expect(back.body.agent.tts_config).toEqual({ provider: 'openai', voiceId: 'alloy', voice_id: 'alloy' });
     const keep = await call('PATCH', `/agents/${agent.id}`, { name: 'Switched' });
-    expect(keep.body.agent.tts_config).toEqual({ provider: 'openai', voiceId: 'alloy' });
+    expect(keep.body.agent.tts_config).toEqual({ provider: 'openai', voiceId: 'alloy', voice_id: 'alloy' });
   });
 
   it('validates like create and leaves the agent untouched on error', async () => {

@@ -6,7 +6,6 @@
 import {
   AGENT_COLUMNS,
   appendTools,
-  loadAgent,
   maskSecret,
   openAgentRow,
   sealWebhookSecret,
@@ -23,26 +22,60 @@ import {
   type StoredAgent,
   type ToolTemplateConfig,
   type ToolType,
+  type WebhookFormat,
 } from '../../../agents/index.js';
 import type { SecretBox } from '../../../crypto.js';
 import { withTransaction, type Db, type Queryable } from '../../../db/pool.js';
 import { conflict, invalid, notFound } from '../../errors.js';
 import { iso } from '../../wrap.js';
+import { checkAgentSpellings, checkProviderFields, planTemplateId } from './input.js';
 import { validated } from './config-errors.js';
 import type { AgentView, CreateAgentInput, UpdateAgentInput } from './schema.js';
 
 type AgentInput = CreateAgentInput | UpdateAgentInput;
 
-export function agentView(row: StoredAgent): AgentView {
+/** An agent row as stored: `webhook_format` null means "the organization's" (see loadAgent). */
+type AgentRow = Omit<StoredAgent, 'webhook_format'> & { webhook_format: WebhookFormat | null };
+
+type Json = Record<string, unknown>;
+
+/** `voiceId` (G2, A.3) and `voice_id` (the SDK's `TTSConfig`) side by side. */
+function presentTts(config: AgentFields['tts_config']): Json | null {
+  if (config === null) return null;
+  const out = presentTtsConfig(config) as unknown as Json;
+  const ordered: Json = {};
+  for (const [key, value] of Object.entries(out)) {
+    ordered[key] = value;
+    if (key === 'voiceId') ordered.voice_id = value;
+  }
+  return ordered;
+}
+
+/** The G2 camelCase plan, repeated in the SDK's snake_case spelling (`structured_data_plan.template_id`, …). */
+function presentPlan(plan: AgentFields['analysis_plan']): Json | null {
+  if (plan === null) return null;
+  const camel = presentAnalysisPlan(plan) as unknown as Json;
+  const out: Json = { ...camel };
+  if (plan.structuredDataPlan) {
+    const { templateId, ...rest } = camel.structuredDataPlan as Json;
+    out.structured_data_plan = { ...rest, ...(templateId !== undefined && { template_id: templateId }) };
+  }
+  if (plan.summaryPlan) out.summary_plan = camel.summaryPlan;
+  out.min_messages_threshold = plan.minMessagesThreshold;
+  return out;
+}
+
+export function agentView(row: AgentRow): AgentView {
   const { org_id: _org, created_at, updated_at, webhook_secret, ...fields } = row;
   // The stored config interfaces are the schema's open objects without an index signature.
   const view = {
     ...fields,
     stt_config: presentSttConfig(fields.stt_config),
     llm_config: presentLlmConfig(fields.llm_config),
-    tts_config: presentTtsConfig(fields.tts_config),
-    analysis_plan: presentAnalysisPlan(fields.analysis_plan),
+    tts_config: presentTts(fields.tts_config),
+    analysis_plan: presentPlan(fields.analysis_plan),
     webhook_secret: maskSecret(webhook_secret),
+    gdpr_mode: false,
     created_at: iso(created_at),
     updated_at: iso(updated_at),
   };
@@ -50,16 +83,15 @@ export function agentView(row: StoredAgent): AgentView {
 }
 
 export async function listAgents(db: Queryable, secrets: SecretBox, orgId: string): Promise<AgentView[]> {
-  const { rows } = await db.query<StoredAgent>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE org_id = $1 ORDER BY created_at, id`, [orgId]);
+  const { rows } = await db.query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE org_id = $1 ORDER BY created_at, id`, [orgId]);
   return rows.map((row) => agentView(openAgentRow(row, secrets)));
 }
 
-async function requireAgent(db: Queryable, secrets: SecretBox, orgId: string, id: string, lock = false): Promise<StoredAgent> {
-  const row = lock
-    ? (await db.query<StoredAgent>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE org_id = $1 AND id = $2 FOR UPDATE`, [orgId, id])).rows[0]
-    : await loadAgent(db, secrets, orgId, id);
-  if (!row) throw notFound('agent');
-  return openAgentRow(row, secrets);
+/** The row as stored (not `loadAgent`, which resolves the organization's webhook format for calls). */
+async function requireAgent(db: Queryable, secrets: SecretBox, orgId: string, id: string, lock = false): Promise<AgentRow> {
+  const { rows } = await db.query<AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents WHERE org_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [orgId, id]);
+  if (!rows[0]) throw notFound('agent');
+  return openAgentRow(rows[0], secrets);
 }
 
 export async function getAgent(db: Queryable, secrets: SecretBox, orgId: string, id: string): Promise<AgentView> {
@@ -81,22 +113,44 @@ async function templateTools(db: Queryable, orgId: string, ids: string[]): Promi
   });
 }
 
-async function analysisTemplatePlan(db: Queryable, orgId: string, id: string) {
+async function analysisTemplatePlan(db: Queryable, orgId: string, id: string, param = 'analysis_template_id') {
   const { rows } = await db.query<AnalysisTemplateSource>(
     'SELECT system_prompt, user_prompt, schema, messages, min_messages_threshold FROM analysis_templates WHERE org_id = $1 AND id = $2',
     [orgId, id],
   );
-  if (!rows[0]) throw invalid('analysis_template_id', 'is not an analysis template of this organization');
+  if (!rows[0]) throw invalid(param, 'is not an analysis template of this organization');
   return planFromAnalysisTemplate(rows[0]);
+}
+
+/**
+ * `analysis_plan.structured_data_plan.template_id` (the SDK's way of naming an analysis template):
+ * the template's schema and prompt fill the structured plan, what the request gives next to the
+ * id (`enabled`, a threshold, a summary plan) is kept, and the plan remembers the id.
+ */
+async function planWithTemplate(db: Queryable, orgId: string, plan: Json, templateId: string): Promise<{ input: Json; templateId: string }> {
+  const key = plan.structuredDataPlan !== undefined ? 'structuredDataPlan' : 'structured_data_plan';
+  const { template_id: _a, templateId: _b, ...given } = plan[key] as Json;
+  const copied = await analysisTemplatePlan(db, orgId, templateId, `analysis_plan.${key}.template_id`);
+  const minKey = plan.minMessagesThreshold !== undefined ? 'minMessagesThreshold' : 'min_messages_threshold';
+  return {
+    input: { ...plan, [key]: { ...copied.structuredDataPlan, ...given }, [minKey]: plan[minKey] ?? copied.minMessagesThreshold },
+    templateId,
+  };
 }
 
 /** The request's fields merged onto `current` (null on create), templates copied in. */
 async function resolveFields(db: Queryable, orgId: string, body: AgentInput, current: AgentFields | null): Promise<AgentFields> {
-  const { tool_template_ids: templateIds, analysis_template_id: analysisId, ...input } = body;
+  checkAgentSpellings(body as Json);
+  const { tool_template_ids: templateIds, analysis_template_id: analysisId, gdpr_mode: _gdpr, ...input } = body;
   if (analysisId !== undefined && input.analysis_plan !== undefined) {
     throw invalid('analysis_template_id', 'cannot be combined with analysis_plan; send one of them');
   }
+  const planTemplate = planTemplateId(input.analysis_plan);
+  const withTemplate = planTemplate ? await planWithTemplate(db, orgId, input.analysis_plan as Json, planTemplate) : null;
+  if (withTemplate) (input as Json).analysis_plan = withTemplate.input;
   const fields = validated(() => normalizeAgentFields(input, current));
+  checkProviderFields(body as Json, fields);
+  if (withTemplate && fields.analysis_plan?.structuredDataPlan) fields.analysis_plan.structuredDataPlan.templateId = withTemplate.templateId;
   if (templateIds && templateIds.length > 0) {
     const extra = await templateTools(db, orgId, templateIds);
     const tools = validated(() => appendTools(fields.llm_config.tools ?? [], extra));
@@ -127,7 +181,7 @@ function columnValues(fields: AgentFields, secrets: SecretBox): unknown[] {
 export async function createAgent(db: Queryable, secrets: SecretBox, orgId: string, body: CreateAgentInput): Promise<AgentView> {
   const fields = await resolveFields(db, orgId, body, null);
   const placeholders = WRITABLE.map((_, i) => `$${i + 2}`).join(', ');
-  const { rows } = await db.query<StoredAgent>(
+  const { rows } = await db.query<AgentRow>(
     `INSERT INTO agents (org_id, ${WRITABLE.join(', ')}) VALUES ($1, ${placeholders}) RETURNING ${AGENT_COLUMNS}`,
     [orgId, ...columnValues(fields, secrets)],
   );
@@ -139,7 +193,7 @@ export async function updateAgent(db: Db, secrets: SecretBox, orgId: string, id:
     const current = await requireAgent(tx, secrets, orgId, id, true);
     const fields = await resolveFields(tx, orgId, body, current);
     const sets = WRITABLE.map((key, i) => `${key} = $${i + 3}`).join(', ');
-    const { rows } = await tx.query<StoredAgent>(
+    const { rows } = await tx.query<AgentRow>(
       `UPDATE agents SET ${sets} WHERE org_id = $1 AND id = $2 RETURNING ${AGENT_COLUMNS}`,
       [orgId, id, ...columnValues(fields, secrets)],
     );

@@ -8,6 +8,7 @@ import { ApiError, callNotActive, invalid, missingField, notFound } from '../../
 import type { ApiPlugin } from '../../plugin.js';
 import { Body, IdParams, JsonObject, LongText, PhoneInput, Type, Uuid, type Static } from '../../schemas.js';
 import { requireE164 } from '../../wrap.js';
+import { TransientAgentBody } from '../agents/schema.js';
 import type { CallControl } from '../../../../media/index.js';
 
 const tags = ['calls'];
@@ -39,8 +40,9 @@ export const OutboundCallBody = Body({
   destination: PhoneInput({ description: 'The number to call, E.164' }),
   agent_id: Type.Optional(Uuid({ description: 'A saved agent (reference mode)' })),
   assistant_id: Type.Optional(Uuid({ description: 'Alias of agent_id' })),
-  assistant: Type.Optional(JsonObject({ description: 'A one-off agent config, validated like a created agent (transient mode)' })),
-  assistant_override: Type.Optional(JsonObject({ description: 'Fields that override the saved agent for this call (hybrid mode)' })),
+  // The SDK's TransientAssistant: agent fields + metadata, closed like an agent body (issue #13).
+  assistant: Type.Optional({ ...TransientAgentBody, description: 'A one-off agent config, validated like a created agent (transient mode)' }),
+  assistant_override: Type.Optional({ ...TransientAgentBody, description: 'Fields that override the saved agent for this call (hybrid mode)' }),
   number_id: Type.Optional(Uuid({ description: 'Caller-ID number; default: the agent’s first number, else the organization’s first' })),
   first_message: Type.Optional(Type.String({ maxLength: 5000 })),
   context: Type.Optional(LongText({ description: 'Added to the agent’s instructions for this call' })),
