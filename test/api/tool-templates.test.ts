@@ -49,9 +49,66 @@ describe('POST /tool-templates', () => {
         async: false,
         parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] },
       },
+      // the SDK's view of the same function template
+      function_definition: {
+        name: 'lookup_contact',
+        description: 'Look up a contact by name',
+        parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] },
+      },
+      server_url: 'https://crm.example/tools',
+      async: false,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
+  });
+
+  it('accepts the SDK shape: function_definition, server_url, async (and PATCH merges them)', async () => {
+    const res = await call('POST', '/tool-templates', {
+      name: 'Book',
+      description: 'Books a table',
+      function_definition: { name: 'book_table', parameters: { type: 'object', properties: { when: { type: 'string' } } } },
+      server_url: 'https://crm.example/book',
+      async: true,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.tool_template).toMatchObject({
+      tool_type: 'function',
+      tool_config: { name: 'book_table', description: 'Books a table', url: 'https://crm.example/book', async: true },
+      function_definition: { name: 'book_table', description: 'Books a table', parameters: { type: 'object', properties: { when: { type: 'string' } } } },
+      server_url: 'https://crm.example/book',
+      async: true,
+    });
+    const id = res.body.tool_template.id;
+    const moved = await call('PATCH', `/tool-templates/${id}`, { server_url: 'https://crm.example/v2/book' });
+    expect(moved.body.tool_template).toMatchObject({ server_url: 'https://crm.example/v2/book', async: true, function_definition: { name: 'book_table' } });
+    const redefined = await call('PATCH', `/tool-templates/${id}`, { function_definition: { name: 'reserve', description: 'Reserves' }, async: false });
+    expect(redefined.body.tool_template).toMatchObject({
+      tool_config: { name: 'reserve', description: 'Reserves', url: 'https://crm.example/v2/book', async: false, parameters: { type: 'object', properties: {} } },
+    });
+    const unhooked = await call('PATCH', `/tool-templates/${id}`, { server_url: null });
+    expect(unhooked.body.tool_template).not.toHaveProperty('server_url');
+  });
+
+  it('refuses what it cannot honour or what would silently lose: server_secret, mixed shapes, keys of another type', async () => {
+    const base = { name: 'x', function_definition: { name: 'x', description: 'd' } };
+    const cases: [object, string][] = [
+      [{ ...base, server_secret: 'whsec_1' }, 'server_secret'],
+      [{ ...base, tool_type: 'function', tool_config: { description: 'd' } }, 'function_definition'],
+      [{ ...base, tool_type: 'endCall' }, 'tool_type'],
+      [{ name: 'x', function_definition: { name: 'x' } }, 'function_definition.description'],
+      [{ name: 'x', tool_type: 'endCall', tool_config: { destinations: [] } }, 'tool_config.destinations'],
+      [{ name: 'x', tool_type: 'function', tool_config: { description: 'd', destinations: [] } }, 'tool_config.destinations'],
+      [{ name: 'x', tool_type: 'function', tool_config: { type: 'endCall', description: 'd' } }, 'tool_config.type'],
+      [{ name: 'x', tool_type: 'function', tool_config: { description: 'd', server: { url: 'https://a.example', secret: 's' } } }, 'tool_config.server.secret'],
+      [{ name: 'x', tool_type: 'function', tool_config: { description: 'd', asyncResponse: 'a', message: 'b' } }, 'tool_config.message'],
+      [{ name: 'x', tool_type: 'function', tool_config: { description: 'd', colour: 'red' } }, 'tool_config.colour'],
+      [{ name: 'x' }, 'tool_type'],
+    ];
+    for (const [payload, param] of cases) {
+      const res = await call('POST', '/tool-templates', payload);
+      expect(res.status, JSON.stringify(payload)).toBe(400);
+      expect(res.body.param, JSON.stringify(payload)).toBe(param);
+    }
   });
 
   it('normalises the snake tool types and validates transfer destinations', async () => {
@@ -136,7 +193,8 @@ describe('GET, PATCH, DELETE /tool-templates', () => {
     const created = (await call('POST', '/tool-templates', functionBody)).body.tool_template;
     const renamed = await call('PATCH', `/tool-templates/${created.id}`, { name: 'Renamed', description: null });
     expect(renamed.status).toBe(200);
-    expect(renamed.body.tool_template).toMatchObject({ name: 'Renamed', description: null, tool_type: 'function', tool_config: created.tool_config });
+    expect(renamed.body.tool_template).toMatchObject({ name: 'Renamed', tool_type: 'function', tool_config: created.tool_config });
+    expect(renamed.body.tool_template).not.toHaveProperty('description'); // the SDK types it `description?: string`
     const wrongType = await call('PATCH', `/tool-templates/${created.id}`, { tool_type: 'transferCall' });
     expect(wrongType.status).toBe(400);
     expect(wrongType.body.param).toBe('tool_config.destinations');
