@@ -37,14 +37,20 @@ describe('/api/v1/sip-trunks', () => {
     expect(body.sip_trunk).toEqual(body.trunk);
     expect(body.trunk).toEqual({
       id: expect.any(String),
+      org_id: a.org.id,
       name: 'Office PBX',
       host: 'pbx.example.com',
       port: 5060,
+      address: 'pbx.example.com',
+      outbound_address: 'pbx.example.com',
       username: 'voxgate',
+      auth_username: 'voxgate',
       has_password: true,
+      inbound_addresses: [],
       transport: 'udp',
       transfer_mode: 'bridge',
       is_default_outbound: false,
+      is_active: true,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
@@ -180,5 +186,78 @@ describe('/api/v1/sip-trunks', () => {
       ],
     });
     expect((await call(a, 'GET', `/sip-trunks/${trunk.id}`)).json().trunk).toMatchObject({ name: 'Mine', is_default_outbound: false });
+  });
+
+  describe('the SDK’s trunk fields (issue #13)', () => {
+    it('keeps the credentials, provider, inbound addresses and outbound number of an SDK-created trunk', async () => {
+      const res = await call(a, 'POST', '/sip-trunks', {
+        name: 'Carrier',
+        provider: 'twilio',
+        inbound_addresses: ['203.0.113.10', '203.0.113.11', 'edge.carrier.example', '203.0.113.10'],
+        outbound_address: 'sip.carrier.example:5080',
+        outbound_number: '+31 85 083 5037',
+        auth_username: 'acct-1',
+        auth_password: 'carrier-secret',
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      const trunk = res.json().trunk;
+      expect(trunk).toMatchObject({
+        host: 'sip.carrier.example',
+        port: 5080,
+        address: 'sip.carrier.example:5080',
+        outbound_address: 'sip.carrier.example:5080',
+        username: 'acct-1',
+        auth_username: 'acct-1',
+        has_password: true,
+        provider: 'twilio',
+        inbound_addresses: ['203.0.113.10', '203.0.113.11', 'edge.carrier.example'],
+        outbound_number: '+31850835037',
+      });
+      expect(res.body).not.toContain('carrier-secret');
+      expect(await loadTrunkCredentials(t.db, new SecretBox(TEST_SECRET_KEY), a.org.id, trunk.id)).toEqual({ username: 'acct-1', password: 'carrier-secret' });
+      // The ingress allow-list reads the host and the inbound addresses from one view.
+      const { rows } = await t.db.query<{ host: string }>('SELECT host FROM sip_trunk_ingress_hosts WHERE org_id = $1 ORDER BY host', [a.org.id]);
+      expect(rows.map((r) => r.host)).toEqual(expect.arrayContaining(['203.0.113.10', '203.0.113.11', 'edge.carrier.example', 'sip.carrier.example']));
+    });
+
+    it('takes the newer SDK spelling (address, transport) and an inbound-only trunk', async () => {
+      const newer = await create(a, { name: 'Newer', provider: 'telnyx', address: '[2001:db8::5]:5070', transport: 'tcp', auth_username: 'u' });
+      expect(newer).toMatchObject({ host: '2001:db8::5', port: 5070, address: '[2001:db8::5]:5070', transport: 'tcp', auth_username: 'u', has_password: false });
+      const inbound = await create(a, { name: 'Inbound only', inbound_addresses: ['198.51.100.7'] });
+      expect(inbound).toMatchObject({ host: null, inbound_addresses: ['198.51.100.7'] });
+      expect(inbound).not.toHaveProperty('address');
+      const asDefault = await call(a, 'PATCH', `/sip-trunks/${inbound.id}`, { is_default_outbound: true });
+      expect(asDefault.json()).toMatchObject({ error: 'invalid_request', param: 'is_default_outbound' });
+      const addressed = await call(a, 'PATCH', `/sip-trunks/${inbound.id}`, { address: 'out.carrier.example', is_default_outbound: true });
+      expect(addressed.json().trunk).toMatchObject({ host: 'out.carrier.example', port: 5060, is_default_outbound: true });
+      await call(a, 'PATCH', `/sip-trunks/${inbound.id}`, { is_default_outbound: false });
+    });
+
+    it('a GET → edit one spelling → PATCH round trip keeps the edit; conflicting spellings are refused', async () => {
+      const trunk = await create(a, { name: 'Round', host: 'one.example.com', port: 5080, username: 'first' });
+      const { id: _id, org_id: _o, has_password: _h, is_active: _a, created_at: _c, updated_at: _u, ...got } = (await call(a, 'GET', `/sip-trunks/${trunk.id}`)).json().trunk;
+      const edited = await call(a, 'PATCH', `/sip-trunks/${trunk.id}`, { ...got, auth_username: 'second', username: 'second', address: 'two.example.com:5080', outbound_address: 'two.example.com:5080', host: 'two.example.com' });
+      expect(edited.statusCode, edited.body).toBe(200);
+      expect(edited.json().trunk).toMatchObject({ host: 'two.example.com', port: 5080, username: 'second' });
+      const cases: [object, string][] = [
+        [{ username: 'a', auth_username: 'b' }, 'auth_username'],
+        [{ password: 'a', auth_password: 'b' }, 'auth_password'],
+        [{ host: 'x.example.com', address: 'y.example.com' }, 'address'],
+        [{ address: 'x.example.com:5080', port: 5090 }, 'port'],
+        [{ address: 'sip:x.example.com' }, 'address'],
+        [{ outbound_address: 'x.example.com:99999' }, 'outbound_address'],
+        [{ inbound_addresses: ['10.0.0.0/8'] }, 'inbound_addresses[0]'],
+        [{ outbound_number: '12' }, 'outbound_number'],
+        [{ transport: 'tls' }, 'transport'],
+        [{ secure_rtp: true }, 'secure_rtp'],
+      ];
+      for (const [body, param] of cases) {
+        const res = await call(a, 'PATCH', `/sip-trunks/${trunk.id}`, body);
+        expect(res.statusCode, JSON.stringify(body)).toBe(400);
+        expect(res.json().param, JSON.stringify(body)).toBe(param);
+      }
+      const missing = await call(a, 'POST', '/sip-trunks', { name: 'Nothing', provider: 'x' });
+      expect(missing.json()).toMatchObject({ error: 'missing_field', param: 'host' });
+    });
   });
 });

@@ -9,6 +9,7 @@ import type { ApiPlugin } from '../../plugin.js';
 import { Body, IdParams, JsonObject, LongText, PhoneInput, Type, Uuid, type Static } from '../../schemas.js';
 import { requireE164 } from '../../wrap.js';
 import { TransientAgentBody } from '../agents/schema.js';
+import { outboundNumberId } from '../sip-trunks/service.js';
 import type { CallControl } from '../../../../media/index.js';
 
 const tags = ['calls'];
@@ -43,7 +44,7 @@ export const OutboundCallBody = Body({
   // The SDK's TransientAssistant: agent fields + metadata, closed like an agent body (issue #13).
   assistant: Type.Optional({ ...TransientAgentBody, description: 'A one-off agent config, validated like a created agent (transient mode)' }),
   assistant_override: Type.Optional({ ...TransientAgentBody, description: 'Fields that override the saved agent for this call (hybrid mode)' }),
-  number_id: Type.Optional(Uuid({ description: 'Caller-ID number; default: the agent’s first number, else the organization’s first' })),
+  number_id: Type.Optional(Uuid({ description: 'Caller-ID number; default: the default trunk’s outbound_number, else the agent’s first number, else the organization’s first' })),
   first_message: Type.Optional(Type.String({ maxLength: 5000 })),
   context: Type.Optional(LongText({ description: 'Added to the agent’s instructions for this call' })),
   metadata: Type.Optional(JsonObject({ description: 'Echoed in the call’s webhooks and stored on the call' })),
@@ -106,13 +107,15 @@ export const liveCallRoutes: ApiPlugin = async (app) => {
       const body = request.body as Static<typeof OutboundCallBody> & Record<'assistant' | 'assistant_override' | 'metadata', Record<string, unknown> | undefined>;
       const agentId = body.agent_id ?? body.assistant_id;
       if (!agentId && !body.assistant) throw missingField('agent_id');
+      // The SDK's trunk `outbound_number` is the caller ID when the request names none.
+      const numberId = body.number_id ?? (await outboundNumberId(db, request.org.id)) ?? undefined;
       const result = await calls().placeOutbound({
         orgId: request.org.id,
         destination: requireE164('destination', body.destination),
         ...(agentId && { agentId }),
         ...(body.assistant && !agentId && { assistant: body.assistant }),
         ...(body.assistant_override && { assistantOverride: body.assistant_override }),
-        ...(body.number_id && { numberId: body.number_id }),
+        ...(numberId && { numberId }),
         ...(body.first_message !== undefined && { firstMessage: body.first_message }),
         ...(body.context !== undefined && { context: body.context }),
         ...(body.metadata && { metadata: body.metadata }),

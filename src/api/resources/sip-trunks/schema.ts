@@ -1,29 +1,46 @@
 /**
  * SIP trunks (flireo-api B §3.8 + A.5). List wrapper `trunks`; a single trunk is returned under
- * both `sip_trunk` (G2 guide) and `trunk` (G3), see flireo-api §6. The password is write-only.
+ * both `sip_trunk` (G2 guide) and `trunk` (G3 and the SDK), see flireo-api §6. The password is
+ * write-only.
+ *
+ * Both generations of fields are accepted and returned side by side:
+ *   host ≙ address ≙ outbound_address (the SDK spellings may carry a port: `sip.example.com:5080`),
+ *   username ≙ auth_username, password ≙ auth_password;
+ * plus the SDK's `provider` (a label), `inbound_addresses` (where the carrier sends INVITEs from:
+ * the SIP ingress allow-list takes them besides the host) and `outbound_number` (the caller ID of
+ * outbound calls through the default trunk that name no number_id).
  */
-import { Body, IsoDate, Name, Nullable, ShortText, Type, Uuid, type Static } from '../../schemas.js';
+import { Body, IsoDate, Name, Nullable, PhoneInput, ShortText, Type, Uuid, type Static } from '../../schemas.js';
 
 export const TRANSPORTS = ['udp', 'tcp'] as const;
 export const TRANSFER_MODES = ['bridge', 'refer'] as const;
 export type Transport = (typeof TRANSPORTS)[number];
 export type TransferMode = (typeof TRANSFER_MODES)[number];
+export const MAX_INBOUND_ADDRESSES = 20;
 
-const Transport = (o: { default?: Transport } = {}) => Type.Enum([...TRANSPORTS], { description: 'SIP transport toward the trunk', ...o });
+const Transport = (o: { default?: Transport } = {}) => Type.Enum([...TRANSPORTS], { description: 'SIP transport toward the trunk (tls: not supported)', ...o });
 const TransferModeField = (o: { default?: TransferMode } = {}) =>
   Type.Enum([...TRANSFER_MODES], { description: '`bridge`: voxgate places the new call and bridges; `refer`: blind SIP REFER', ...o });
 
 export const SipTrunk = Type.Object(
   {
     id: Uuid(),
+    org_id: Uuid(),
     name: Type.String(),
-    host: Type.String(),
+    host: Nullable(Type.String({ description: 'null for an inbound-only trunk' })),
     port: Type.Integer(),
+    address: Type.Optional(Type.String({ description: 'host, with :port when it is not 5060 (SDK spelling); omitted for an inbound-only trunk' })),
+    outbound_address: Type.Optional(Type.String({ description: 'Same as address (older SDK spelling)' })),
     username: Nullable(Type.String()),
+    auth_username: Type.Optional(Type.String({ description: 'Same as username (SDK spelling); omitted when none' })),
     has_password: Type.Boolean({ description: 'A password is stored (it is never returned)' }),
+    provider: Type.Optional(Type.String({ description: 'Your label for the carrier; omitted when none' })),
+    inbound_addresses: Type.Array(Type.String(), { description: 'Addresses the carrier sends INVITEs from (allowed in besides host)' }),
+    outbound_number: Type.Optional(Type.String({ description: 'E.164 caller ID of outbound calls through this trunk; omitted when none' })),
     transport: Transport(),
     transfer_mode: TransferModeField(),
     is_default_outbound: Type.Boolean({ description: 'Outbound calls and campaigns leave through this trunk' }),
+    is_active: Type.Boolean({ description: 'Always true: voxgate has no switched-off trunks (delete one instead)' }),
     created_at: IsoDate(),
     updated_at: IsoDate(),
   },
@@ -31,33 +48,40 @@ export const SipTrunk = Type.Object(
 );
 export type SipTrunkView = Static<typeof SipTrunk>;
 
-const Host = () => Type.String({ minLength: 1, maxLength: 255, description: 'Hostname or IP address, without port', examples: ['sip.example.com'] });
+const Host = (description = 'Hostname or IP address, without port') =>
+  Type.String({ minLength: 1, maxLength: 255, description, examples: ['sip.example.com'] });
+const Address = (description: string) => Type.String({ minLength: 1, maxLength: 262, description, examples: ['sip.example.com:5080'] });
 const Port = (o: { default?: number } = {}) => Type.Integer({ minimum: 1, maximum: 65535, ...o });
-const Username = () => Nullable(Type.String({ maxLength: 200 }));
-const Password = () => Nullable(ShortText({ description: 'Write-only; encrypted at rest. null or "" removes it' }));
+const Username = (description?: string) => Nullable(Type.String({ maxLength: 200, ...(description && { description }) }));
+const Password = (description = 'Write-only; encrypted at rest. null or "" removes it') => Nullable(ShortText({ description }));
 
-export const CreateTrunkBody = Body({
-  name: Name(),
+const trunkFields = {
   host: Host(),
-  port: Type.Optional(Port({ default: 5060 })),
-  username: Type.Optional(Username()),
-  password: Type.Optional(Password()),
-  transport: Type.Optional(Transport({ default: 'udp' })),
-  transfer_mode: Type.Optional(TransferModeField({ default: 'bridge' })),
-  is_default_outbound: Type.Optional(Type.Boolean({ default: false })),
-});
+  address: Address('Alias of host (SDK); may carry :port'),
+  outbound_address: Address('Alias of host (older SDK); may carry :port'),
+  port: Port(),
+  username: Username(),
+  auth_username: Username('Alias of username (SDK)'),
+  password: Password(),
+  auth_password: Password('Alias of password (SDK); write-only'),
+  provider: Nullable(Type.String({ maxLength: 100, description: 'Your label for the carrier, e.g. "twilio"' })),
+  inbound_addresses: Type.Array(Type.String({ minLength: 1, maxLength: 255, description: 'An IP address or hostname' }), {
+    maxItems: MAX_INBOUND_ADDRESSES,
+    description: 'Where the carrier sends INVITEs from; allowed in besides the host (IP addresses or hostnames, no CIDR)',
+  }),
+  outbound_number: Nullable(PhoneInput({ description: 'Caller ID (one of your numbers) of outbound calls through this trunk that name no number_id' })),
+  transport: Transport(),
+  transfer_mode: TransferModeField(),
+  is_default_outbound: Type.Boolean(),
+};
+
+export const CreateTrunkBody = Body(
+  { name: Name(), ...Type.Partial(Type.Object(trunkFields)).properties },
+  { description: 'Without host/address the trunk is inbound only (its inbound_addresses may call your numbers)' },
+);
 export type CreateTrunkInput = Static<typeof CreateTrunkBody>;
 
-export const UpdateTrunkBody = Body({
-  name: Type.Optional(Name()),
-  host: Type.Optional(Host()),
-  port: Type.Optional(Port()),
-  username: Type.Optional(Username()),
-  password: Type.Optional(Password()),
-  transport: Type.Optional(Transport()),
-  transfer_mode: Type.Optional(TransferModeField()),
-  is_default_outbound: Type.Optional(Type.Boolean()),
-});
+export const UpdateTrunkBody = Body(Type.Partial(Type.Object({ name: Name(), ...trunkFields })).properties);
 export type UpdateTrunkInput = Static<typeof UpdateTrunkBody>;
 
 export const DeleteTrunkQuery = Type.Object({
