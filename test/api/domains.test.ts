@@ -51,8 +51,8 @@ describe('/api/v1/domains against a Resend fake', () => {
     await resend.close();
   });
 
-  it('without a Resend BYOK key: GET answers null, the Resend routes answer 400 naming BYOK', async () => {
-    expect((await call(noKey, 'GET', '/domains')).json()).toEqual({ domain: null });
+  it('without a Resend BYOK key: GET answers 404, the Resend routes answer 400 naming BYOK', async () => {
+    expect((await call(noKey, 'GET', '/domains')).json()).toMatchObject({ error: 'not_found' });
     for (const [method, url, body] of [
       ['POST', '/domains', { domain_name: 'mail.example.com' }],
       ['GET', '/domains/sync', undefined],
@@ -82,7 +82,7 @@ describe('/api/v1/domains against a Resend fake', () => {
   it('creates the domain at Resend with the org’s key and stores status, region and records', async () => {
     const res = await call(a, 'POST', '/domains', { domain_name: 'Mail.Example.com', region: 'eu-west-1' });
     expect(res.statusCode).toBe(201);
-    const { domain } = res.json();
+    const domain = res.json();
     const atResend = resend.domains(KEY_A);
     expect(atResend).toHaveLength(1);
     expect(resend.requests.at(-1)).toMatchObject({
@@ -93,7 +93,10 @@ describe('/api/v1/domains against a Resend fake', () => {
     });
     expect(domain).toEqual({
       id: expect.any(String),
+      org_id: a.org.id,
+      domain: 'mail.example.com',
       domain_name: 'mail.example.com',
+      verified: false,
       resend_domain_id: atResend[0].id,
       status: 'not_started',
       region: 'eu-west-1',
@@ -103,7 +106,7 @@ describe('/api/v1/domains against a Resend fake', () => {
       updated_at: expect.any(String),
     });
     expect(domain.records[0]).toMatchObject({ record: 'SPF', type: 'MX', ttl: 'Auto', priority: 10 });
-    expect((await call(a, 'GET', '/domains')).json()).toEqual({ domain });
+    expect((await call(a, 'GET', '/domains')).json()).toEqual(domain);
   });
 
   it('one domain per organization: a second create is 409 and calls Resend no more', async () => {
@@ -121,18 +124,19 @@ describe('/api/v1/domains against a Resend fake', () => {
     expect(resend.requests.some((r) => r.method === 'POST' && r.path.endsWith('/verify'))).toBe(true);
     resend.verifyOutcome = 'verified';
     expect((await call(a, 'POST', '/domains/verify')).json()).toEqual({ verified: true, status: 'verified' });
-    const { domain } = (await call(a, 'GET', '/domains')).json();
+    const domain = (await call(a, 'GET', '/domains')).json();
     expect(domain.status).toBe('verified');
+    expect(domain.verified).toBe(true);
     expect(domain.verified_at).toEqual(expect.any(String));
     expect(domain.records.every((r: { status: string }) => r.status === 'verified')).toBe(true);
 
     // Resend's finer states map onto the contract's four.
     resend.domains(KEY_A)[0].status = 'temporary_failure';
-    expect((await call(a, 'POST', '/domains/refresh')).json().domain.status).toBe('pending');
+    expect((await call(a, 'POST', '/domains/refresh')).json().status).toBe('pending');
     resend.domains(KEY_A)[0].status = 'failed';
     const refreshed = await call(a, 'POST', '/domains/refresh');
     expect(refreshed.statusCode).toBe(200);
-    expect(refreshed.json().domain).toMatchObject({ status: 'failed', verified_at: null, domain_name: 'mail.example.com' });
+    expect(refreshed.json()).toMatchObject({ status: 'failed', verified: false, verified_at: null, domain_name: 'mail.example.com' });
   });
 
   it('sync lists the Resend account’s domains and selects one by domain_id or resendDomainId', async () => {
@@ -140,18 +144,18 @@ describe('/api/v1/domains against a Resend fake', () => {
     const current = resend.domains(KEY_A)[0];
     const list = await call(a, 'GET', '/domains/sync');
     expect(list.statusCode).toBe(200);
-    expect(list.json()).toEqual({
-      domains: [
-        { id: current.id, name: 'mail.example.com', status: 'failed', region: 'eu-west-1' },
-        { id: existing.id, name: 'news.example.org', status: 'verified', region: 'us-east-1' },
-      ],
-      selected_domain_id: current.id,
-    });
+    // The SDK's shape: an array, the organization's choice marked `selected`.
+    expect(list.json()).toEqual([
+      { id: current.id, name: 'mail.example.com', status: 'failed', region: 'eu-west-1', selected: true },
+      { id: existing.id, name: 'news.example.org', status: 'verified', region: 'us-east-1', selected: false },
+    ]);
+    const twoIds = await call(a, 'POST', '/domains/sync', { domain_id: existing.id, resendDomainId: current.id });
+    expect(twoIds.json()).toMatchObject({ error: 'invalid_request', param: 'resendDomainId' });
     const selected = await call(a, 'POST', '/domains/sync', { resendDomainId: existing.id });
     expect(selected.statusCode).toBe(200);
     expect(selected.json()).toMatchObject({ success: true, domain: { domain_name: 'news.example.org', resend_domain_id: existing.id, status: 'verified' } });
     expect(selected.json().domain.verified_at).toEqual(expect.any(String));
-    expect((await call(a, 'GET', '/domains/sync')).json().selected_domain_id).toBe(existing.id);
+    expect((await call(a, 'GET', '/domains/sync')).json().find((d: { selected: boolean }) => d.selected)?.id).toBe(existing.id);
     const back = await call(a, 'POST', '/domains/sync', { domain_id: current.id });
     expect(back.json().domain.domain_name).toBe('mail.example.com');
     expect((await call(a, 'POST', '/domains/sync', { domain_id: 'no-such-domain' })).json()).toMatchObject({ error: 'not_found', param: 'domain_id' });
@@ -171,9 +175,9 @@ describe('/api/v1/domains against a Resend fake', () => {
   });
 
   it('isolation: another organization sees no domain and cannot select, verify, refresh or delete this one', async () => {
-    const mine = (await call(a, 'GET', '/domains')).json().domain;
-    expect((await call(b, 'GET', '/domains')).json()).toEqual({ domain: null });
-    expect((await call(b, 'GET', '/domains/sync')).json()).toEqual({ domains: [], selected_domain_id: null });
+    const mine = (await call(a, 'GET', '/domains')).json();
+    expect((await call(b, 'GET', '/domains')).statusCode).toBe(404);
+    expect((await call(b, 'GET', '/domains/sync')).json()).toEqual([]);
     // B's key is another Resend account: A's Resend domain id is unknown there.
     expect((await call(b, 'POST', '/domains/sync', { domain_id: mine.resend_domain_id })).statusCode).toBe(404);
     for (const [method, url] of [['POST', '/domains/verify'], ['POST', '/domains/refresh'], ['DELETE', '/domains']] as const) {
@@ -181,31 +185,31 @@ describe('/api/v1/domains against a Resend fake', () => {
       expect(res.statusCode, url).toBe(404);
       expect(res.json().error).toBe('not_found');
     }
-    expect((await call(a, 'GET', '/domains')).json().domain).toEqual(mine);
+    expect((await call(a, 'GET', '/domains')).json()).toEqual(mine);
   });
 
   it('delete removes the domain at Resend and here; a domain already gone at Resend is fine', async () => {
-    const id = (await call(a, 'GET', '/domains')).json().domain.resend_domain_id;
+    const id = (await call(a, 'GET', '/domains')).json().resend_domain_id;
     const res = await call(a, 'DELETE', '/domains');
     expect(res.json()).toEqual({ success: true });
     expect(resend.domains(KEY_A).map((d) => d.id)).not.toContain(id);
-    expect((await call(a, 'GET', '/domains')).json()).toEqual({ domain: null });
+    expect((await call(a, 'GET', '/domains')).statusCode).toBe(404);
     expect((await call(a, 'DELETE', '/domains')).statusCode).toBe(404);
 
-    const created = (await call(a, 'POST', '/domains', { domain_name: 'gone.example.com' })).json().domain;
+    const created = (await call(a, 'POST', '/domains', { domain_name: 'gone.example.com' })).json();
     await new ResendClient({ baseUrl: resend.url, apiKey: KEY_A }).deleteDomain(created.resend_domain_id);
     expect((await call(a, 'DELETE', '/domains')).json()).toEqual({ success: true });
-    expect((await call(a, 'GET', '/domains')).json()).toEqual({ domain: null });
+    expect((await call(a, 'GET', '/domains')).statusCode).toBe(404);
   });
 
   it('after the Resend key is removed: verify explains BYOK, delete removes the domain here only', async () => {
-    const created = (await call(a, 'POST', '/domains', { domain_name: 'keyless.example.com' })).json().domain;
+    const created = (await call(a, 'POST', '/domains', { domain: 'keyless.example.com' })).json();
     await t.db.query("DELETE FROM byok_keys WHERE org_id = $1 AND provider = 'resend'", [a.org.id]);
     const verify = await call(a, 'POST', '/domains/verify');
     expect(verify.statusCode).toBe(400);
     expect(verify.json().message).toMatch(/BYOK/);
     expect((await call(a, 'DELETE', '/domains')).json()).toEqual({ success: true });
-    expect((await call(a, 'GET', '/domains')).json()).toEqual({ domain: null });
+    expect((await call(a, 'GET', '/domains')).statusCode).toBe(404);
     expect(resend.domains(KEY_A).map((d) => d.id)).toContain(created.resend_domain_id); // left in the org's Resend account
     await setResendKey(t, a.org.id, KEY_A);
   });
@@ -218,7 +222,7 @@ describe('/api/v1/domains against a Resend fake', () => {
       const res = await down.app.inject({ method: 'POST', url: '/api/v1/domains', headers: down.auth(org.apiKey), payload: { domain_name: 'x.example.com' } });
       expect(res.statusCode).toBe(502);
       expect(res.json()).toMatchObject({ error: 'provider_unavailable', message: expect.stringContaining('Resend is unreachable') });
-      expect((await down.app.inject({ method: 'GET', url: '/api/v1/domains', headers: down.auth(org.apiKey) })).json()).toEqual({ domain: null });
+      expect((await down.app.inject({ method: 'GET', url: '/api/v1/domains', headers: down.auth(org.apiKey) })).statusCode).toBe(404);
     } finally {
       await down.close();
     }

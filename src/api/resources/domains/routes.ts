@@ -4,8 +4,8 @@
  */
 import type { ApiPlugin } from '../../plugin.js';
 import { SuccessResponse } from '../../schemas.js';
-import { alias, SUCCESS } from '../../wrap.js';
-import { CreateDomainBody, DomainOrNull, DomainSingle, ResendDomainList, SelectDomainBody, SelectResult, VerifyResult } from './schema.js';
+import { oneSpelling, SUCCESS } from '../../wrap.js';
+import { CreateDomainBody, Domain, ResendDomainList, SelectDomainBody, SelectResult, VerifyResult } from './schema.js';
 import {
   createDomain,
   deleteDomain,
@@ -28,8 +28,8 @@ export const domainRoutes: ApiPlugin = async (app) => {
 
   app.get(
     '/domains',
-    { schema: { tags, summary: 'Get your sending domain (null when none)', response: { 200: DomainOrNull } } },
-    async (request) => ({ domain: await getDomain(deps.db, request.org.id) }),
+    { schema: { tags, summary: 'Get your sending domain (the bare object; 404 when none)', response: { 200: Domain } } },
+    async (request) => getDomain(deps.db, request.org.id),
   );
 
   app.post(
@@ -40,10 +40,10 @@ export const domainRoutes: ApiPlugin = async (app) => {
         summary: 'Add your sending domain at Resend',
         description: 'Needs a `resend` BYOK key. One domain per organization (409 when one exists).',
         body: CreateDomainBody,
-        response: { 201: DomainSingle },
+        response: { 201: Domain },
       },
     },
-    async (request, reply) => reply.code(201).send({ domain: await createDomain(deps, request.org.id, request.body) }),
+    async (request, reply) => reply.code(201).send(await createDomain(deps, request.org.id, request.body)),
   );
 
   app.delete(
@@ -73,7 +73,7 @@ export const domainRoutes: ApiPlugin = async (app) => {
     },
     async (request) => ({
       success: true as const,
-      domain: await selectResendDomain(deps, request.org.id, alias<string>(request.body, 'domain_id', 'resendDomainId', 'resend_domain_id')),
+      domain: await selectResendDomain(deps, request.org.id, oneSpelling<string>(request.body, '', 'domain_id', 'resendDomainId', 'resend_domain_id')),
     }),
   );
 
@@ -85,7 +85,7 @@ export const domainRoutes: ApiPlugin = async (app) => {
 
   app.post(
     '/domains/refresh',
-    { schema: { tags, summary: 'Reload the domain’s status and records from Resend', response: { 200: DomainSingle } } },
-    async (request) => ({ domain: await refreshDomain(deps, request.org.id) }),
+    { schema: { tags, summary: 'Reload the domain’s status and records from Resend (the bare object)', response: { 200: Domain } } },
+    async (request) => refreshDomain(deps, request.org.id),
   );
 };

@@ -1,6 +1,12 @@
 /**
  * The organization's e-mail sending domain at Resend (flireo-api B §3.11). One per org, so the
- * routes have no id. Wrapper `domain` (flireo-api A.1).
+ * routes have no id.
+ *
+ * Collision (issue #13): the reference pages wrap the object as `{"domain": Domain}`, the vendor
+ * SDK reads the bare object with `domain` = the domain name and `verified` — the same key, two
+ * meanings. The SDK's shape wins: routes answer the bare Domain, which carries both `domain` and
+ * `domain_name`; `GET /domains` without a domain is 404. `GET /domains/sync` answers the SDK's
+ * array (each Resend domain with `selected`), not `{domains, selected_domain_id}`.
  */
 import { Body, IsoDate, Nullable, Type, type Static } from '../../schemas.js';
 
@@ -25,7 +31,10 @@ export type DnsRecordView = Static<typeof DnsRecord>;
 export const Domain = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
+    org_id: Type.String({ format: 'uuid' }),
+    domain: Type.String({ description: 'The domain name (SDK spelling)' }),
     domain_name: Type.String(),
+    verified: Type.Boolean({ description: 'status is verified (SDK field)' }),
     resend_domain_id: Nullable(Type.String()),
     status: Type.Enum([...DOMAIN_STATUSES]),
     region: Nullable(Type.String()),
@@ -42,7 +51,8 @@ export const DomainName = () =>
   Type.String({ minLength: 3, maxLength: 253, description: 'A domain you control, e.g. mail.example.com', examples: ['mail.example.com'] });
 
 export const CreateDomainBody = Body({
-  domain_name: DomainName(),
+  domain_name: Type.Optional(DomainName()),
+  domain: Type.Optional({ ...DomainName(), description: 'Alias of domain_name (SDK spelling)' }),
   region: Type.Optional(Type.Enum([...RESEND_REGIONS], { description: 'Resend sending region; Resend’s default (us-east-1) when absent' })),
 });
 
@@ -55,13 +65,15 @@ export const SelectDomainBody = Body(
   { description: 'The id of a domain in your Resend account (from GET /domains/sync)' },
 );
 
-export const DomainSingle = Type.Object({ domain: Domain });
-export const DomainOrNull = Type.Object({ domain: Nullable(Domain) });
-export const ResendDomainList = Type.Object({
-  domains: Type.Array(
-    Type.Object({ id: Type.String(), name: Type.String(), status: Type.String(), region: Nullable(Type.String()) }),
-  ),
-  selected_domain_id: Nullable(Type.String({ description: 'The Resend domain id this organization uses' })),
-});
+export const ResendDomainList = Type.Array(
+  Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    status: Type.String(),
+    region: Nullable(Type.String()),
+    selected: Type.Boolean({ description: 'This organization uses this domain' }),
+  }),
+  { description: 'The domains in your Resend account (the SDK reads an array)' },
+);
 export const SelectResult = Type.Object({ success: Type.Literal(true), domain: Domain });
 export const VerifyResult = Type.Object({ verified: Type.Boolean(), status: Type.Enum([...DOMAIN_STATUSES]) });

@@ -7,7 +7,7 @@ import type { SecretBox } from '../../../crypto.js';
 import type { Queryable } from '../../../db/pool.js';
 import { orgResendKey, ResendClient, ResendError, ResendKeyUnreadableError, type ResendDomain, type ResendRegion } from '../../../resend/index.js';
 import { ApiError, conflict, invalid, notFound, providerUnavailable } from '../../errors.js';
-import { iso, isoOrNull } from '../../wrap.js';
+import { iso, isoOrNull, oneSpelling } from '../../wrap.js';
 import { normaliseTrunkHost } from '../sip-trunks/host.js';
 import type { DnsRecordView, DomainStatus, DomainView } from './schema.js';
 
@@ -21,6 +21,7 @@ export interface DomainDeps {
 
 interface DomainRow {
   id: string;
+  org_id: string;
   domain_name: string;
   resend_domain_id: string | null;
   status: DomainStatus;
@@ -31,10 +32,23 @@ interface DomainRow {
   updated_at: Date;
 }
 
-const COLUMNS = 'id, domain_name, resend_domain_id, status, region, records, verified_at, created_at, updated_at';
+const COLUMNS = 'id, org_id, domain_name, resend_domain_id, status, region, records, verified_at, created_at, updated_at';
 
 function toView(row: DomainRow): DomainView {
-  return { ...row, verified_at: isoOrNull(row.verified_at), created_at: iso(row.created_at), updated_at: iso(row.updated_at) };
+  return {
+    id: row.id,
+    org_id: row.org_id,
+    domain: row.domain_name,
+    domain_name: row.domain_name,
+    verified: row.status === 'verified',
+    resend_domain_id: row.resend_domain_id,
+    status: row.status,
+    region: row.region,
+    records: row.records,
+    verified_at: isoOrNull(row.verified_at),
+    created_at: iso(row.created_at),
+    updated_at: iso(row.updated_at),
+  };
 }
 
 /** Resend has finer states than the contract's four; transient ones read as `pending`. */
@@ -121,15 +135,18 @@ async function saveFromResend(db: Queryable, orgId: string, domain: ResendDomain
   return rows[0];
 }
 
-export async function getDomain(db: Queryable, orgId: string): Promise<DomainView | null> {
-  const row = await findRow(db, orgId);
-  return row ? toView(row) : null;
+/** 404 when the organization has none (the SDK's `get()` returns a Domain, never null). */
+export async function getDomain(db: Queryable, orgId: string): Promise<DomainView> {
+  return toView(await requireRow(db, orgId));
 }
 
-export async function createDomain(deps: DomainDeps, orgId: string, input: { domain_name: string; region?: string }): Promise<DomainView> {
-  const name = normaliseTrunkHost(input.domain_name);
+export async function createDomain(deps: DomainDeps, orgId: string, input: { domain_name?: string; domain?: string; region?: string }): Promise<DomainView> {
+  const given = oneSpelling<string>(input, '', 'domain_name', 'domain');
+  if (given === undefined) throw new ApiError('missing_field', 'domain_name is required (or domain)', { param: 'domain_name', details: ['domain_name: is required'] });
+  const param = input.domain_name !== undefined ? 'domain_name' : 'domain';
+  const name = normaliseTrunkHost(given);
   if (name === null || !name.includes('.') || /^[\d.]+$/.test(name) || name.includes(':')) {
-    throw invalid('domain_name', 'must be a domain name such as mail.example.com');
+    throw invalid(param, 'must be a domain name such as mail.example.com');
   }
   const existing = await findRow(deps.db, orgId);
   if (existing) throw conflict(`Your organization already has a domain (${existing.domain_name}); delete it first`, 'domain_name');
@@ -166,11 +183,8 @@ export async function deleteDomain(deps: DomainDeps, orgId: string): Promise<voi
 export async function listResendDomains(deps: DomainDeps, orgId: string) {
   const resend = await clientFor(deps, orgId);
   const domains = await withResend(() => resend.listDomains());
-  const row = await findRow(deps.db, orgId);
-  return {
-    domains: domains.map((d) => ({ id: String(d.id), name: String(d.name), status: String(d.status), region: d.region ?? null })),
-    selected_domain_id: row?.resend_domain_id ?? null,
-  };
+  const selected = (await findRow(deps.db, orgId))?.resend_domain_id ?? null;
+  return domains.map((d) => ({ id: String(d.id), name: String(d.name), status: String(d.status), region: d.region ?? null, selected: String(d.id) === selected }));
 }
 
 /** Makes an existing domain of the org's Resend account its domain (replacing a previous choice). */
