@@ -62,13 +62,22 @@ describe('/api/v1/usage', () => {
     const durations = Array.from({ length: 12 }, (_, i) => 30 + i * 24);
     const minutes = durations.map(billedMinutes);
     const totalMinutes = minutes.reduce((x, y) => x + y, 0);
-    expect(body.summary).toEqual({ total_minutes: totalMinutes, total_cost: costOf(totalMinutes, 0.07), total_calls: 12 });
+    const seconds = durations.reduce((x, y) => x + y, 0);
+    expect(body.summary).toEqual({
+      total_minutes: totalMinutes,
+      total_cost: costOf(totalMinutes, 0.07),
+      total_calls: 12,
+      total_duration_seconds: seconds,
+      total_duration_minutes: Math.round((seconds / 60) * 100) / 100,
+    });
     expect(body.logs[0]).toEqual({
       id: expect.any(String),
       call_id: expect.any(String),
       duration_seconds: 294,
       minutes_used: 5,
       cost: 0.35,
+      duration_sec: 294,
+      call_type: 'phone',
       created_at: '2025-12-06T09:00:00.000Z',
     });
     expect(body.logs.find((l: { duration_seconds: number }) => l.duration_seconds === 78)).toMatchObject({ minutes_used: 2, cost: 0.14 });
@@ -85,9 +94,9 @@ describe('/api/v1/usage', () => {
     // Dec 1–3 inclusive: the calls of index 6, 7 and 8 (174 s, 198 s, 222 s → 3 + 4 + 4 minutes).
     expect(december.pagination.total).toBe(3);
     expect(december.logs).toHaveLength(1);
-    expect(december.summary).toEqual({ total_minutes: 11, total_cost: 0.77, total_calls: 3 });
+    expect(december.summary).toEqual({ total_minutes: 11, total_cost: 0.77, total_calls: 3, total_duration_seconds: 594, total_duration_minutes: 9.9 });
     const empty = (await get(a, '?start_date=2030-01-01')).json();
-    expect(empty).toEqual({ logs: [], pagination: { total: 0, limit: 100, offset: 0 }, summary: { total_minutes: 0, total_cost: 0, total_calls: 0 } });
+    expect(empty).toEqual({ logs: [], pagination: { total: 0, limit: 100, offset: 0 }, summary: { total_minutes: 0, total_cost: 0, total_calls: 0, total_duration_seconds: 0, total_duration_minutes: 0 } });
   });
 
   it('refuses bad query parameters', async () => {
@@ -99,10 +108,23 @@ describe('/api/v1/usage', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/usage' })).statusCode).toBe(401);
   });
 
+  it('carries the call’s number and agent names (SDK fields), omitted when the call has none', async () => {
+    const { rows } = await t.db.query<{ id: string }>(
+      `INSERT INTO calls (org_id, direction, status, assistant_phone, agent_name, business_name)
+       VALUES ($1, 'web', 'ended', '+31850835037', 'Reception', 'Acme BV') RETURNING id`,
+      [b.org.id],
+    );
+    await recordUsage(t.db, { orgId: b.org.id, callId: rows[0].id, durationSeconds: 5, pricePerMinute: 0.07 });
+    const logs = (await get(b)).json().logs as Record<string, unknown>[];
+    expect(logs.find((l) => l.call_id === rows[0].id)).toMatchObject({ call_type: 'web', phone_number: '+31850835037', agent_name: 'Reception', business_name: 'Acme BV' });
+    expect(logs.find((l) => l.call_id !== rows[0].id)).not.toHaveProperty('agent_name');
+    await t.db.query('DELETE FROM usage_logs WHERE call_id = $1', [rows[0].id]);
+  });
+
   it('isolation: each organization sees only its own usage', async () => {
     const other = (await get(b)).json();
     expect(other.pagination.total).toBe(1);
-    expect(other.summary).toEqual({ total_minutes: 10, total_cost: 0.7, total_calls: 1 });
+    expect(other.summary).toEqual({ total_minutes: 10, total_cost: 0.7, total_calls: 1, total_duration_seconds: 600, total_duration_minutes: 10 });
     const mine = (await get(a)).json();
     const theirs = new Set(other.logs.map((l: { id: string }) => l.id));
     expect(mine.logs.some((l: { id: string }) => theirs.has(l.id))).toBe(false);
