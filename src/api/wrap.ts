@@ -19,13 +19,12 @@ export function isoOrNull(date: Date | string | null | undefined): string | null
 export const SUCCESS = Object.freeze({ success: true as const });
 
 /**
- * The first present value among accepted spellings of one field, e.g.
- * `alias(body, 'phone_number', 'number')` or `alias(body, 'agent_id', 'assistant_id')`.
+ * The value of a field among its accepted spellings, e.g. `alias(body, 'phone_number', 'number')`
+ * or `alias(body, 'agent_id', 'assistant_id')`; two spellings with different values are a 400
+ * (see `oneSpelling`), so neither is silently dropped.
  */
 export function alias<T>(body: object, ...names: string[]): T | undefined {
-  const record = body as Record<string, unknown>;
-  for (const name of names) if (record[name] !== undefined) return record[name] as T;
-  return undefined;
+  return oneSpelling<T>(body, '', ...names);
 }
 
 /**

@@ -244,6 +244,22 @@ describe('/api/v1/campaigns and leads', () => {
     expect((await call(a, 'GET', `/campaigns/${c.id}`)).json().campaign.total_leads).toBe(30);
   });
 
+  it('leads: the SDK’s name is kept, and the list pages with limit/offset (all leads without them)', async () => {
+    const campaign = await create({ leads: [{ phone_number: '+31612340001', name: 'Ann', variables: { company: 'Acme' } }, { phone_number: '+31612340002' }] });
+    const one = await call(a, 'POST', `/campaigns/${campaign.id}/leads`, { phone_number: '+31612340003', name: 'Cor' });
+    expect(one.json().lead).toMatchObject({ phone_number: '+31612340003', name: 'Cor', variables: {} });
+    const all = (await call(a, 'GET', `/campaigns/${campaign.id}/leads`)).json();
+    expect(all.leads.map((l: { name?: string }) => l.name)).toEqual(['Ann', undefined, 'Cor']);
+    expect(all.leads[1]).not.toHaveProperty('name');
+    expect(all.pagination).toEqual({ total: 3, limit: 3, offset: 0 });
+    const page = (await call(a, 'GET', `/campaigns/${campaign.id}/leads?limit=2&offset=1`)).json();
+    expect(page.leads.map((l: { phone_number: string }) => l.phone_number)).toEqual(['+31612340002', '+31612340003']);
+    expect(page.pagination).toEqual({ total: 3, limit: 2, offset: 1 });
+    expect((await call(a, 'GET', `/campaigns/${campaign.id}/leads?page=2`)).json()).toMatchObject({ error: 'invalid_request', param: 'page' });
+    const both = await call(a, 'POST', `/campaigns/${campaign.id}/leads`, { phone_number: '+31612340004', number: '+31612340005' });
+    expect(both.json()).toMatchObject({ error: 'invalid_request', param: 'number' });
+  });
+
   it('lead input errors', async () => {
     const c = await create();
     const cases: [object, string, string][] = [

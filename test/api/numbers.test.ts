@@ -62,13 +62,25 @@ describe('/api/v1/numbers', () => {
       name: 'Main line',
       agent_id: agentA,
       agent_name: 'Reception',
+      business_name: null,
       transfer_trunk_id: trunkA,
       transfer_trunk_name: 'Office PBX',
+      is_active: true,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       updated_at: expect.any(String),
     });
     const got = await call(a, 'GET', `/numbers/${number.id}`);
     expect(got.json()).toEqual({ number });
+  });
+
+  it('is_active (SDK field) is stored: a switched-off number keeps its agent', async () => {
+    const res = await call(a, 'POST', '/numbers', { phone_number: '+31850000777', agent_id: agentA, is_active: false });
+    expect(res.json().number).toMatchObject({ is_active: false, agent_id: agentA });
+    const on = await call(a, 'PATCH', `/numbers/${res.json().number.id}`, { is_active: true });
+    expect(on.json().number).toMatchObject({ is_active: true, agent_id: agentA });
+    const both = await call(a, 'PATCH', `/numbers/${res.json().number.id}`, { agent_id: agentA, assistant_id: trunkA });
+    expect(both.json()).toMatchObject({ error: 'invalid_request', param: 'assistant_id' });
+    await call(a, 'DELETE', `/numbers/${res.json().number.id}`);
   });
 
   it('accepts `number` and `assistant_id` as aliases and defaults the rest to null', async () => {

@@ -9,6 +9,7 @@ import {
   CampaignSingle,
   CreateCampaignBody,
   LeadList,
+  LeadListQuery,
   LeadParams,
   LeadsAdded,
   UpdateCampaignBody,
@@ -69,8 +70,16 @@ export const campaignRoutes: ApiPlugin = async (app) => {
 
   app.get(
     '/campaigns/:id/leads',
-    { schema: { tags, summary: 'List a campaign’s leads, oldest first', params: IdParams, response: { 200: LeadList } } },
-    async (request) => ({ leads: await listLeads(db, request.org.id, request.params.id) }),
+    {
+      schema: {
+        tags,
+        summary: 'List a campaign’s leads, oldest first (all of them, or a page with limit/offset)',
+        params: IdParams,
+        querystring: LeadListQuery,
+        response: { 200: LeadList },
+      },
+    },
+    async (request) => listLeads(db, request.org.id, request.params.id, request.query),
   );
 
   app.post(

@@ -2,7 +2,7 @@
  * Campaigns and leads (flireo-api B §3.13 + the A.5 dialing fields). Wrappers `campaigns` /
  * `campaign`, `leads` / `lead`.
  */
-import { Body, E164, IsoDate, LongText, Name, Nullable, PhoneInput, Type, Uuid, type Static } from '../../schemas.js';
+import { Body, E164, IsoDate, LongText, MAX_INT4, Name, Nullable, Pagination, PhoneInput, Type, Uuid, type Static } from '../../schemas.js';
 
 export const CAMPAIGN_STATUSES = ['draft', 'scheduled', 'paused', 'completed', 'cancelled'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
@@ -22,10 +22,13 @@ export const VariablesInput = Type.Unsafe<Record<string, string | number | boole
   description: 'Values for the {{placeholders}} of system_message_template; numbers and booleans are stored as strings',
 });
 
+const LeadName = Type.Optional(Nullable(Name({ description: 'A display name for the lead (SDK field)' })));
+
 export const LeadInput = Type.Object(
   {
     phone_number: Type.Optional(PhoneInput()),
     number: Type.Optional(PhoneInput({ description: 'Alias of phone_number' })),
+    name: LeadName,
     variables: Type.Optional(VariablesInput),
   },
   { additionalProperties: false },
@@ -98,6 +101,7 @@ export const Lead = Type.Object(
     id: Uuid(),
     campaign_id: Uuid(),
     phone_number: E164(),
+    name: Type.Optional(Type.String({ description: 'Omitted when the lead has none' })),
     variables: Type.Record(Type.String(), Type.String()),
     status: Type.Enum([...LEAD_STATUSES]),
     call_id: Nullable(Uuid({ description: 'The latest call to this lead' })),
@@ -116,6 +120,7 @@ export const AddLeadsBody = Body(
   {
     phone_number: Type.Optional(PhoneInput()),
     number: Type.Optional(PhoneInput({ description: 'Alias of phone_number' })),
+    name: LeadName,
     variables: Type.Optional(VariablesInput),
     leads: Type.Optional(Type.Array(LeadInput, { minItems: 1, maxItems: MAX_LEADS_PER_REQUEST, description: 'Bulk add instead of one lead' })),
   },
@@ -126,7 +131,12 @@ export type AddLeadsInput = Static<typeof AddLeadsBody>;
 export const LeadParams = Type.Object({ id: Uuid(), leadId: Uuid() });
 export const CampaignList = Type.Object({ campaigns: Type.Array(Campaign) });
 export const CampaignSingle = Type.Object({ campaign: Campaign });
-export const LeadList = Type.Object({ leads: Type.Array(Lead) });
+export const LeadListQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Page size; without it every lead is listed (the reference pages’ full list)' })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_INT4, default: 0 })),
+});
+export type LeadListQueryValue = Static<typeof LeadListQuery>;
+export const LeadList = Type.Object({ leads: Type.Array(Lead), pagination: Pagination });
 export const LeadsAdded = Type.Object({
   lead: Type.Optional(Lead),
   leads: Type.Optional(Type.Array(Lead, { description: 'When leads were added in bulk' })),

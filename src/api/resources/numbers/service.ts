@@ -15,16 +15,18 @@ interface NumberRow {
   name: string | null;
   agent_id: string | null;
   agent_name: string | null;
+  business_name: string | null;
   transfer_trunk_id: string | null;
   transfer_trunk_name: string | null;
+  is_active: boolean;
   created_at: Date;
   updated_at: Date;
 }
 
 /** `n` is a numbers row set (a table or a CTE); the joins stay inside the org. */
 const SELECT_FROM = (source: string) => `
-  SELECT n.id, n.phone_number, n.name, n.agent_id, a.name AS agent_name,
-         n.transfer_trunk_id, t.name AS transfer_trunk_name, n.created_at, n.updated_at
+  SELECT n.id, n.phone_number, n.name, n.agent_id, a.name AS agent_name, a.business_name,
+         n.transfer_trunk_id, t.name AS transfer_trunk_name, n.is_active, n.created_at, n.updated_at
     FROM ${source} n
     LEFT JOIN agents a ON a.org_id = n.org_id AND a.id = n.agent_id
     LEFT JOIN sip_trunks t ON t.org_id = n.org_id AND t.id = n.transfer_trunk_id`;
@@ -69,6 +71,7 @@ interface NormalisedInput {
   name?: string | null;
   agent_id?: string | null;
   transfer_trunk_id?: string | null;
+  is_active?: boolean;
 }
 
 async function normalise(db: Queryable, orgId: string, body: NumberInput, creating: boolean): Promise<NormalisedInput> {
@@ -81,6 +84,7 @@ async function normalise(db: Queryable, orgId: string, body: NumberInput, creati
     name: body.name,
     agent_id: agentId,
     transfer_trunk_id: body.transfer_trunk_id,
+    is_active: body.is_active,
   };
 }
 
@@ -100,10 +104,10 @@ export async function createNumber(db: Queryable, orgId: string, body: NumberInp
   const { rows } = await mapPhoneConflict(
     db.query<NumberRow>(
       `WITH n AS (
-         INSERT INTO numbers (org_id, phone_number, name, agent_id, transfer_trunk_id)
-         VALUES ($1, $2, $3, $4, $5) RETURNING *)
+         INSERT INTO numbers (org_id, phone_number, name, agent_id, transfer_trunk_id, is_active)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)
        ${SELECT_FROM('n')}`,
-      [orgId, input.phone_number, input.name ?? null, input.agent_id ?? null, input.transfer_trunk_id ?? null],
+      [orgId, input.phone_number, input.name ?? null, input.agent_id ?? null, input.transfer_trunk_id ?? null, input.is_active ?? true],
     ),
   );
   return toView(rows[0]);
