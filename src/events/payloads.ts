@@ -1,8 +1,13 @@
 /**
  * Webhook payloads (flireo-api B §4.2–4.6). The envelope is `{"message": {type, timestamp, call,
- * phoneNumber, customer, …}}`. An agent's `webhook_format` picks the key style: `camel` (the Flireo
- * reference, default) or `snake` (the mirror/G3 style). Only our own keys change style; customer
- * data (tool arguments, analysis results, metadata) is passed through untouched.
+ * phoneNumber, customer, …}}`. An agent's `webhook_format` (else its organization's) picks the key
+ * style: `camel` (the Flireo reference, default) or `snake` (the mirror/G3 style, the one the
+ * vendor SDK's `WebhookPayload` types declare). Only our own keys change style; customer data
+ * (tool arguments, analysis results, metadata) is passed through untouched.
+ *
+ * In the snake style the payload follows the SDK's types: a field it declares optional
+ * (`end_reason?: string`, `recording_url?: string`, `phone_number.name?`, …) is left out when
+ * there is no value, never sent as null. The camel style keeps the reference pages' nulls.
  */
 
 export type WebhookFormat = 'camel' | 'snake';
@@ -42,16 +47,16 @@ function camel(key: string): string {
 function keyed(format: WebhookFormat, fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
-    if (value !== undefined) out[format === 'camel' ? camel(key) : key] = value;
+    if (value === undefined || (format === 'snake' && value === null)) continue;
+    out[format === 'camel' ? camel(key) : key] = value;
   }
   return out;
 }
 
 function envelope(ctx: WebhookCallContext, type: WebhookEventType, status: string, fields: Record<string, unknown>, now: Date): Envelope {
-  const phoneNumber =
-    ctx.format === 'camel'
-      ? { number: ctx.phoneNumber.number, name: ctx.phoneNumber.name }
-      : { id: ctx.phoneNumber.id, number: ctx.phoneNumber.number, name: ctx.phoneNumber.name };
+  // `number` (and the snake `id`) are null on web calls, as the SDK declares; `name` is optional.
+  const { id, number, name } = ctx.phoneNumber;
+  const phoneNumber = ctx.format === 'camel' ? { number, name } : { id, number, ...(name !== null && { name }) };
   return {
     message: {
       type,
