@@ -82,6 +82,8 @@ export class PostCallQueue {
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     });
+    // Redis trouble is reported by enqueue's answer; it must never be an unhandled 'error' event.
+    this.queue.on('error', (err) => o.log.warn({ err: err.message }, 'post-call queue connection error'));
   }
 
   /**
@@ -156,6 +158,11 @@ export class PostCallWorker {
   /** Typed completion events, for tests and benchmarks. */
   onCompleted(fn: (callId: string, result: PostCallResult) => void): void {
     this.worker.on('completed', (job, result) => fn(job.data.callId, result));
+  }
+
+  /** A failed attempt (retried unless it was the last). */
+  onFailed(fn: (callId: string, error: Error, attempt: number) => void): void {
+    this.worker.on('failed', (job, err) => job && fn(job.data.callId, err, job.attemptsMade));
   }
 
   private async process(job: Job<JobData, PostCallResult>): Promise<PostCallResult> {
