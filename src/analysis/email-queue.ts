@@ -88,7 +88,8 @@ export class NotificationEmails {
 
   async process(job: Job<EmailJob>): Promise<EmailOutcome> {
     const outcome = await this.send(job.data.callId, job.attemptsMade + 1);
-    if (outcome !== 'sent') this.o.log.info({ callId: job.data.callId, outcome }, 'notification e-mail not sent');
+    // Most agents have no notification address: that is not worth an info line per call.
+    if (outcome !== 'sent') this.o.log[outcome === 'no-recipient' ? 'debug' : 'info']({ callId: job.data.callId, outcome }, 'notification e-mail not sent');
     return outcome;
   }
 

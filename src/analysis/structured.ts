@@ -138,7 +138,7 @@ export async function extractStructured(llm: AnalysisLlm, prompt: StructuredProm
   const first = await firstAnswer(llm, prompt, schema, log);
   const checked = check(first.text, schema, validate);
   if ('value' in checked) return { value: checked.value, means: first.means, attempts: 1 };
-  log.info({ provider: llm.provider, means: first.means, problem: checked.problem }, 'analysis answer invalid; retrying once');
+  log.info({ provider: llm.provider, means: first.means, pii: { problem: checked.problem } }, 'analysis answer invalid; retrying once');
   const retryText = await ask(llm, { ...first.body, messages: [...first.body.messages, ...(correction(first.text, checked.problem) as OpenAI.ChatCompletionMessageParam[])] });
   const retried = check(retryText, schema, validate);
   if ('value' in retried) return { value: retried.value, means: first.means, attempts: 2 };
