@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { secretBoxFor } from '../api/deps.js';
+import { postCallFor } from '../analysis/index.js';
 import { webhooksFor } from '../events/index.js';
 import type { VoxgateNode } from '../node.js';
 import { agentLogicModule, MediaPool } from '../../media/index.js';
@@ -49,6 +50,7 @@ export async function startTelephony(node: VoxgateNode): Promise<void> {
     pool,
     emitter: webhooksFor(node).emitter,
     keyDeps: { db: node.db, secrets: secretBoxFor(config), config },
+    postCall: postCallFor(node),
   });
   await service.start();
   await ua.listen();

@@ -384,7 +384,7 @@ export class CallOwner {
       if ((await bounded(this.mediaEnded, MEDIA_STOP_TIMEOUT_MS)) === 'timeout') this.log.warn({ event: 'media-stop-timeout' }, 'media worker did not confirm the end');
     }
     if ((await bounded(this.writes, WRITES_TIMEOUT_MS)) === 'timeout') this.log.warn({ event: 'writes-timeout' }, 'transcript writes still pending at the end of the call');
-    const outcome = await this.deps.closer.close(this.finalRecord(reason, error, sipStatus, endedAt));
+    const outcome = await this.deps.closer.close(this.finalRecord(reason, error, sipStatus, endedAt), this.agentConfig);
     const durationSeconds = this.billedSeconds(endedAt);
     this.log.info({ event: 'ended', status: this.state.status, reason, durationSeconds, messages: this.messageSeq, outcome }, 'call ended');
   }

@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import type { CallControl, MediaPool, WorkerToMain } from '../../media/index.js';
 import type { IncomingRequest, ServerResponse, UserAgent } from '../../sip/index.js';
 import { TrunkAllowList } from './allow-list.js';
-import { CallCloser } from './closer.js';
+import { CallCloser, type CallCloserOptions } from './closer.js';
 import { CommandBus, OWNER_UNREACHABLE, type CallCommand, type CommandResult } from './command-bus.js';
 import type { TelephonyContext } from './context.js';
 import { CallDirectory, HEARTBEAT_INTERVAL_MS, type NodeInfo } from './directory.js';
@@ -37,6 +37,7 @@ export interface TelephonyOptions {
   pool: MediaPool;
   emitter: WebhookEmitter;
   keyDeps: ProviderKeyDeps;
+  postCall: CallCloserOptions['postCall'];
 }
 
 const NOT_FOUND: CommandResult = { ok: false, status: 404, error: 'not_found', message: 'Call not found' };
@@ -85,7 +86,7 @@ export class TelephonyService implements TelephonyContext {
       log: o.log,
       spoolDir: join(o.config.dataDir, 'spool', 'calls'),
       pricePerMinute: o.config.pricePerMinute,
-      publicUrl: o.config.calls.publicUrl,
+      postCall: o.postCall,
     });
     this.recovery = new CallRecovery({
       db: o.db,

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { createOrganization } from '../../src/api/admin/service.js';
 import { buildApp } from '../../src/api/app.js';
 import { resolveSecretKey, type Env } from '../../src/config.js';
+import { startPostCallWorkers, type PostCallPolicy } from '../../src/analysis/index.js';
 import { startWebhookWorker } from '../../src/events/index.js';
 import { createLogger } from '../../src/log.js';
 import { VoxgateNode } from '../../src/node.js';
@@ -37,7 +38,9 @@ export interface TestEngine {
   close(): Promise<void>;
 }
 
-export async function startTestEngine(options: { env?: Env; realtime?: FakeServerOptions; minutesBalance?: number | null } = {}): Promise<TestEngine> {
+export async function startTestEngine(
+  options: { env?: Env; realtime?: FakeServerOptions; minutesBalance?: number | null; postCallPolicy?: Partial<PostCallPolicy> } = {},
+): Promise<TestEngine> {
   const database = await createTestDatabase();
   const realtime = await FakeRealtimeServer.start({ apiKey: PROVIDER_KEY, ...options.realtime });
   const receiver = await FakeWebhookReceiver.start({ secret: WEBHOOK_SECRET });
@@ -61,6 +64,8 @@ export async function startTestEngine(options: { env?: Env; realtime?: FakeServe
   const node = new VoxgateNode(config, log, database.db, redis, TEST_REDIS_URL);
   await startTelephony(node);
   await startWebhookWorker(node);
+  // The end-of-call report comes from the post-call job (src/analysis).
+  await startPostCallWorkers(node, { policy: options.postCallPolicy });
   const api = await buildApp({ config, db: database.db, redis, health: node.health, services: node.services });
   await api.ready();
   const telephony = node.services.telephony!;

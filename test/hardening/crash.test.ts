@@ -126,7 +126,7 @@ describe('an engine killed with live calls', () => {
     second.rtp.stop();
 
     await node.start();
-    await eventually(async () => (await rows()).every((r) => r.ended_at !== null), 15_000, 'the orphaned calls to be finalised');
+    await eventually(async () => (await rows()).every((r) => r.ended_at !== null), 30_000, 'the orphaned calls to be finalised');
     const finalised = await rows();
     expect(finalised).toHaveLength(2);
     for (const row of finalised) {
@@ -135,7 +135,7 @@ describe('an engine killed with live calls', () => {
       expect(row.duration_seconds).toBeGreaterThanOrEqual(4);
       const usage = await database.db.query(`SELECT minutes_used FROM usage_logs WHERE call_id = $1`, [row.id]);
       expect(usage.rows).toEqual([{ minutes_used: 1 }]);
-      await eventually(() => receiver.requests.some((r) => r.event === 'end-of-call-report' && JSON.stringify(r.json).includes(row.id)), 15_000, 'the report');
+      await eventually(() => receiver.requests.some((r) => r.event === 'end-of-call-report' && JSON.stringify(r.json).includes(row.id)), 30_000, 'the report');
       const final = receiver.requests.filter((r) => r.event === 'status-update' && JSON.stringify(r.json).includes(row.id)).at(-1);
       expect((final!.json as { message: { status: string; endReason: string } }).message).toMatchObject({ status: 'ended-with-error', endReason: 'node-failure' });
     }
