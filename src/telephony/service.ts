@@ -23,7 +23,7 @@ import { CallDirectory, HEARTBEAT_INTERVAL_MS, type NodeInfo } from './directory
 import { handleInvite } from './inbound.js';
 import { placeOutboundCall, type OutboundRequest, type OutboundResult } from './outbound.js';
 import type { CallOwner, OwnerDeps } from './owner.js';
-import { markAlive } from './records.js';
+import { markAlive, pendingReports } from './records.js';
 import { CallRecovery } from './recovery.js';
 import { NumberRouter, subscribeRoutingEvents } from './routing.js';
 
@@ -256,6 +256,23 @@ export class TelephonyService implements TelephonyContext {
     const left = [...this.calls.values()];
     if (left.length > 0) this.log.warn({ calls: left.length }, 'drain timed out: hanging up the remaining calls');
     await Promise.all(left.map((call) => call.end('agent-hangup', 'the node was shut down')));
+  }
+
+  /**
+   * Waits (bounded) until the reports of this node's recent calls are out: every end-of-call
+   * report queued and every webhook of those calls delivered or given up.
+   */
+  async awaitReports(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pending = await pendingReports(this.db, this.nodeId).catch(() => 0);
+      if (pending === 0 && this.closer.pending === 0) return;
+      if (Date.now() > deadline) {
+        this.log.warn({ pending, spooled: this.closer.pending }, 'stopping with reports still pending; they go out from the next node to start');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   async stop(): Promise<void> {
