@@ -39,9 +39,16 @@ export interface TestEngine {
 }
 
 export async function startTestEngine(
-  options: { env?: Env; realtime?: FakeServerOptions; minutesBalance?: number | null; postCallPolicy?: Partial<PostCallPolicy> } = {},
+  options: {
+    env?: Env;
+    realtime?: FakeServerOptions;
+    minutesBalance?: number | null;
+    postCallPolicy?: Partial<PostCallPolicy>;
+    /** A database the test owns (e.g. one it stops mid-call); default: a fresh one on the local server. */
+    database?: TestDatabase;
+  } = {},
 ): Promise<TestEngine> {
-  const database = await createTestDatabase();
+  const database = options.database ?? (await createTestDatabase());
   const realtime = await FakeRealtimeServer.start({ apiKey: PROVIDER_KEY, ...options.realtime });
   const receiver = await FakeWebhookReceiver.start({ secret: WEBHOOK_SECRET });
   const config = await resolveSecretKey(
