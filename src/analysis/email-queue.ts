@@ -14,6 +14,7 @@ import { orgResendKey, ResendClient, ResendError } from '../resend/index.js';
 import { exponentialDelay } from './bounded.js';
 import { loadCallRecord } from './call-record.js';
 import { renderNotification } from './notification.js';
+import { duplicateClient } from '../redis.js';
 
 export const EMAIL_QUEUE = 'email';
 
@@ -52,7 +53,7 @@ export class NotificationEmails {
 
   constructor(private readonly o: EmailQueueOptions) {
     this.policy = { ...DEFAULT_EMAIL_POLICY, ...o.policy };
-    const connection = o.redis.duplicate();
+    const connection = duplicateClient(o.redis, o.log, 'email queue');
     this.connections.push(connection);
     this.queue = new Queue<EmailJob>(EMAIL_QUEUE, {
       connection,
@@ -69,7 +70,7 @@ export class NotificationEmails {
   /** Role `worker`: starts sending. */
   startWorker(concurrency = 4): void {
     if (this.worker) return;
-    const connection = this.o.redis.duplicate({ maxRetriesPerRequest: null });
+    const connection = duplicateClient(this.o.redis, this.o.log, 'email worker', { maxRetriesPerRequest: null });
     this.connections.push(connection);
     const policy = this.policy;
     this.worker = new Worker<EmailJob>(EMAIL_QUEUE, (job) => this.process(job), {

@@ -12,6 +12,7 @@ import { openSnapshot, sealSnapshot, type CallAgentSnapshot } from './agent-sett
 import { bounded, exponentialDelay } from './bounded.js';
 import { callsMissingReport } from './call-record.js';
 import { AnalysisRetryError, runPostCall, type PostCallDeps, type PostCallResult, type SettledTasks } from './post-call.js';
+import { duplicateClient } from '../redis.js';
 
 export const POST_CALL_QUEUE = 'analysis';
 /** What enqueue may take before it gives up (the sweep catches up). */
@@ -71,7 +72,7 @@ export class PostCallQueue {
 
   constructor(private readonly o: PostCallQueueOptions) {
     this.policy = { ...DEFAULT_POST_CALL_POLICY, ...o.policy };
-    this.connection = o.redis.duplicate();
+    this.connection = duplicateClient(o.redis, o.log, 'post-call queue');
     this.queue = new Queue<JobData>(POST_CALL_QUEUE, {
       connection: this.connection,
       prefix: `${o.prefix}bull`,
@@ -140,7 +141,7 @@ export class PostCallWorker {
     concurrency = 8,
   ) {
     const policy = producer.policy;
-    this.connection = o.redis.duplicate({ maxRetriesPerRequest: null });
+    this.connection = duplicateClient(o.redis, o.log, 'post-call worker', { maxRetriesPerRequest: null });
     this.worker = new Worker<JobData, PostCallResult>(POST_CALL_QUEUE, (job) => this.process(job), {
       connection: this.connection,
       prefix: `${o.prefix}bull`,

@@ -61,6 +61,8 @@ export interface CallCloserOptions {
 
 /** One database attempt may take this long before the record goes to the spool. */
 const COMMIT_TIMEOUT_MS = 5_000;
+/** Redis work after the commit is best effort: slots expire, sweepers queue what was missed. */
+const REDIS_TIMEOUT_MS = 2_000;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 
@@ -123,14 +125,15 @@ export class CallCloser {
       withTransaction(this.o.db, (tx) => this.write(tx, record)),
       COMMIT_TIMEOUT_MS,
     );
-    await this.o.directory.release(record.orgId, record.callId).catch((err: unknown) => {
-      this.o.log.warn({ err: (err as Error).message, callId: record.callId }, 'could not release the call slot; it expires on its own');
-    });
+    const released = await bounded(this.o.directory.release(record.orgId, record.callId), REDIS_TIMEOUT_MS).catch((err: unknown) => err);
+    if (released !== undefined) {
+      this.o.log.warn({ err: (released as Error).message, callId: record.callId }, 'could not release the call slot; it expires on its own');
+    }
     if (!finalised) {
       this.o.log.info({ callId: record.callId }, 'call was already finalised');
       return 'already-final';
     }
-    await this.o.emitter.dispatch(record.callId).catch((err: unknown) => {
+    await bounded(this.o.emitter.dispatch(record.callId), REDIS_TIMEOUT_MS).catch((err: unknown) => {
       this.o.log.warn({ err: (err as Error).message, callId: record.callId }, 'status-update not handed to the queue yet; the sweeper will');
     });
     await this.o.postCall.enqueue({ callId: record.callId, orgId: record.orgId, ...(agent && { agent }) });
@@ -234,7 +237,7 @@ export function reportId(callId: string, what: string): string {
 async function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the database did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

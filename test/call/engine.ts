@@ -11,6 +11,7 @@ import { resolveSecretKey, type Env } from '../../src/config.js';
 import { startPostCallWorkers, type PostCallPolicy } from '../../src/analysis/index.js';
 import { startWebhookWorker } from '../../src/events/index.js';
 import { createLogger } from '../../src/log.js';
+import { createRedisClient } from '../../src/redis.js';
 import { VoxgateNode } from '../../src/node.js';
 import { startTelephony, type TelephonyService } from '../../src/telephony/index.js';
 import { FakeRealtimeServer, type FakeServerOptions } from '../fakes/realtime-server.js';
@@ -46,6 +47,8 @@ export async function startTestEngine(
     postCallPolicy?: Partial<PostCallPolicy>;
     /** A database the test owns (e.g. one it stops mid-call); default: a fresh one on the local server. */
     database?: TestDatabase;
+    /** A Redis the test owns (e.g. one it stops); default: the local server under a fresh key prefix. */
+    redisUrl?: string;
   } = {},
 ): Promise<TestEngine> {
   const database = options.database ?? (await createTestDatabase());
@@ -54,7 +57,7 @@ export async function startTestEngine(
   const config = await resolveSecretKey(
     testConfig({
       DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
       VOXGATE_REDIS_PREFIX: testRedisPrefix(),
       XAI_BASE_URL: realtime.baseUrl,
       XAI_API_KEY: PROVIDER_KEY,
@@ -67,8 +70,9 @@ export async function startTestEngine(
     }),
   );
   const log = createLogger(config.logLevel);
-  const redis = createTestRedis();
-  const node = new VoxgateNode(config, log, database.db, redis, TEST_REDIS_URL);
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
+  const redis = options.redisUrl ? createRedisClient(redisUrl) : createTestRedis();
+  const node = new VoxgateNode(config, log, database.db, redis, redisUrl);
   await startTelephony(node);
   await startWebhookWorker(node);
   // The end-of-call report comes from the post-call job (src/analysis).
