@@ -151,6 +151,7 @@ export async function startNode(
     throw err;
   }
   const node = new VoxgateNode(config, log, database.db, redis.redis, redis.url);
+  logMissingPlatformKeys(config, log);
   const { close: closeDatabase } = database;
   const { close: closeRedis } = redis;
   node.onStop('database', closeDatabase);
@@ -174,6 +175,13 @@ export async function startNode(
  * reaches the whole process group, and `npm start` forwards it to the engine once more.
  */
 const SAME_SIGNAL_MS = 1_000;
+
+/** Says at start which providers have no platform key: their agents need an organization's BYOK key. */
+export function logMissingPlatformKeys(config: Config, log: Logger): string[] {
+  const missing = (Object.keys(config.providers) as Array<keyof Config['providers']>).filter((p) => !config.providers[p].apiKey);
+  if (missing.length > 0) log.info({ providers: missing }, 'no platform key for these providers: their agents need an organization BYOK key');
+  return missing;
+}
 
 /** SIGINT/SIGTERM: graceful stop (drain), then exit; a second signal exits at once. */
 export function exitOnSignals(node: VoxgateNode): void {
