@@ -121,14 +121,15 @@ export class CallCloser {
   }
 
   private async commit(record: FinalRecord, agent?: ResolvedAgent): Promise<CloseOutcome> {
-    const finalised = await bounded(
-      withTransaction(this.o.db, (tx) => this.write(tx, record)),
-      COMMIT_TIMEOUT_MS,
-    );
+    // The call is over: its concurrency slot is free before its row says so.
     const released = await bounded(this.o.directory.release(record.orgId, record.callId), REDIS_TIMEOUT_MS).catch((err: unknown) => err);
     if (released !== undefined) {
       this.o.log.warn({ err: (released as Error).message, callId: record.callId }, 'could not release the call slot; it expires on its own');
     }
+    const finalised = await bounded(
+      withTransaction(this.o.db, (tx) => this.write(tx, record)),
+      COMMIT_TIMEOUT_MS,
+    );
     if (!finalised) {
       this.o.log.info({ callId: record.callId }, 'call was already finalised');
       return 'already-final';

@@ -53,8 +53,8 @@ describe('Redis down', () => {
   }, 60_000);
   afterAll(async () => {
     for (const p of phones) await p.close().catch(() => undefined);
-    redis?.kill('SIGKILL');
     await engine?.close();
+    redis?.kill('SIGKILL');
   });
 
   it('answers calls on the local count, keeps rate-limiting, finalises calls, and restores the shared counts when Redis is back', async () => {
