@@ -64,6 +64,17 @@ export interface Config {
   };
   /** Price of one started call minute in EUR (flireo-api B §5.6), stored on each usage row. */
   readonly pricePerMinute: number;
+  /** Post-call analysis (src/analysis). */
+  readonly analysis: {
+    /** The end-of-call report never waits longer than this after the call ended. */
+    readonly reportCapMs: number;
+    /** null: the agent's own chat provider (a realtime agent's vendor), else OpenAI. */
+    readonly provider: AnalysisProviderName | null;
+    /** null: the agent's model when the provider is the agent's own, else the provider's default. */
+    readonly model: string | null;
+    /** One LLM request (summary or extraction) may take this long. */
+    readonly requestTimeoutMs: number;
+  };
 }
 
 export interface HttpLimits {
@@ -80,6 +91,9 @@ export interface HttpLimits {
   /** A keep-alive connection is closed after this many requests; 0 = no limit. */
   readonly maxRequestsPerSocket: number;
 }
+
+export type AnalysisProviderName = 'openai' | 'mistral' | 'xai';
+export const ANALYSIS_PROVIDERS: readonly AnalysisProviderName[] = ['openai', 'mistral', 'xai'];
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -295,6 +309,19 @@ function readHttpLimits(r: EnvReader): HttpLimits {
   return limits;
 }
 
+function readAnalysis(r: EnvReader): Config['analysis'] {
+  const provider = r.raw('ANALYSIS_LLM_PROVIDER')?.toLowerCase();
+  if (provider !== undefined && !ANALYSIS_PROVIDERS.includes(provider as AnalysisProviderName)) {
+    r.problems.push(`ANALYSIS_LLM_PROVIDER must be one of ${ANALYSIS_PROVIDERS.join(', ')} (got "${provider}")`);
+  }
+  return {
+    reportCapMs: r.integer('ANALYSIS_REPORT_CAP_SECONDS', 60, 0, 3600) * 1000,
+    provider: provider !== undefined && ANALYSIS_PROVIDERS.includes(provider as AnalysisProviderName) ? (provider as AnalysisProviderName) : null,
+    model: r.optional('ANALYSIS_LLM_MODEL'),
+    requestTimeoutMs: r.integer('ANALYSIS_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
+  };
+}
+
 /** Pure: the same environment always gives the same Config (or the same ConfigError). */
 export function loadConfig(env: Env = process.env, host: HostFacts = currentHostFacts()): Config {
   const r = new EnvReader(env);
@@ -326,6 +353,7 @@ export function loadConfig(env: Env = process.env, host: HostFacts = currentHost
     },
     pricePerMinute: readPricePerMinute(r),
     calls: readCalls(r, host),
+    analysis: readAnalysis(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);

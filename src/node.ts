@@ -60,6 +60,7 @@ export class VoxgateNode {
   /** Base URL of the REST API once the `api` role listens. */
   apiUrl: string | null = null;
   private readonly stopHooks: StopHook[] = [];
+  private readonly drainHooks: StopHook[] = [];
   private stopping: Promise<void> | null = null;
 
   constructor(
@@ -77,6 +78,14 @@ export class VoxgateNode {
     return this.config.roles.includes(role);
   }
 
+  /**
+   * Drain hooks run first, in registration order, while every part of the node still runs (the
+   * API answers, the webhook workers deliver): refuse new work, let live work finish.
+   */
+  onDrain(name: string, fn: () => Promise<void>, options: StopHookOptions = {}): void {
+    this.drainHooks.push({ name, fn, timeoutMs: options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS });
+  }
+
   /** Hooks run in reverse registration order: what started last stops first. */
   onStop(name: string, fn: () => Promise<void>, options: StopHookOptions = {}): void {
     this.stopHooks.push({ name, fn, timeoutMs: options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS });
@@ -90,7 +99,7 @@ export class VoxgateNode {
 
   private async runStopHooks(reason: string): Promise<void> {
     this.log.info({ reason }, 'node stopping');
-    for (const hook of [...this.stopHooks].reverse()) {
+    for (const hook of [...this.drainHooks, ...[...this.stopHooks].reverse()]) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), hook.timeoutMs);
@@ -109,6 +118,12 @@ export class VoxgateNode {
 }
 
 export const ROLE_ORDER: readonly Role[] = ['sip', 'worker', 'api'];
+
+/** A listener that could not bind: say which port and the likely cause (another engine running). */
+export function portInUse(err: unknown, what: string, port: number, setting: string): Error {
+  if ((err as NodeJS.ErrnoException)?.code !== 'EADDRINUSE') return err as Error;
+  return new Error(`${what} port ${port} is already in use: another voxgate engine (or another program) may be running on it; stop it, or set ${setting}`, { cause: err });
+}
 
 /**
  * Loads the secret key, opens PostgreSQL (embedded when DATABASE_URL is unset) and Redis, applies
@@ -136,6 +151,7 @@ export async function startNode(
     throw err;
   }
   const node = new VoxgateNode(config, log, database.db, redis.redis, redis.url);
+  logMissingPlatformKeys(config, log);
   const { close: closeDatabase } = database;
   const { close: closeRedis } = redis;
   node.onStop('database', closeDatabase);
@@ -154,15 +170,29 @@ export async function startNode(
   return node;
 }
 
-/** SIGINT/SIGTERM: graceful stop, then exit; a second signal exits at once. */
+/**
+ * A signal within this long of the first is the same one delivered twice: Ctrl-C in a terminal
+ * reaches the whole process group, and `npm start` forwards it to the engine once more.
+ */
+const SAME_SIGNAL_MS = 1_000;
+
+/** Says at start which providers have no platform key: their agents need an organization's BYOK key. */
+export function logMissingPlatformKeys(config: Config, log: Logger): string[] {
+  const missing = (Object.keys(config.providers) as Array<keyof Config['providers']>).filter((p) => !config.providers[p].apiKey);
+  if (missing.length > 0) log.info({ providers: missing }, 'no platform key for these providers: their agents need an organization BYOK key');
+  return missing;
+}
+
+/** SIGINT/SIGTERM: graceful stop (drain), then exit; a second signal exits at once. */
 export function exitOnSignals(node: VoxgateNode): void {
-  let signalled = false;
+  let signalledAt: number | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) {
+    if (signalledAt !== null) {
+      if (Date.now() - signalledAt < SAME_SIGNAL_MS) return;
       node.log.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
     }
-    signalled = true;
+    signalledAt = Date.now();
     void node.stop(signal).then(
       () => process.exit(0),
       () => process.exit(1),

@@ -143,7 +143,8 @@ function urlFor(password: string, port: number, database: string): string {
   return `postgresql://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedPostgres> {
+/** `port`: listen there instead of on a free port (a test that restarts the server in place). */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
   await mkdir(dataDir, { recursive: true });
   const pgDir = join(dataDir, 'pg');
   const password = await readOrCreatePassword(join(dataDir, 'pg.password'));
@@ -164,7 +165,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
   const asRoot = userInfo().uid === 0;
   if (asRoot) await ensureTraversableByPostgres(dataDir, log);
   const { default: EmbeddedPostgresServer } = await importWithoutExitHooks();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const server = new EmbeddedPostgresServer({
     databaseDir: pgDir,
     user: EMBEDDED_USER,

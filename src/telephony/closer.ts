@@ -1,11 +1,12 @@
 /**
- * The end of a call, written durably (issue #8): the final row, its usage (and prepaid minutes),
- * and its reports (`status-update`, `end-of-call-report`) commit in one transaction, so a call is
- * never billed without being reported or reported without being billed. When PostgreSQL cannot
- * take it, the record is spooled to disk and retried in the background until it can; a node
- * replays what is spooled when it starts. A retried commit is a no-op for anything already done
- * (the row is only finalised once, usage is one row per call, report ids are derived from the
- * call id).
+ * The end of a call, written durably (issue #8): the final row, its usage (and prepaid minutes)
+ * and its final `status-update` commit in one transaction, so a call is never billed without
+ * being reported or reported without being billed; then the post-call job (src/analysis) is
+ * queued, which writes the summary and analysis and sends the `end-of-call-report` (its sweep
+ * queues any call whose enqueue failed). When PostgreSQL cannot take the end, the record is
+ * spooled to disk and retried in the background until it can; a node replays what is spooled
+ * when it starts. A retried commit is a no-op for anything already done (the row is only
+ * finalised once, usage is one row per call, report ids are derived from the call id).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
@@ -13,8 +14,8 @@ import { join } from 'node:path';
 import type { SecretBox } from '../crypto.js';
 import type { Db, Queryable } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
+import type { AgentRuntimeConfig as ResolvedAgent } from '../agents/index.js';
 import {
-  endOfCallReportPayload,
   statusUpdatePayload,
   type AgentWebhookSettings,
   type WebhookCallContext,
@@ -54,11 +55,14 @@ export interface CallCloserOptions {
   log: Logger;
   spoolDir: string;
   pricePerMinute: number;
-  publicUrl: string;
+  /** Queues the post-call job (analysis, then the end-of-call report); bounded, never throws. */
+  postCall: { enqueue(request: { callId: string; orgId: string; agent?: ResolvedAgent }): Promise<boolean> };
 }
 
 /** One database attempt may take this long before the record goes to the spool. */
 const COMMIT_TIMEOUT_MS = 5_000;
+/** Redis work after the commit is best effort: slots expire, sweepers queue what was missed. */
+const REDIS_TIMEOUT_MS = 2_000;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 
@@ -77,10 +81,13 @@ export class CallCloser {
     return { ...rest, sealedSecret: secret ? this.o.secrets.encrypt(secret) : null };
   }
 
-  /** Finalises the call now, or spools it and keeps trying. Bounded; never throws. */
-  async close(record: FinalRecord): Promise<CloseOutcome> {
+  /**
+   * Finalises the call now, or spools it and keeps trying. Bounded; never throws. `agent` is the
+   * call's agent as it ran (assistant-request overrides included), for the post-call job.
+   */
+  async close(record: FinalRecord, agent?: ResolvedAgent): Promise<CloseOutcome> {
     try {
-      return await this.commit(record);
+      return await this.commit(record, agent);
     } catch (err) {
       this.o.log.error({ err: (err as Error).message, callId: record.callId }, 'could not write the end of the call; spooled, retrying until the database takes it');
       await this.spool(record);
@@ -113,25 +120,28 @@ export class CallCloser {
     if (this.retryTimer) clearTimeout(this.retryTimer);
   }
 
-  private async commit(record: FinalRecord): Promise<CloseOutcome> {
+  private async commit(record: FinalRecord, agent?: ResolvedAgent): Promise<CloseOutcome> {
+    // The call is over: its concurrency slot is free before its row says so.
+    const released = await bounded(this.o.directory.release(record.orgId, record.callId), REDIS_TIMEOUT_MS).catch((err: unknown) => err);
+    if (released !== undefined) {
+      this.o.log.warn({ err: (released as Error).message, callId: record.callId }, 'could not release the call slot; it expires on its own');
+    }
     const finalised = await bounded(
       withTransaction(this.o.db, (tx) => this.write(tx, record)),
       COMMIT_TIMEOUT_MS,
     );
-    await this.o.directory.release(record.orgId, record.callId).catch((err: unknown) => {
-      this.o.log.warn({ err: (err as Error).message, callId: record.callId }, 'could not release the call slot; it expires on its own');
-    });
     if (!finalised) {
       this.o.log.info({ callId: record.callId }, 'call was already finalised');
       return 'already-final';
     }
-    await this.o.emitter.dispatch(record.callId).catch((err: unknown) => {
-      this.o.log.warn({ err: (err as Error).message, callId: record.callId }, 'reports not handed to the queue yet; the sweeper will');
+    await bounded(this.o.emitter.dispatch(record.callId), REDIS_TIMEOUT_MS).catch((err: unknown) => {
+      this.o.log.warn({ err: (err as Error).message, callId: record.callId }, 'status-update not handed to the queue yet; the sweeper will');
     });
+    await this.o.postCall.enqueue({ callId: record.callId, orgId: record.orgId, ...(agent && { agent }) });
     return 'committed';
   }
 
-  /** The row, the usage and the reports; false when the call was finalised before. */
+  /** The row, the usage and the final status-update; false when the call was finalised before. */
   private async write(tx: Queryable, r: FinalRecord): Promise<boolean> {
     const { rowCount } = await tx.query(
       `UPDATE calls SET status = $2, end_reason = $3, error = $4, ended_at = $5, duration_seconds = $6,
@@ -157,29 +167,16 @@ export class CallCloser {
         await tx.query(`UPDATE organizations SET minutes_balance = GREATEST(0, minutes_balance - $2) WHERE id = $1 AND minutes_balance IS NOT NULL`, [r.orgId, minutes]);
       }
     }
-    await this.recordReports(tx, r);
+    await this.recordStatusUpdate(tx, r);
     return true;
   }
 
-  private async recordReports(tx: Queryable, r: FinalRecord): Promise<void> {
+  private async recordStatusUpdate(tx: Queryable, r: FinalRecord): Promise<void> {
     const origin = { orgId: r.orgId, agentId: r.agentId, callId: r.callId };
     const { sealedSecret, ...rest } = r.webhook;
     const settings: AgentWebhookSettings = { ...rest, secret: sealedSecret ? this.o.secrets.decrypt(sealedSecret) : null };
     const status = statusUpdatePayload(r.context, { status: webhookFinalStatus(r.status), endReason: r.endReason, error: r.error });
     await this.o.emitter.record(tx, origin, settings, 'status-update', status, reportId(r.callId, 'status-update:final'));
-    const { rows } = await tx.query<{ role: string; content: string }>(`SELECT role, content FROM call_messages WHERE call_id = $1 ORDER BY seq`, [r.callId]);
-    const report = endOfCallReportPayload(r.context, {
-      status: r.status,
-      durationSeconds: r.durationSeconds ?? 0,
-      summary: '', // post-call analysis fills it; never the last agent turn
-      messages: rows,
-      endReason: r.endReason,
-      startedAt: r.startedAt,
-      endedAt: r.endedAt,
-      recordingUrl: r.recordingPath ? `${this.o.publicUrl}/api/v1/calls/${r.callId}/recording` : null,
-      error: r.error,
-    });
-    await this.o.emitter.record(tx, origin, settings, 'end-of-call-report', report, reportId(r.callId, 'end-of-call-report'));
   }
 
   private async spool(record: FinalRecord): Promise<void> {
@@ -241,7 +238,7 @@ export function reportId(callId: string, what: string): string {
 async function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the database did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
   try {
     return await Promise.race([promise, timeout]);

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
+import { duplicateClient } from '../redis.js';
 
 export type CommandResult = { ok: true } | { ok: false; status: 400 | 404 | 409 | 503; error: string; message: string };
 
@@ -47,8 +48,7 @@ export class CommandBus {
     private readonly nodeId: string,
     private readonly log: Logger,
   ) {
-    this.subscriber = redis.duplicate();
-    this.subscriber.on('error', (err) => log.warn({ err: err.message }, 'command channel error'));
+    this.subscriber = duplicateClient(redis, log, 'command channel');
   }
 
   private commandChannel(nodeId: string): string {

@@ -49,6 +49,17 @@ export interface NodeInfo {
 
 export type Admission = 'admitted' | 'full' | 'admitted-locally';
 
+/** Call setup never waits on a Redis that does not answer. */
+const ADMISSION_DEADLINE_MS = 1_000;
+
+function withDeadline<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ADMISSION_DEADLINE_MS} ms`)), ADMISSION_DEADLINE_MS);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 export class CallDirectory {
   constructor(
     private readonly redis: Redis,
@@ -76,9 +87,10 @@ export class CallDirectory {
   async acquire(orgId: string, callId: string, limit: number, localCount: number): Promise<Admission> {
     const now = Date.now();
     try {
-      const admitted = await this.redis.eval(ACQUIRE, 1, this.orgKey(orgId), now, now + ENTRY_TTL_MS, callId, limit, ENTRY_TTL_MS);
+      if (this.redis.status !== 'ready') throw new Error(`redis is ${this.redis.status}`);
+      const admitted = await withDeadline(this.redis.eval(ACQUIRE, 1, this.orgKey(orgId), now, now + ENTRY_TTL_MS, callId, limit, ENTRY_TTL_MS));
       if (admitted !== 1) return 'full';
-      await this.redis.set(this.ownerKey(callId), this.nodeId, 'PX', ENTRY_TTL_MS);
+      await withDeadline(this.redis.set(this.ownerKey(callId), this.nodeId, 'PX', ENTRY_TTL_MS));
       return 'admitted';
     } catch (err) {
       const admitted = localCount < limit;

@@ -81,7 +81,7 @@ export class CallOwner {
   private pendingEnd: { reason: EndReason; error: string | null } | null = null;
   /** A call that only heard a built-in prompt never reached an agent: it is not billed. */
   private billable = true;
-  private readonly controlWaiters = new Map<string, (result: CommandResult) => void>();
+  private readonly controlWaiters = new Map<string, { kind: CallControl['kind']; resolve: (result: CommandResult) => void }>();
   private onClosed: (() => void) | null = null;
 
   private constructor(
@@ -255,7 +255,7 @@ export class CallOwner {
     const commandId = randomUUID();
     let timer: NodeJS.Timeout | undefined;
     const answered = new Promise<CommandResult>((resolve) => {
-      this.controlWaiters.set(commandId, resolve);
+      this.controlWaiters.set(commandId, { kind: control.kind, resolve });
       timer = setTimeout(() => resolve({ ok: false, status: 503, error: 'internal_error', message: 'The media worker did not take the command in time.' }), CONTROL_TIMEOUT_MS);
     });
     this.deps.pool.send(this.id, { type: 'call.control', control, commandId });
@@ -281,7 +281,7 @@ export class CallOwner {
         this.log.warn({ event: 'transfer-request' }, 'transfer requested but transfers are not available');
         return;
       case 'call.control-result':
-        return this.controlWaiters.get(msg.commandId)?.(
+        return this.controlWaiters.get(msg.commandId)?.resolve(
           msg.ok ? { ok: true } : { ok: false, status: 400, error: 'call_not_active', message: `The command was not accepted: ${msg.error ?? 'refused'}.` },
         );
       case 'call.ended':
@@ -377,14 +377,17 @@ export class CallOwner {
     const endedAt = new Date();
     this.state.apply({ kind: 'end', reason });
     this.log.info({ event: 'ending', reason, ...(error && { error }), ...(sipStatus !== null && { sipStatus }) }, 'call ending');
-    for (const resolve of this.controlWaiters.values()) resolve({ ok: false, status: 400, error: 'call_not_active', message: 'The call ended.' });
+    // An end-call command ends the call before its worker's answer arrives: that is its success.
+    for (const { kind, resolve } of this.controlWaiters.values()) {
+      resolve(kind === 'end-call' ? { ok: true } : { ok: false, status: 400, error: 'call_not_active', message: 'The call ended.' });
+    }
     await this.leg?.hangup();
     if (this.mediaStarted && !this.mediaResult) {
       this.deps.pool.send(this.id, { type: 'call.stop', reason });
       if ((await bounded(this.mediaEnded, MEDIA_STOP_TIMEOUT_MS)) === 'timeout') this.log.warn({ event: 'media-stop-timeout' }, 'media worker did not confirm the end');
     }
     if ((await bounded(this.writes, WRITES_TIMEOUT_MS)) === 'timeout') this.log.warn({ event: 'writes-timeout' }, 'transcript writes still pending at the end of the call');
-    const outcome = await this.deps.closer.close(this.finalRecord(reason, error, sipStatus, endedAt));
+    const outcome = await this.deps.closer.close(this.finalRecord(reason, error, sipStatus, endedAt), this.agentConfig);
     const durationSeconds = this.billedSeconds(endedAt);
     this.log.info({ event: 'ended', status: this.state.status, reason, durationSeconds, messages: this.messageSeq, outcome }, 'call ended');
   }

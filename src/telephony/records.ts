@@ -100,3 +100,15 @@ export async function minutesBalance(db: Queryable, orgId: string): Promise<numb
   const { rows } = await db.query<{ minutes_balance: number | null }>(`SELECT minutes_balance FROM organizations WHERE id = $1`, [orgId]);
   return rows[0]?.minutes_balance ?? null;
 }
+
+/** Reports of this node's calls of the last hour not yet out: a report to queue, or a webhook to deliver. */
+export async function pendingReports(db: Queryable, nodeId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM calls c
+      WHERE c.node_id = $1 AND c.ended_at > now() - interval '1 hour'
+        AND (c.report_queued_at IS NULL
+             OR EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.call_id = c.id AND d.status IN ('pending', 'delivering')))`,
+    [nodeId],
+  );
+  return rows[0]?.n ?? 0;
+}

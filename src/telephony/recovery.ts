@@ -20,7 +20,7 @@ import type { CallDirectory } from './directory.js';
 import type { CallDirection } from './vocabulary.js';
 
 /** A call whose heartbeat is this old belongs to a node that stopped. */
-export const STALE_MS = 45_000;
+export const STALE_MS = 15_000;
 const NODE_FAILURE = 'the node handling the call stopped before the call ended';
 
 interface OrphanRow {

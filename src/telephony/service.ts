@@ -16,14 +16,14 @@ import type { Logger } from '../log.js';
 import type { CallControl, MediaPool, WorkerToMain } from '../../media/index.js';
 import type { IncomingRequest, ServerResponse, UserAgent } from '../../sip/index.js';
 import { TrunkAllowList } from './allow-list.js';
-import { CallCloser } from './closer.js';
+import { CallCloser, type CallCloserOptions } from './closer.js';
 import { CommandBus, OWNER_UNREACHABLE, type CallCommand, type CommandResult } from './command-bus.js';
 import type { TelephonyContext } from './context.js';
 import { CallDirectory, HEARTBEAT_INTERVAL_MS, type NodeInfo } from './directory.js';
 import { handleInvite } from './inbound.js';
 import { placeOutboundCall, type OutboundRequest, type OutboundResult } from './outbound.js';
 import type { CallOwner, OwnerDeps } from './owner.js';
-import { markAlive } from './records.js';
+import { markAlive, pendingReports } from './records.js';
 import { CallRecovery } from './recovery.js';
 import { NumberRouter, subscribeRoutingEvents } from './routing.js';
 
@@ -37,6 +37,7 @@ export interface TelephonyOptions {
   pool: MediaPool;
   emitter: WebhookEmitter;
   keyDeps: ProviderKeyDeps;
+  postCall: CallCloserOptions['postCall'];
 }
 
 const NOT_FOUND: CommandResult = { ok: false, status: 404, error: 'not_found', message: 'Call not found' };
@@ -85,7 +86,7 @@ export class TelephonyService implements TelephonyContext {
       log: o.log,
       spoolDir: join(o.config.dataDir, 'spool', 'calls'),
       pricePerMinute: o.config.pricePerMinute,
-      publicUrl: o.config.calls.publicUrl,
+      postCall: o.postCall,
     });
     this.recovery = new CallRecovery({
       db: o.db,
@@ -255,6 +256,23 @@ export class TelephonyService implements TelephonyContext {
     const left = [...this.calls.values()];
     if (left.length > 0) this.log.warn({ calls: left.length }, 'drain timed out: hanging up the remaining calls');
     await Promise.all(left.map((call) => call.end('agent-hangup', 'the node was shut down')));
+  }
+
+  /**
+   * Waits (bounded) until the reports of this node's recent calls are out: every end-of-call
+   * report queued and every webhook of those calls delivered or given up.
+   */
+  async awaitReports(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pending = await pendingReports(this.db, this.nodeId).catch(() => 0);
+      if (pending === 0 && this.closer.pending === 0) return;
+      if (Date.now() > deadline) {
+        this.log.warn({ pending, spooled: this.closer.pending }, 'stopping with reports still pending; they go out from the next node to start');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   async stop(): Promise<void> {

@@ -83,6 +83,7 @@ const BASE_BODIES: Record<string, (ids: Ids) => Json> = {
   'POST /api/v1/campaigns/{id}/leads': () => ({ phone_number: '+31850007003', variables: { name: 'Bob', age: 40 } }),
   'POST /api/v1/calls/outbound': (ids) => ({ destination: '+31850007004', agent_id: ids.agent, metadata: { crm: 'x' }, ring_timeout_seconds: 30 }),
   'POST /api/v1/calls/{id}/control': () => ({ type: 'say', content: 'One moment please' }),
+  'POST /api/v1/calls/{id}/analyze': () => ({ analysis_plan: { summaryPlan: { enabled: true } } }),
 };
 
 /** Takes every call it is given, so that valid requests get past the call routes' own checks. */

@@ -19,6 +19,8 @@ export interface ChildEngineOptions {
   dataDir: string;
   sipPort?: number;
   apiPort?: number;
+  /** Its own process group (as a terminal's foreground job is): `signalGroup` reaches every process in it. */
+  detached?: boolean;
 }
 
 export class ChildEngine {
@@ -60,7 +62,12 @@ export class ChildEngine {
       VOXGATE_DATA_DIR: this.options.dataDir,
       ...this.options.env,
     };
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli.ts'), 'start'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: this.options.detached ?? false,
+    });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     let buffer = '';
@@ -109,6 +116,16 @@ export class ChildEngine {
       this.waiters.add(wake);
       check();
     });
+  }
+
+  /** Ctrl-C in a terminal: `signal` to every process of the engine's process group. */
+  signalGroup(signal: NodeJS.Signals): void {
+    if (this.child?.pid) process.kill(-this.child.pid, signal);
+  }
+
+  /** Resolves with how the process exited (now or later). */
+  whenExited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.exited;
   }
 
   /** Sends `signal`; resolves with how the process exited. */

@@ -26,7 +26,9 @@ const callFields = {
   started_at: Nullable(IsoDate({ description: 'Answered' })),
   ended_at: Nullable(IsoDate()),
   duration_seconds: Nullable(Type.Integer()),
-  summary: Nullable(Type.String()),
+  summary: Nullable(Type.String({ description: 'AI summary of the call (post-call analysis)' })),
+  analysis_result: Nullable(JsonObject({ description: "Structured analysis per the agent's analysis plan; null when there is none or it failed" })),
+  analysis_error: Nullable(Type.String({ description: 'Why the summary or analysis is missing, when something went wrong (voxgate extension)' })),
   recording_url: Nullable(Type.String({ description: 'GET it with your API key; null when the call was not recorded' })),
   sip_status: Nullable(Type.Integer({ description: 'The far end’s final SIP response when an outbound call was not answered (486, 603, 408…)' })),
   metadata: JsonObject({ description: 'The request’s metadata (outbound), or what an assistant-request answer put in assistant.metadata' }),
@@ -37,14 +39,29 @@ const callFields = {
 export const CallSummary = Type.Object(callFields, { title: 'CallSummary' });
 export type CallSummaryView = Static<typeof CallSummary>;
 
-export const CallMessage = Type.Object({ role: Type.Enum(['system', 'assistant', 'user', 'tool']), content: Type.String() });
+const MessageToolCall = Type.Object({
+  id: Type.String(),
+  type: Type.Literal('function'),
+  function: Type.Object({ name: Type.String(), arguments: Type.Unknown({ description: 'An object when the model sent valid JSON' }) }),
+});
+
+/** One transcript entry (the stored transcript; the end-of-call report shows the same). */
+export const CallMessage = Type.Object({
+  role: Type.Enum(['system', 'assistant', 'user', 'tool']),
+  content: Type.String({ description: 'For an interrupted turn: only what the caller heard' }),
+  interrupted: Type.Boolean({ description: 'The caller cut this turn off' }),
+  started_at: Nullable(IsoDate()),
+  ended_at: Nullable(IsoDate()),
+  tool_calls: Type.Optional(Type.Array(MessageToolCall, { description: 'Tools this assistant turn called' })),
+  tool_call_id: Type.Optional(Type.String({ description: 'Tool rows: the call this result answers' })),
+  name: Type.Optional(Type.String({ description: 'Tool rows: the tool' })),
+});
 
 export const Call = Type.Object(
   {
     ...callFields,
     phone_number: Nullable(E164({ description: 'Your number the call went through (= assistant_phone)' })),
     messages: Type.Array(CallMessage, { description: 'Transcript in order' }),
-    analysis_result: Nullable(JsonObject({ description: 'Structured analysis, when the agent has an analysis plan' })),
   },
   { title: 'Call' },
 );

@@ -3,6 +3,7 @@
  * GET /calls/{id}/recording on this API, which checks the key like any other route.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { loadTranscript, presentMessage } from '../../../analysis/transcript.js';
 import type { Queryable } from '../../../db/pool.js';
 import { invalid, notFound } from '../../errors.js';
 import { alias, iso, isoOrNull } from '../../wrap.js';
@@ -11,7 +12,8 @@ import { CALL_STATUSES, type CallSummaryView, type CallView, type ListCallsQuery
 
 type Status = (typeof CALL_STATUSES)[number];
 
-interface CallRow extends Omit<CallSummaryView, 'started_at' | 'ended_at' | 'created_at' | 'updated_at' | 'recording_url'> {
+interface CallRow extends Omit<CallSummaryView, 'started_at' | 'ended_at' | 'created_at' | 'updated_at' | 'recording_url' | 'analysis_result'> {
+  analysis_result: unknown;
   started_at: Date | null;
   ended_at: Date | null;
   created_at: Date;
@@ -20,17 +22,20 @@ interface CallRow extends Omit<CallSummaryView, 'started_at' | 'ended_at' | 'cre
 }
 
 const COLUMNS = `id, direction, status, end_reason, error, caller_phone, assistant_phone, agent_id, agent_name, business_name,
-                 number_id, campaign_id, lead_id, room_name, started_at, ended_at, duration_seconds, summary, recording_path,
-                 sip_status, metadata, created_at, updated_at`;
+                 number_id, campaign_id, lead_id, room_name, started_at, ended_at, duration_seconds, summary, analysis_result,
+                 analysis_error, recording_path, sip_status, metadata, created_at, updated_at`;
 
 /** Turns a call id into the absolute URL of its recording. */
 export type RecordingUrl = (callId: string) => string;
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function toSummary(row: CallRow, recordingUrl: RecordingUrl): CallSummaryView {
   const { recording_path, ...rest } = row;
   return {
     ...rest,
     metadata: row.metadata ?? {},
+    analysis_result: isObject(row.analysis_result) ? row.analysis_result : null,
     started_at: isoOrNull(row.started_at),
     ended_at: isoOrNull(row.ended_at),
     created_at: iso(row.created_at),
@@ -85,22 +90,15 @@ export async function listCalls(db: Queryable, orgId: string, query: ListCallsQu
 }
 
 export async function getCall(db: Queryable, orgId: string, id: string, recordingUrl: RecordingUrl): Promise<CallView> {
-  const { rows } = await db.query<CallRow & { analysis_result: Record<string, unknown> | null }>(
-    `SELECT ${COLUMNS}, analysis_result FROM calls WHERE org_id = $1 AND id = $2`,
-    [orgId, id],
-  );
+  const { rows } = await db.query<CallRow>(`SELECT ${COLUMNS} FROM calls WHERE org_id = $1 AND id = $2`, [orgId, id]);
   const row = rows[0];
   if (!row) throw notFound('call');
-  const messages = await db.query<{ role: CallView['messages'][number]['role']; content: string }>(
-    'SELECT role, content FROM call_messages WHERE org_id = $1 AND call_id = $2 ORDER BY seq',
-    [orgId, id],
-  );
-  const analysis = row.analysis_result !== null && typeof row.analysis_result === 'object' && !Array.isArray(row.analysis_result);
+  // The one stored transcript, presented as the end-of-call report presents it.
+  const messages = (await loadTranscript(db, orgId, id)).map(presentMessage) as CallView['messages'];
   return {
     ...toSummary(row, recordingUrl),
     phone_number: row.assistant_phone,
-    messages: messages.rows,
-    analysis_result: analysis ? row.analysis_result : null,
+    messages,
   };
 }
 
