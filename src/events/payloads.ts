@@ -44,10 +44,14 @@ function camel(key: string): string {
   return key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 }
 
-function keyed(format: WebhookFormat, fields: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Our keys in the chosen style. `dropNull`: in the snake style a null is left out (the SDK's
+ * optional fields); transcript entries keep theirs, so the report shows them as the API does.
+ */
+function keyed(format: WebhookFormat, fields: Record<string, unknown>, dropNull = format === 'snake'): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined || (format === 'snake' && value === null)) continue;
+    if (value === undefined || (dropNull && value === null)) continue;
     out[format === 'camel' ? camel(key) : key] = value;
   }
   return out;
@@ -140,7 +144,7 @@ export function endOfCallReportPayload(ctx: WebhookCallContext, report: EndOfCal
       analysis: report.analysis,
       analysis_error: report.analysisError ?? undefined,
       // Our keys inside each entry follow the format too; tool arguments pass through untouched.
-      messages: report.messages.map((m) => keyed(ctx.format, { ...m })),
+      messages: report.messages.map((m) => keyed(ctx.format, { ...m }, false)),
       end_reason: report.endReason,
       started_at: report.startedAt,
       ended_at: report.endedAt,

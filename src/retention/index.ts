@@ -3,8 +3,8 @@
  * metadata_retention_days})`): a daily purge erases what an organization keeps past its periods.
  *
  * - content, after `content_retention_days`: the transcript (`call_messages`), `summary`,
- *   `analysis_result`, the recording file, and the webhook delivery log of the call (its payloads
- *   repeat the transcript and the numbers);
+ *   `analysis_result` (and `analysis_error`), the recording file, and the webhook delivery log of
+ *   the call (its payloads repeat the transcript and the numbers);
  * - metadata, after `metadata_retention_days`: the caller's number, the campaign and lead link,
  *   the call's events and its custom `metadata`.
  *
@@ -66,7 +66,7 @@ async function purgeContentBatch(deps: RetentionDeps, orgId: string, before: Dat
     await tx.query('DELETE FROM call_messages WHERE org_id = $1 AND call_id = ANY($2::uuid[])', [orgId, ids]);
     await tx.query('DELETE FROM webhook_deliveries WHERE org_id = $1 AND call_id = ANY($2::uuid[])', [orgId, ids]);
     await tx.query(
-      `UPDATE calls SET summary = NULL, analysis_result = NULL, recording_path = NULL, content_purged_at = $3
+      `UPDATE calls SET summary = NULL, analysis_result = NULL, analysis_error = NULL, recording_path = NULL, content_purged_at = $3
         WHERE org_id = $1 AND id = ANY($2::uuid[])`,
       [orgId, ids, now],
     );
