@@ -38,15 +38,27 @@ const lookup = {
   parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'] },
 };
 
+/** A function tool as responses show it: flat (G2) and nested as the SDK's ToolDefinition. */
+function shown(tool: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...tool,
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+    ...(typeof tool.url === 'string' && { server: { url: tool.url } }),
+  };
+}
+
 describe('llm_config.tools', () => {
   it('stores the G2 flat custom tool with defaults filled in', async () => {
     const [tool] = await createTools([{ name: 'get_time', description: 'Current time' }]);
-    expect(tool).toEqual({ type: 'function', name: 'get_time', description: 'Current time', async: false, parameters: { type: 'object', properties: {} } });
+    expect(tool).toEqual(shown({ type: 'function', name: 'get_time', description: 'Current time', async: false, parameters: { type: 'object', properties: {} } }));
   });
 
   it('keeps a full flat tool as sent', async () => {
     const [tool] = await createTools([{ ...lookup, type: undefined }]);
-    expect(tool).toEqual(lookup);
+    expect(tool).toEqual(shown(lookup));
+    // What a GET shows can be sent back as it is (both spellings agree).
+    const again = await createTools([tool]);
+    expect(again).toEqual([shown(lookup)]);
   });
 
   it('normalises the async response spellings to asyncResponse', async () => {
@@ -59,7 +71,7 @@ describe('llm_config.tools', () => {
     expect(list.every((x: Record<string, unknown>) => !('async_response' in x) && !('message' in x))).toBe(true);
   });
 
-  it('accepts the G3 nested OpenAI shape; url wins over server.url', async () => {
+  it('accepts the SDK / G3 nested OpenAI shape; url and server.url must agree', async () => {
     const list = await createTools([
       {
         type: 'function',
@@ -67,19 +79,34 @@ describe('llm_config.tools', () => {
         server: { url: 'https://server.example/book' },
         async: true,
       },
-      { type: 'function', function: { name: 'cancel', description: 'Cancel' }, server: { url: 'https://server.example/x' }, url: 'https://wins.example/cancel' },
+      { type: 'function', function: { name: 'cancel', description: 'Cancel' }, server: { url: 'https://same.example/cancel' }, url: 'https://same.example/cancel' },
     ]);
     expect(list).toEqual([
-      {
+      shown({
         type: 'function',
         name: 'book',
         description: 'Book a slot',
         url: 'https://server.example/book',
         async: true,
         parameters: { type: 'object', properties: { day: { type: 'string' } } },
-      },
-      { type: 'function', name: 'cancel', description: 'Cancel', url: 'https://wins.example/cancel', async: false, parameters: { type: 'object', properties: {} } },
+      }),
+      shown({ type: 'function', name: 'cancel', description: 'Cancel', url: 'https://same.example/cancel', async: false, parameters: { type: 'object', properties: {} } }),
     ]);
+    const cases: [unknown, string][] = [
+      [{ type: 'function', function: { name: 'x', description: 'd' }, server: { url: 'https://a.example' }, url: 'https://b.example' }, 'llm_config.tools[0].server.url'],
+      [{ type: 'function', function: { name: 'x', description: 'd' }, name: 'y' }, 'llm_config.tools[0].name'],
+      [{ type: 'function', function: { name: 'x', description: 'd' }, server: { url: 'https://a.example', secret: 'whsec' } }, 'llm_config.tools[0].server.secret'],
+      [{ name: 'x', description: 'd', destinations: [{ number: '+31850835037' }] }, 'llm_config.tools[0].destinations'],
+      [{ type: 'endCall', description: 'Hang up' }, 'llm_config.tools[0].description'],
+      [{ type: 'transferCall', destinations: [{ number: '+31850835037', phone_number: '+31850835038' }] }, 'llm_config.tools[0].destinations[0].phone_number'],
+      [{ name: 'x', description: 'd', asyncResponse: 'a', async_response: 'b' }, 'llm_config.tools[0].async_response'],
+      [{ name: 'x', description: 'd', strict: true }, 'llm_config.tools[0].strict'],
+    ];
+    for (const [tool, param] of cases) {
+      const res = await call('POST', '/agents', tools([tool]));
+      expect(res.status, JSON.stringify(tool)).toBe(400);
+      expect(res.body.param, JSON.stringify(tool)).toBe(param);
+    }
   });
 
   it('normalises the built-ins and their snake spellings; destinations to E.164 or SIP URIs', async () => {
@@ -160,8 +187,8 @@ describe('tool_template_ids', () => {
     const res = await call('POST', '/agents', { name: 'Templated', llm_config: { tools: [{ name: 'own', description: 'mine' }] }, tool_template_ids: [fn, transfer] });
     expect(res.status).toBe(201);
     expect(res.body.agent.llm_config.tools).toEqual([
-      { type: 'function', name: 'own', description: 'mine', async: false, parameters: { type: 'object', properties: {} } },
-      { type: 'function', name: 'lookup_contact', description: 'Find a contact', async: false, parameters: { type: 'object', properties: {} } },
+      shown({ type: 'function', name: 'own', description: 'mine', async: false, parameters: { type: 'object', properties: {} } }),
+      shown({ type: 'function', name: 'lookup_contact', description: 'Find a contact', async: false, parameters: { type: 'object', properties: {} } }),
       { type: 'transferCall', destinations: [{ type: 'number', number: '+31850835037' }] },
     ]);
     expect(res.body.agent).not.toHaveProperty('tool_template_ids');

@@ -47,7 +47,6 @@ describe('POST /agents', () => {
       voicemail_detection: false,
       voicemail_message: null,
       autonomous_silence_handling: false,
-      silence_timeout_seconds: null,
       max_duration_seconds: 1800,
       webhook_format: null,
       recording_enabled: true,

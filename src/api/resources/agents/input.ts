@@ -9,6 +9,7 @@
  * - SDK fields voxgate cannot honour are refused by name (`gdpr_mode: true`, a per-tool
  *   `server.secret`).
  */
+import { isDeepStrictEqual } from 'node:util';
 import { isRealtimeProvider, normalizeToolType, type AgentFields, type ToolType } from '../../../agents/index.js';
 import { invalid } from '../../errors.js';
 import { oneSpelling } from '../../wrap.js';
@@ -43,12 +44,21 @@ export function checkToolKeys(raw: unknown, param: string, type?: ToolType): voi
     if (!TOOL_KEYS[toolType].has(key)) throw invalid(`${param}.${key}`, `is not a field of a ${toolType} tool`);
   }
   if (toolType === 'function') {
-    if (isObject(raw.function)) {
+    // Responses carry a function tool flat (G2) and nested (the SDK's ToolDefinition); sent back,
+    // the two must agree, or an edit of one would be lost to the other.
+    const fn = raw.function;
+    if (isObject(fn)) {
       for (const key of ['name', 'description', 'parameters']) {
-        if (raw[key] !== undefined) throw invalid(`${param}.${key}`, `is given twice (also as ${param}.function.${key}); send one`);
+        if (raw[key] !== undefined && !isDeepStrictEqual(raw[key], fn[key])) {
+          throw invalid(`${param}.${key}`, `differs from ${param}.function.${key}; send one of them`);
+        }
       }
     }
-    if (isObject(raw.server) && raw.server.secret !== undefined) throw invalid(`${param}.server.secret`, TOOL_SECRET_REFUSED);
+    const server = raw.server;
+    if (isObject(server) && server.secret !== undefined) throw invalid(`${param}.server.secret`, TOOL_SECRET_REFUSED);
+    if (isObject(server) && raw.url !== undefined && server.url !== undefined && raw.url !== server.url) {
+      throw invalid(`${param}.server.url`, `differs from ${param}.url; send one of them`);
+    }
     oneSpelling(raw, `${param}.`, 'asyncResponse', 'async_response', 'message');
   }
   if (toolType === 'transferCall' && Array.isArray(raw.destinations)) {

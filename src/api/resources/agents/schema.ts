@@ -192,7 +192,7 @@ const agentFields = {
   voicemail_detection: Type.Boolean({ description: 'Default false (outbound calls only)' }),
   voicemail_message: Nullable(Type.String({ maxLength: 5000 })),
   autonomous_silence_handling: Type.Boolean({ description: 'Default false; true adds the endCall tool' }),
-  silence_timeout_seconds: Nullable(Type.Integer({ minimum: 1, maximum: 600 })),
+  silence_timeout_seconds: Nullable(Type.Integer({ minimum: 1, maximum: 600, description: 'null (default) clears it; omitted from responses when unset' })),
   max_duration_seconds: Type.Integer({ minimum: 10, maximum: 14_400, description: 'Default 1800' }),
   webhook_format: Nullable(
     Type.String({ enum: ['camel', 'snake'], description: 'Webhook payload key style; null (default): the organization’s webhook_format, else camel' }),
@@ -227,7 +227,7 @@ export const TransientAgentBody = Body(
   { description: 'Agent fields for this call only, plus metadata' },
 );
 
-const { business_name, notification_email, first_message, is_active, webhook_url, webhook_events, ...restFields } = agentFields;
+const { business_name, notification_email, first_message, is_active, webhook_url, webhook_events, silence_timeout_seconds, ...restFields } = agentFields;
 
 /** The response object; key order as in the Flireo examples, extension fields after the contract's. */
 export const Agent = Type.Object(
@@ -245,6 +245,7 @@ export const Agent = Type.Object(
     llm_config: LlmConfig,
     tts_config: Nullable(TtsConfig),
     analysis_plan: Nullable(AnalysisPlan),
+    silence_timeout_seconds: Type.Optional(silence_timeout_seconds),
     ...restFields,
     created_at: IsoDate(),
     updated_at: IsoDate(),

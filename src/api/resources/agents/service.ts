@@ -51,6 +51,22 @@ function presentTts(config: AgentFields['tts_config']): Json | null {
   return ordered;
 }
 
+/**
+ * A function tool flat (G2, as stored) and nested as the SDK's `ToolDefinition`
+ * (`function: {name, description, parameters}`, `server: {url}`); built-in tools as they are.
+ */
+function presentLlm(config: AgentFields['llm_config']): Json {
+  const out = presentLlmConfig(config) as unknown as Json;
+  if (!Array.isArray(out.tools)) return out;
+  const tools = (out.tools as Json[]).map((tool) => {
+    if (tool.type !== 'function') return tool;
+    const nested: Json = { ...tool, function: { name: tool.name, description: tool.description, parameters: tool.parameters } };
+    if (typeof tool.url === 'string') nested.server = { url: tool.url };
+    return nested;
+  });
+  return { ...out, tools };
+}
+
 /** The G2 camelCase plan, repeated in the SDK's snake_case spelling (`structured_data_plan.template_id`, …). */
 function presentPlan(plan: AgentFields['analysis_plan']): Json | null {
   if (plan === null) return null;
@@ -66,15 +82,17 @@ function presentPlan(plan: AgentFields['analysis_plan']): Json | null {
 }
 
 export function agentView(row: AgentRow): AgentView {
-  const { org_id: _org, created_at, updated_at, webhook_secret, ...fields } = row;
+  const { org_id: _org, created_at, updated_at, webhook_secret, silence_timeout_seconds, ...fields } = row;
   // The stored config interfaces are the schema's open objects without an index signature.
   const view = {
     ...fields,
     stt_config: presentSttConfig(fields.stt_config),
-    llm_config: presentLlmConfig(fields.llm_config),
+    llm_config: presentLlm(fields.llm_config),
     tts_config: presentTts(fields.tts_config),
     analysis_plan: presentPlan(fields.analysis_plan),
     webhook_secret: maskSecret(webhook_secret),
+    // The SDK declares `silence_timeout_seconds?: number`: absent when unset, never null.
+    ...(silence_timeout_seconds !== null && { silence_timeout_seconds }),
     gdpr_mode: false,
     created_at: iso(created_at),
     updated_at: iso(updated_at),

@@ -29,7 +29,7 @@ export const AnalysisTemplate = Type.Object(
     id: Uuid(),
     org_id: Uuid(),
     name: Type.String(),
-    description: Nullable(Type.String()),
+    description: Type.Optional(Type.String({ description: 'Omitted when there is none (the SDK types it `description?: string`)' })),
     system_prompt: Nullable(Type.String()),
     user_prompt: Nullable(Type.String()),
     schema: JsonObject(),

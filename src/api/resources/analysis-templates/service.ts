@@ -6,7 +6,8 @@ import { iso } from '../../wrap.js';
 import { validated } from '../agents/config-errors.js';
 import type { AnalysisTemplateView, CreateAnalysisTemplateInput, UpdateAnalysisTemplateInput } from './schema.js';
 
-interface Row extends Omit<AnalysisTemplateView, 'created_at' | 'updated_at'> {
+interface Row extends Omit<AnalysisTemplateView, 'description' | 'created_at' | 'updated_at'> {
+  description: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -15,7 +16,12 @@ const COLUMNS = 'id, org_id, name, description, system_prompt, user_prompt, sche
 const FIELDS = ['name', 'description', 'system_prompt', 'user_prompt', 'schema', 'messages', 'min_messages_threshold'] as const;
 type Fields = Pick<Row, (typeof FIELDS)[number]>;
 
-const view = (row: Row): AnalysisTemplateView => ({ ...row, created_at: iso(row.created_at), updated_at: iso(row.updated_at) });
+const view = ({ description, ...row }: Row): AnalysisTemplateView => ({
+  ...row,
+  ...(description !== null && { description }),
+  created_at: iso(row.created_at),
+  updated_at: iso(row.updated_at),
+});
 
 /** A schema that can drive extraction: JSON-Schema-like and naming a type or properties. */
 function checkSchema(schema: unknown): Record<string, unknown> {
