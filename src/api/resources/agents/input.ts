@@ -10,7 +10,7 @@
  *   `server.secret`).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { isRealtimeProvider, normalizeToolType, type AgentFields, type ToolType } from '../../../agents/index.js';
+import { isRealtimeProvider, MAX_DURATION_SECONDS, normalizeToolType, type AgentFields, type ToolType } from '../../../agents/index.js';
 import { invalid } from '../../errors.js';
 import { oneSpelling } from '../../wrap.js';
 import { validated } from './config-errors.js';
@@ -74,6 +74,15 @@ export function planTemplateId(plan: unknown): string | undefined {
   const key = plan.structuredDataPlan !== undefined ? 'structuredDataPlan' : 'structured_data_plan';
   const sdp = plan[key];
   return isObject(sdp) ? oneSpelling<string>(sdp, `analysis_plan.${key}.`, ...TEMPLATE_KEYS) : undefined;
+}
+
+/** The SDK clears these with null (`AssistantUpdateParams`): null means the default again. */
+const NULL_MEANS_DEFAULT = { webhook_events: [], voicemail_detection: false, max_duration_seconds: MAX_DURATION_SECONDS.default } as const;
+
+export function nullsToDefaults<T extends Json>(body: T): T {
+  const out: Json = { ...body };
+  for (const [key, fallback] of Object.entries(NULL_MEANS_DEFAULT)) if (out[key] === null) out[key] = fallback;
+  return out as T;
 }
 
 /** Spellings before normalisation; `src/agents` takes the first spelling it knows. */

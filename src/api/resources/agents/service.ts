@@ -28,7 +28,7 @@ import type { SecretBox } from '../../../crypto.js';
 import { withTransaction, type Db, type Queryable } from '../../../db/pool.js';
 import { conflict, invalid, notFound } from '../../errors.js';
 import { iso } from '../../wrap.js';
-import { checkAgentSpellings, checkProviderFields, planTemplateId } from './input.js';
+import { checkAgentSpellings, checkProviderFields, nullsToDefaults, planTemplateId } from './input.js';
 import { validated } from './config-errors.js';
 import type { AgentView, CreateAgentInput, UpdateAgentInput } from './schema.js';
 
@@ -157,7 +157,8 @@ async function planWithTemplate(db: Queryable, orgId: string, plan: Json, templa
 }
 
 /** The request's fields merged onto `current` (null on create), templates copied in. */
-async function resolveFields(db: Queryable, orgId: string, body: AgentInput, current: AgentFields | null): Promise<AgentFields> {
+async function resolveFields(db: Queryable, orgId: string, given: AgentInput, current: AgentFields | null): Promise<AgentFields> {
+  const body = nullsToDefaults(given as Json) as AgentInput;
   checkAgentSpellings(body as Json);
   const { tool_template_ids: templateIds, analysis_template_id: analysisId, gdpr_mode: _gdpr, ...input } = body;
   if (analysisId !== undefined && input.analysis_plan !== undefined) {
