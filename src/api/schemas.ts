@@ -2,9 +2,10 @@
  * Shared TypeBox building blocks. The route schema is the single source of validation, the
  * handler's TypeScript types and the OpenAPI document, so every string here has a length cap.
  *
- * Request bodies are built with `Body(...)` (additionalProperties: false). The validator runs with
- * `removeAdditional`, so unknown fields are silently stripped, not refused: clients migrating from
- * Vapi/Retell send extra fields and must keep working.
+ * Request bodies are built with `Body(...)` (additionalProperties: false), and the validator closes
+ * every nested object that lists its properties too (validation.ts): a field voxgate does not read
+ * is refused with 400 naming it, never dropped behind a 2xx (issue #13). Accepted aliases are
+ * listed as properties of their own, so the OpenAPI document shows every spelling.
  */
 import { Type, type Static, type TSchema, type TObject, type TProperties } from 'typebox';
 import { ERROR_CODES } from './errors.js';
@@ -39,7 +40,7 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 /** A free-form JSON object (configs, metadata, variables), kept as sent. */
 export const JsonObject = (o: { description?: string } = {}) => Type.Object({}, { additionalProperties: true, ...o });
 
-/** A request body: unknown fields are stripped (see the module comment). */
+/** A request body: unknown fields are refused (see the module comment). */
 export const Body = <T extends TProperties>(properties: T, o: { description?: string } = {}) =>
   Type.Object(properties, { additionalProperties: false, ...o });
 
