@@ -241,6 +241,70 @@ describe('GET /agents', () => {
   });
 });
 
+describe('the SDK’s agent fields (issue #13)', () => {
+  // Its own organization: the per-key rate limit counts the other suites' requests on `a`.
+  let c: TestOrg;
+  beforeAll(async () => {
+    c = await t.createOrg();
+  });
+  const callC = (method: Method, url: string, payload?: unknown) => call(method, url, payload, c.apiKey);
+  it('returns voice_id next to voiceId and the plan in both spellings; accepts either back, refuses two that disagree', async () => {
+    const agent = await create({ name: 'Voices', tts_config: { provider: 'openai', voice_id: 'coral' } }, c.apiKey);
+    expect(agent.tts_config).toEqual({ provider: 'openai', voiceId: 'coral', voice_id: 'coral' });
+    const stale = await callC('PATCH', `/agents/${agent.id}`, { tts_config: { ...agent.tts_config, voice_id: 'sage' } });
+    expect(stale.status).toBe(400);
+    expect(stale.body).toMatchObject({ error: 'invalid_request', param: 'tts_config.voice_id' });
+    const back = await callC('PATCH', `/agents/${agent.id}`, { tts_config: agent.tts_config });
+    expect(back.status).toBe(200);
+    const plan = await callC('PATCH', `/agents/${agent.id}`, { analysis_plan: { structuredDataPlan: { schema: { type: 'object' } }, structured_data_plan: { schema: { type: 'string' } } } });
+    expect(plan.body).toMatchObject({ error: 'invalid_request', param: 'analysis_plan.structured_data_plan' });
+  });
+
+  it('analysis_plan.structured_data_plan.template_id copies the analysis template and remembers it', async () => {
+    const schema = { type: 'object', properties: { score: { type: 'integer' } } };
+    const template = (await callC('POST', '/analysis-templates', { name: 'Score', schema, system_prompt: 'Score it.', min_messages_threshold: 3 })).body.analysis_template;
+    const agent = await create({ name: 'Scored', analysis_plan: { structured_data_plan: { enabled: true, template_id: template.id } } }, c.apiKey);
+    expect(agent.analysis_plan).toMatchObject({
+      structuredDataPlan: { enabled: true, schema, messages: [{ role: 'system', content: 'Score it.' }], templateId: template.id },
+      structured_data_plan: { enabled: true, schema, template_id: template.id },
+      minMessagesThreshold: 3,
+      min_messages_threshold: 3,
+    });
+    const foreign = await callC('POST', '/agents', { name: 'x', analysis_plan: { structured_data_plan: { enabled: true, template_id: '00000000-0000-4000-8000-000000000000' } } });
+    expect(foreign.body).toMatchObject({ error: 'invalid_request', param: 'analysis_plan.structured_data_plan.template_id' });
+  });
+
+  it('gdpr_mode: false is what voxgate does; true is refused by name', async () => {
+    expect((await create({ name: 'No GDPR mode', gdpr_mode: false }, c.apiKey)).gdpr_mode).toBe(false);
+    const res = await callC('POST', '/agents', { name: 'x', gdpr_mode: true });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'invalid_request', param: 'gdpr_mode' });
+  });
+
+  it('null resets webhook_events, voicemail_detection and max_duration_seconds (the SDK’s update params allow it)', async () => {
+    const agent = await create({ name: 'Resets', webhook_events: ['status-update'], voicemail_detection: true, max_duration_seconds: 60, silence_timeout_seconds: 5 }, c.apiKey);
+    expect(agent.silence_timeout_seconds).toBe(5);
+    const reset = await callC('PATCH', `/agents/${agent.id}`, { webhook_events: null, voicemail_detection: null, max_duration_seconds: null, silence_timeout_seconds: null });
+    expect(reset.body.agent).toMatchObject({ webhook_events: [], voicemail_detection: false, max_duration_seconds: 1800 });
+    expect(reset.body.agent).not.toHaveProperty('silence_timeout_seconds');
+  });
+
+  it('fields the vendor platform has and voxgate has not are refused by name, not dropped', async () => {
+    for (const [payload, param] of [
+      [{ name: 'x', speech_config: { end_call_message: 'Bye' } }, 'speech_config'],
+      [{ name: 'x', stt_config: { provider: 'deepgram', tag_audio_events: true } }, 'stt_config.tag_audio_events'],
+      [{ name: 'x', tts_config: { provider: 'elevenlabs', voice_id: 'v', language: 'nl' } }, 'tts_config.language'],
+      [{ name: 'x', llm_config: { provider: 'openai', delegation: { model: 'x' } } }, 'llm_config.delegation'],
+      [{ name: 'x', stt_config: { provider: 'gladia' } }, 'stt_config.provider'],
+      [{ name: 'x', tts_config: { provider: 'inworld', voice_id: 'v' } }, 'tts_config.provider'],
+    ] as const) {
+      const res = await callC('POST', '/agents', payload);
+      expect(res.status, JSON.stringify(payload)).toBe(400);
+      expect(res.body.param, JSON.stringify(payload)).toBe(param);
+    }
+  });
+});
+
 describe('/assistants alias', () => {
   it('serves every route with the assistant wrappers', async () => {
     const created = await call('POST', '/assistants', { name: 'Alias' });
