@@ -19,6 +19,8 @@ const closed = (properties: TProperties, description: string) =>
   Type.Object(Type.Partial(Type.Object(properties)).properties, { additionalProperties: false, description });
 /** Request side of a nullable config block: one `type: ["object","null"]` so a wrong type is one error, not two. */
 const orNull = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, type: ['object', 'null'] });
+/** The same for an array, boolean or integer field: `type: [t, "null"]`, so an oversized array is one problem. */
+const nullOr = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, type: [(schema as unknown as { type: string }).type, 'null'] });
 
 const Str = (maxLength: number, description?: string) => Type.String({ maxLength, ...(description && { description }) });
 const Unit = (description?: string) => Type.Number({ minimum: 0, maximum: 1, ...(description && { description }) });
@@ -188,12 +190,12 @@ const agentFields = {
   first_message: Nullable(Type.String({ maxLength: 5000 })),
   is_active: Type.Boolean({ description: 'Default true' }),
   webhook_url: Nullable(Type.String({ maxLength: 2048, description: 'http(s) URL receiving the webhook events' })),
-  webhook_events: Nullable(Type.Array(WebhookEvent, { maxItems: 16, description: 'Events sent to webhook_url; default (and null) []' })),
-  voicemail_detection: Nullable(Type.Boolean({ description: 'Default (and null) false (outbound calls only)' })),
+  webhook_events: nullOr(Type.Array(WebhookEvent, { maxItems: 16, description: 'Events sent to webhook_url; default (and null) []' })),
+  voicemail_detection: nullOr(Type.Boolean({ description: 'Default (and null) false (outbound calls only)' })),
   voicemail_message: Nullable(Type.String({ maxLength: 5000 })),
   autonomous_silence_handling: Type.Boolean({ description: 'Default false; true adds the endCall tool' }),
   silence_timeout_seconds: Nullable(Type.Integer({ minimum: 1, maximum: 600, description: 'null (default) clears it; omitted from responses when unset' })),
-  max_duration_seconds: Nullable(Type.Integer({ minimum: 10, maximum: 14_400, description: 'Default (and null) 1800' })),
+  max_duration_seconds: nullOr(Type.Integer({ minimum: 10, maximum: 14_400, description: 'Default (and null) 1800' })),
   webhook_format: Nullable(
     Type.String({ enum: ['camel', 'snake'], description: 'Webhook payload key style; null (default): the organization’s webhook_format, else camel' }),
   ),
