@@ -45,6 +45,22 @@ export interface FinalRecord {
   context: WebhookCallContext;
   /** The agent's webhook settings; the secret is sealed with SECRET_KEY while on disk. */
   webhook: Omit<AgentWebhookSettings, 'secret'> & { sealedSecret: string | null };
+  campaignId?: string | null;
+  leadId?: string | null;
+}
+
+/** What the rest of the node hears about a call whose end was written (dialer, metrics). */
+export interface CallFinal {
+  callId: string;
+  orgId: string;
+  direction: WebhookCallContext['direction'];
+  status: CallStatus;
+  endReason: EndReason;
+  sipStatus: number | null;
+  durationSeconds: number | null;
+  error: string | null;
+  campaignId: string | null;
+  leadId: string | null;
 }
 
 export interface CallCloserOptions {
@@ -57,6 +73,8 @@ export interface CallCloserOptions {
   pricePerMinute: number;
   /** Queues the post-call job (analysis, then the end-of-call report); bounded, never throws. */
   postCall: { enqueue(request: { callId: string; orgId: string; agent?: ResolvedAgent }): Promise<boolean> };
+  /** Called once per call, after its end was committed by this node. */
+  onFinal?: (final: CallFinal) => void;
 }
 
 /** One database attempt may take this long before the record goes to the spool. */
@@ -138,6 +156,7 @@ export class CallCloser {
       this.o.log.warn({ err: (err as Error).message, callId: record.callId }, 'status-update not handed to the queue yet; the sweeper will');
     });
     await this.o.postCall.enqueue({ callId: record.callId, orgId: record.orgId, ...(agent && { agent }) });
+    this.announce(record);
     return 'committed';
   }
 
@@ -177,6 +196,25 @@ export class CallCloser {
     const settings: AgentWebhookSettings = { ...rest, secret: sealedSecret ? this.o.secrets.decrypt(sealedSecret) : null };
     const status = statusUpdatePayload(r.context, { status: webhookFinalStatus(r.status), endReason: r.endReason, error: r.error });
     await this.o.emitter.record(tx, origin, settings, 'status-update', status, reportId(r.callId, 'status-update:final'));
+  }
+
+  private announce(r: FinalRecord): void {
+    try {
+      this.o.onFinal?.({
+        callId: r.callId,
+        orgId: r.orgId,
+        direction: r.context.direction,
+        status: r.status,
+        endReason: r.endReason,
+        sipStatus: r.sipStatus,
+        durationSeconds: r.durationSeconds,
+        error: r.error,
+        campaignId: r.campaignId ?? null,
+        leadId: r.leadId ?? null,
+      });
+    } catch (err) {
+      this.o.log.error({ err, callId: r.callId }, 'a call-final listener failed');
+    }
   }
 
   private async spool(record: FinalRecord): Promise<void> {

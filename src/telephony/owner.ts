@@ -40,6 +40,15 @@ export interface OwnerDeps {
   orgMaxConcurrent: number;
   /** This node's live calls of an organization (admission while Redis is down). */
   localCallsOf(orgId: string): number;
+  onAnswered?: (answered: CallAnswered) => void;
+}
+
+export interface CallAnswered {
+  callId: string;
+  orgId: string;
+  direction: 'inbound' | 'outbound';
+  /** From the call's creation (INVITE received, or the outbound request) to the answer. */
+  setupMs: number;
 }
 
 export interface CallInit {
@@ -83,6 +92,7 @@ export class CallOwner {
   private billable = true;
   private readonly controlWaiters = new Map<string, { kind: CallControl['kind']; resolve: (result: CommandResult) => void }>();
   private onClosed: (() => void) | null = null;
+  private readonly createdAt = Date.now();
 
   private constructor(
     private readonly deps: OwnerDeps,
@@ -221,6 +231,7 @@ export class CallOwner {
     });
     this.armMaxDuration(Math.min(this.agentConfig.maxDurationSeconds, this.durationCapSeconds));
     this.log.info({ event: 'answered' }, 'call answered');
+    this.deps.onAnswered?.({ callId: this.id, orgId: this.orgId, direction: this.init.direction, setupMs: this.answeredAt.getTime() - this.createdAt });
     void this.report('status-update', statusUpdatePayload(this.webhookContext(), { status: 'in-progress' }));
   }
 
@@ -415,6 +426,8 @@ export class CallOwner {
       recordingPath: media?.recording?.path ?? null,
       context: this.webhookContext(),
       webhook: this.deps.closer.sealWebhook(this.agentConfig.webhook),
+      campaignId: this.init.campaignId ?? null,
+      leadId: this.init.leadId ?? null,
     };
   }
 

@@ -6,6 +6,7 @@
  * that died, and `drain()` refuses new calls and waits for the live ones to end.
  */
 import { hostname } from 'node:os';
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { ProviderKeyDeps } from '../agents/index.js';
@@ -16,13 +17,13 @@ import type { Logger } from '../log.js';
 import type { CallControl, MediaPool, WorkerToMain } from '../../media/index.js';
 import type { IncomingRequest, ServerResponse, UserAgent } from '../../sip/index.js';
 import { TrunkAllowList } from './allow-list.js';
-import { CallCloser, type CallCloserOptions } from './closer.js';
+import { CallCloser, type CallCloserOptions, type CallFinal } from './closer.js';
 import { CommandBus, OWNER_UNREACHABLE, type CallCommand, type CommandResult } from './command-bus.js';
 import type { TelephonyContext } from './context.js';
 import { CallDirectory, HEARTBEAT_INTERVAL_MS, type NodeInfo } from './directory.js';
 import { handleInvite } from './inbound.js';
 import { placeOutboundCall, type OutboundRequest, type OutboundResult } from './outbound.js';
-import type { CallOwner, OwnerDeps } from './owner.js';
+import type { CallAnswered, CallOwner, OwnerDeps } from './owner.js';
 import { markAlive, pendingReports } from './records.js';
 import { CallRecovery } from './recovery.js';
 import { NumberRouter, subscribeRoutingEvents } from './routing.js';
@@ -38,6 +39,12 @@ export interface TelephonyOptions {
   emitter: WebhookEmitter;
   keyDeps: ProviderKeyDeps;
   postCall: CallCloserOptions['postCall'];
+}
+
+/** What happens to calls on this node, for the parts built on top (dialer, metrics, dashboard). */
+export interface TelephonyEvents {
+  'call-answered': [CallAnswered];
+  'call-final': [CallFinal];
 }
 
 const NOT_FOUND: CommandResult = { ok: false, status: 404, error: 'not_found', message: 'Call not found' };
@@ -57,6 +64,7 @@ export class TelephonyService implements TelephonyContext {
   readonly closer: CallCloser;
   readonly ownerDeps: OwnerDeps;
   draining = false;
+  readonly events = new EventEmitter<TelephonyEvents>();
   private readonly recovery: CallRecovery;
   private readonly commands: CommandBus;
   private readonly calls = new Map<string, CallOwner>();
@@ -87,6 +95,7 @@ export class TelephonyService implements TelephonyContext {
       spoolDir: join(o.config.dataDir, 'spool', 'calls'),
       pricePerMinute: o.config.pricePerMinute,
       postCall: o.postCall,
+      onFinal: (final) => this.announce('call-final', final),
     });
     this.recovery = new CallRecovery({
       db: o.db,
@@ -108,7 +117,17 @@ export class TelephonyService implements TelephonyContext {
       nodeId: o.nodeId,
       orgMaxConcurrent: o.config.calls.orgMaxConcurrent,
       localCallsOf: (orgId) => [...this.calls.values()].filter((c) => c.orgId === orgId).length,
+      onAnswered: (answered) => this.announce('call-answered', answered),
     };
+  }
+
+  /** A failing listener is logged; it never breaks the call that announced. */
+  private announce<K extends keyof TelephonyEvents>(event: K, ...args: TelephonyEvents[K]): void {
+    try {
+      (this.events.emit as (name: string, ...values: unknown[]) => boolean)(event, ...args);
+    } catch (err) {
+      this.log.error({ err, event }, 'a telephony event listener failed');
+    }
   }
 
   get liveCalls(): number {
