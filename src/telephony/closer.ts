@@ -47,6 +47,8 @@ export interface FinalRecord {
   webhook: Omit<AgentWebhookSettings, 'secret'> & { sealedSecret: string | null };
   campaignId?: string | null;
   leadId?: string | null;
+  /** What the call's transfer did (target, mode, outcome, bridged time), when it had one. */
+  transfer?: Record<string, unknown> | null;
 }
 
 /** What the rest of the node hears about a call whose end was written (dialer, metrics). */
@@ -164,7 +166,8 @@ export class CallCloser {
   private async write(tx: Queryable, r: FinalRecord): Promise<boolean> {
     const { rowCount } = await tx.query(
       `UPDATE calls SET status = $2, end_reason = $3, error = $4, ended_at = $5, duration_seconds = $6,
-                        token_usage = $7, quality_stats = $8, recording_path = $9, sip_status = $10, updated_at = now()
+                        token_usage = $7, quality_stats = $8, recording_path = $9, sip_status = $10,
+                        transfer = COALESCE($11, transfer), updated_at = now()
         WHERE id = $1 AND ended_at IS NULL`,
       [
         r.callId,
@@ -177,6 +180,7 @@ export class CallCloser {
         r.quality ? JSON.stringify(r.quality) : null,
         r.recordingPath,
         r.sipStatus,
+        r.transfer ? JSON.stringify(r.transfer) : null,
       ],
     );
     if (!rowCount) return false;

@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/pool.js';
 import type { WebhookEmitter } from '../events/index.js';
 import type { Logger } from '../log.js';
-import type { CallControl, MediaPool, WorkerToMain } from '../../media/index.js';
+import type { MediaPool, WorkerToMain } from '../../media/index.js';
 import type { IncomingRequest, ServerResponse, UserAgent } from '../../sip/index.js';
 import { TrunkAllowList } from './allow-list.js';
 import { CallCloser, type CallCloserOptions, type CallFinal } from './closer.js';
@@ -23,7 +23,7 @@ import type { TelephonyContext } from './context.js';
 import { CallDirectory, HEARTBEAT_INTERVAL_MS, type NodeInfo } from './directory.js';
 import { handleInvite } from './inbound.js';
 import { placeOutboundCall, type OutboundRequest, type OutboundResult } from './outbound.js';
-import type { CallAnswered, CallOwner, OwnerDeps } from './owner.js';
+import type { CallAnswered, CallOwner, LiveControl, OwnerDeps } from './owner.js';
 import { markAlive, pendingReports } from './records.js';
 import { CallRecovery } from './recovery.js';
 import { NumberRouter, subscribeRoutingEvents } from './routing.js';
@@ -68,6 +68,8 @@ export class TelephonyService implements TelephonyContext {
   private readonly recovery: CallRecovery;
   private readonly commands: CommandBus;
   private readonly calls = new Map<string, CallOwner>();
+  /** Media call ids of transfer targets → the call they belong to. */
+  private readonly legs = new Map<string, CallOwner>();
   private readonly idleWaiters = new Set<() => void>();
   private readonly incarnation = crypto.randomUUID();
   private readonly startedAt = new Date().toISOString();
@@ -111,6 +113,11 @@ export class TelephonyService implements TelephonyContext {
       db: o.db,
       log: o.log,
       pool: o.pool,
+      ua: o.ua,
+      secrets: o.keyDeps.secrets,
+      publicIp: o.config.sip.publicIp,
+      adoptLeg: (mediaId, owner) => this.legs.set(mediaId, owner),
+      forgetLeg: (mediaId) => this.legs.delete(mediaId),
       emitter: o.emitter,
       directory: this.directory,
       closer: this.closer,
@@ -190,7 +197,7 @@ export class TelephonyService implements TelephonyContext {
   }
 
   /** POST /calls/{id}/control from any node: run here, or on the node that owns the call. */
-  async control(orgId: string, callId: string, control: CallControl): Promise<CommandResult> {
+  async control(orgId: string, callId: string, control: LiveControl): Promise<CommandResult> {
     const command: CallCommand = { callId, orgId, control: control as unknown as Record<string, unknown> };
     if (this.calls.has(callId)) return this.runLocal(command);
     let owner: string | null;
@@ -207,7 +214,7 @@ export class TelephonyService implements TelephonyContext {
     const call = this.calls.get(command.callId);
     if (!call) return Promise.resolve(NOT_LIVE);
     if (call.orgId !== command.orgId) return Promise.resolve(NOT_FOUND);
-    return call.control(command.control as unknown as CallControl);
+    return call.control(command.control as unknown as LiveControl);
   }
 
   private onInvite(req: IncomingRequest, res: ServerResponse): void {
@@ -218,7 +225,7 @@ export class TelephonyService implements TelephonyContext {
   }
 
   private onWorkerMessage(msg: WorkerToMain): void {
-    this.calls.get(msg.callId)?.onWorkerMessage(msg);
+    (this.calls.get(msg.callId) ?? this.legs.get(msg.callId))?.onWorkerMessage(msg);
   }
 
   /** One heartbeat: this node and its calls in Redis and in the calls' rows; then the sweep. */
