@@ -13,7 +13,7 @@ import { statusUpdatePayload, type EventOrigin, type WebhookCallContext, type We
 import type { Logger } from '../log.js';
 import type { CallControl, CallEnded, CallEvent, CallReady, CallStartRequest, MediaPool, WorkerToMain } from '../../media/index.js';
 import type { Dialog, IncomingRequest, ServerResponse, UserAgent } from '../../sip/index.js';
-import { TRANSFER_CALL_TOOL } from '../../media/index.js';
+import { regionOfNumber, TRANSFER_CALL_TOOL } from '../../media/index.js';
 import type { SecretBox } from '../crypto.js';
 import { CallState, type CallInput } from './call-state.js';
 import type { CallCloser, FinalRecord } from './closer.js';
@@ -39,6 +39,8 @@ import { DIALOG_END_REASON, endReasonOfHangup, type EndReason } from './vocabula
 const MEDIA_STOP_TIMEOUT_MS = 5_000;
 const WRITES_TIMEOUT_MS = 5_000;
 const CONTROL_TIMEOUT_MS = 3_000;
+/** Ringback starts when the transfer message was heard, or after this long at the latest. */
+const MESSAGE_MAX_MS = 8_000;
 /** A prompt or rejection message is over by then, whatever the worker says. */
 const PROMPT_TIMEOUT_S = 30;
 
@@ -117,7 +119,7 @@ export class CallOwner {
   private onClosed: (() => void) | null = null;
   private readonly createdAt = Date.now();
   /** The transfer under way (one at a time), and the leg bridged to the caller once one succeeded. */
-  private transfer: { startedAt: Date; target: string; toolCallId: string | null; leg: TargetLeg | null } | null = null;
+  private transfer: { startedAt: Date; target: string; toolCallId: string | null; leg: TargetLeg | null; toneTimer: NodeJS.Timeout | null } | null = null;
   private bridgedLeg: { leg: TargetLeg; at: Date; target: string } | null = null;
   private transferRecord: Record<string, unknown> | null = null;
 
@@ -353,6 +355,10 @@ export class CallOwner {
         return;
       case 'dtmf':
         return this.note('dtmf', { digit: event.digit, via: 'rtp' });
+      case 'speech-stopped':
+        // The transfer message was heard: ringback from here on.
+        if (event.who === 'assistant' && this.transfer?.toneTimer) this.ringback(true);
+        return;
       default:
         return;
     }
@@ -424,12 +430,18 @@ export class CallOwner {
     const trunk = await transferTrunk(this.deps.db, this.deps.secrets, this.orgId, this.init.number.transferTrunkId);
     if (!trunk) return { ok: false, status: 400, error: 'invalid_request', message: 'No SIP trunk for transfers: give the number a transfer_trunk_id, or mark a trunk is_default_outbound.' };
     if (this.transfer || this.state.status !== 'in-progress') return { ok: false, status: 409, error: 'conflict', message: 'A transfer is already under way on this call.' };
-    this.transfer = { startedAt: new Date(), target, toolCallId, leg: null };
+    this.transfer = { startedAt: new Date(), target, toolCallId, leg: null, toneTimer: null };
     this.transition({ kind: 'forwarding' });
     void this.report('status-update', statusUpdatePayload(this.webhookContext(), { status: 'forwarding' }));
     this.note('transfer-started', { target, mode: trunk.transferMode, trunkId: trunk.id, via: toolCallId ? 'tool' : 'control' });
     this.log.info({ event: 'transfer', mode: trunk.transferMode, pii: { target } }, 'transfer started');
-    if (request.message?.trim()) this.deps.pool.send(this.id, { type: 'call.control', control: { kind: 'say', content: request.message, endAfter: false } });
+    // The caller hears the message, then ringback until the target answers: never silence.
+    if (request.message?.trim()) {
+      this.deps.pool.send(this.id, { type: 'call.control', control: { kind: 'say', content: request.message, endAfter: false } });
+      this.transfer.toneTimer = setTimeout(() => this.ringback(true), MESSAGE_MAX_MS);
+    } else {
+      this.ringback(true);
+    }
     const timeoutMs = (request.timeoutSeconds ?? DEFAULT_TRANSFER_TIMEOUT_S) * 1000;
     const run =
       trunk.transferMode === 'refer'
@@ -443,6 +455,13 @@ export class CallOwner {
       },
     );
     return { ok: true };
+  }
+
+  private ringback(on: boolean): void {
+    if (this.transfer?.toneTimer) clearTimeout(this.transfer.toneTimer);
+    if (this.transfer) this.transfer.toneTimer = null;
+    const tone = on ? (`ringback-${regionOfNumber(this.init.number.phoneNumber)}` as const) : null;
+    this.deps.pool.send(this.id, { type: 'call.tone', tone });
   }
 
   private watchTargetLeg(leg: TargetLeg): void {
@@ -470,6 +489,7 @@ export class CallOwner {
       note: (step, data) => this.note(step, data),
       bridged: (leg) => {
         // The caller's audio goes to the target and back; the agent leaves the call.
+        this.ringback(false);
         this.deps.pool.send(this.id, { type: 'call.bridge', peerCallId: leg.mediaId });
         this.bridgedLeg = { leg, at: new Date(), target: this.transfer?.target ?? '' };
       },
@@ -481,8 +501,10 @@ export class CallOwner {
 
   private transferDone(outcome: TransferOutcome): void {
     const started = this.transfer;
+    if (started?.toneTimer) clearTimeout(started.toneTimer);
     this.transfer = null;
     if (!started || this.ending) return;
+    if (outcome.status !== 'transferred') this.deps.pool.send(this.id, { type: 'call.tone', tone: null });
     const record = {
       target: outcome.target,
       mode: outcome.mode,

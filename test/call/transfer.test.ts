@@ -13,6 +13,7 @@ import { startTestEngine, type TestEngine } from './engine.js';
 import { callRow, eventually, latestCall, voiced, waitForQuiet, webhookMessages } from './helpers.js';
 import { TestPhone } from './phone.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
+import { ringback } from '../../media/playout/tones.js';
 
 const NUMBER = '+31850000300';
 const CALLER = '+31612345678';
@@ -80,8 +81,10 @@ describe('transfers', () => {
       await eventually(async () => (await callRow(engine, callId)).status === 'forwarding', 10_000, 'the transfer to start');
       const forwardingAt = performance.now();
       await eventually(async () => (await callRow(engine, callId)).status === 'transferred', 15_000, 'the target to answer');
-      // The agent's message was heard while the target rang.
+      // The agent's message, then ringback (the European cadence for a +31 number) while the target rang.
       expect(voiced(phone.heardSince(forwardingAt)).length).toBeGreaterThan(10);
+      const tone = Buffer.from(ringback('eu', { encoding: 'pcmu', sampleRate: 8000 }));
+      expect(phone.heardSince(forwardingAt).filter((p) => tone.indexOf(p.payload) >= 0).length).toBeGreaterThanOrEqual(10);
       const sessions = engine.realtime.connections.length;
       //MODELCLOSE await eventually(() => engine.realtime.connections[sessions - 1].closed, 5_000, 'the model session to close');
 
