@@ -54,3 +54,4 @@ export type {
   AnnouncementConfig,
   ProviderFault,
 } from './agent/index.js';
+export { regionOfNumber, type ToneRegion } from './playout/tones.js';

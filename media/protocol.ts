@@ -87,6 +87,8 @@ export type MainToWorker =
   /** `commandId`: the worker answers `call.control-result` with it once the logic took the command. */
   | { type: 'call.control'; callId: string; control: CallControl; commandId?: string }
   | { type: 'call.tool-result'; callId: string; toolCallId: string; result: unknown; error?: string }
+  /** Plays `tone` whenever the agent is silent (a ringback while a transfer rings), or stops it (null). */
+  | { type: 'call.tone'; callId: string; tone: 'ringback-us' | 'ringback-uk' | 'ringback-eu' | null }
   | { type: 'call.bridge'; callId: string; peerCallId: string }
   | { type: 'call.unbridge'; callId: string }
   | { type: 'call.stop'; callId: string; reason: string };
@@ -239,6 +241,7 @@ const MAIN_TO_WORKER_TYPES: ReadonlySet<string> = new Set<MainToWorkerType>([
   'call.remote-sdp',
   'call.control',
   'call.tool-result',
+  'call.tone',
   'call.bridge',
   'call.unbridge',
   'call.stop',

@@ -18,6 +18,7 @@ import type {
   StartFailureCode,
   WorkerToMain,
 } from '../protocol.js';
+import { ringback, type ToneRegion } from '../playout/tones.js';
 import { CallMediaImpl } from './call-media.js';
 import { CallRecorder } from './recorder.js';
 import { validateRemote } from './validate.js';
@@ -129,6 +130,8 @@ export class CallOwner {
         return this.control(msg.control, msg.commandId);
       case 'call.tool-result':
         return this.guard(() => this.logic?.toolResult?.(msg.toolCallId, msg.result, msg.error));
+      case 'call.tone':
+        return this.media.setFiller(msg.tone ? ringback(msg.tone.slice('ringback-'.length) as ToneRegion, this.media.agentFormat) : null);
       case 'call.stop':
         return void this.end('stopped', { stopReason: msg.reason });
       case 'call.start':

@@ -45,6 +45,24 @@ export interface FinalRecord {
   context: WebhookCallContext;
   /** The agent's webhook settings; the secret is sealed with SECRET_KEY while on disk. */
   webhook: Omit<AgentWebhookSettings, 'secret'> & { sealedSecret: string | null };
+  campaignId?: string | null;
+  leadId?: string | null;
+  /** What the call's transfer did (target, mode, outcome, bridged time), when it had one. */
+  transfer?: Record<string, unknown> | null;
+}
+
+/** What the rest of the node hears about a call whose end was written (dialer, metrics). */
+export interface CallFinal {
+  callId: string;
+  orgId: string;
+  direction: WebhookCallContext['direction'];
+  status: CallStatus;
+  endReason: EndReason;
+  sipStatus: number | null;
+  durationSeconds: number | null;
+  error: string | null;
+  campaignId: string | null;
+  leadId: string | null;
 }
 
 export interface CallCloserOptions {
@@ -57,6 +75,8 @@ export interface CallCloserOptions {
   pricePerMinute: number;
   /** Queues the post-call job (analysis, then the end-of-call report); bounded, never throws. */
   postCall: { enqueue(request: { callId: string; orgId: string; agent?: ResolvedAgent }): Promise<boolean> };
+  /** Called once per call, after its end was committed by this node. */
+  onFinal?: (final: CallFinal) => void;
 }
 
 /** One database attempt may take this long before the record goes to the spool. */
@@ -138,6 +158,7 @@ export class CallCloser {
       this.o.log.warn({ err: (err as Error).message, callId: record.callId }, 'status-update not handed to the queue yet; the sweeper will');
     });
     await this.o.postCall.enqueue({ callId: record.callId, orgId: record.orgId, ...(agent && { agent }) });
+    this.announce(record);
     return 'committed';
   }
 
@@ -145,7 +166,8 @@ export class CallCloser {
   private async write(tx: Queryable, r: FinalRecord): Promise<boolean> {
     const { rowCount } = await tx.query(
       `UPDATE calls SET status = $2, end_reason = $3, error = $4, ended_at = $5, duration_seconds = $6,
-                        token_usage = $7, quality_stats = $8, recording_path = $9, sip_status = $10, updated_at = now()
+                        token_usage = $7, quality_stats = $8, recording_path = $9, sip_status = $10,
+                        transfer = COALESCE($11, transfer), updated_at = now()
         WHERE id = $1 AND ended_at IS NULL`,
       [
         r.callId,
@@ -158,6 +180,7 @@ export class CallCloser {
         r.quality ? JSON.stringify(r.quality) : null,
         r.recordingPath,
         r.sipStatus,
+        r.transfer ? JSON.stringify(r.transfer) : null,
       ],
     );
     if (!rowCount) return false;
@@ -177,6 +200,25 @@ export class CallCloser {
     const settings: AgentWebhookSettings = { ...rest, secret: sealedSecret ? this.o.secrets.decrypt(sealedSecret) : null };
     const status = statusUpdatePayload(r.context, { status: webhookFinalStatus(r.status), endReason: r.endReason, error: r.error });
     await this.o.emitter.record(tx, origin, settings, 'status-update', status, reportId(r.callId, 'status-update:final'));
+  }
+
+  private announce(r: FinalRecord): void {
+    try {
+      this.o.onFinal?.({
+        callId: r.callId,
+        orgId: r.orgId,
+        direction: r.context.direction,
+        status: r.status,
+        endReason: r.endReason,
+        sipStatus: r.sipStatus,
+        durationSeconds: r.durationSeconds,
+        error: r.error,
+        campaignId: r.campaignId ?? null,
+        leadId: r.leadId ?? null,
+      });
+    } catch (err) {
+      this.o.log.error({ err, callId: r.callId }, 'a call-final listener failed');
+    }
   }
 
   private async spool(record: FinalRecord): Promise<void> {

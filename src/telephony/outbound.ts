@@ -82,7 +82,7 @@ export async function placeOutboundCall(ctx: TelephonyContext, request: Outbound
     id,
     orgId: request.orgId,
     direction: 'outbound',
-    number: { id: number.number.id, phoneNumber: number.number.phoneNumber, name: number.number.name },
+    number: { id: number.number.id, phoneNumber: number.number.phoneNumber, name: number.number.name, transferTrunkId: number.number.transferTrunkId },
     customerNumber: request.destination,
     agent: agent.config,
     sdp: new CallSdp(ctx.config.sip.publicIp),

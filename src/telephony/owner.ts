@@ -12,7 +12,9 @@ import type { Db } from '../db/pool.js';
 import { statusUpdatePayload, type EventOrigin, type WebhookCallContext, type WebhookEmitter } from '../events/index.js';
 import type { Logger } from '../log.js';
 import type { CallControl, CallEnded, CallEvent, CallReady, CallStartRequest, MediaPool, WorkerToMain } from '../../media/index.js';
-import type { Dialog, IncomingRequest, ServerResponse } from '../../sip/index.js';
+import type { Dialog, IncomingRequest, ServerResponse, UserAgent } from '../../sip/index.js';
+import { regionOfNumber, TRANSFER_CALL_TOOL } from '../../media/index.js';
+import type { SecretBox } from '../crypto.js';
 import { CallState, type CallInput } from './call-state.js';
 import type { CallCloser, FinalRecord } from './closer.js';
 import type { CommandResult } from './command-bus.js';
@@ -21,11 +23,24 @@ import { bounded, type Leg } from './legs.js';
 import { appendMessage, createCall, recordEvent, writeStatus, type NewCall } from './records.js';
 import type { CallSdp } from './sdp.js';
 import { ToolRunner } from './tools.js';
+import {
+  bridgedTransfer,
+  DEFAULT_TRANSFER_TIMEOUT_S,
+  referTransfer,
+  transferTarget,
+  transferTrunk,
+  type TargetLeg,
+  type TransferHost,
+  type TransferOutcome,
+  type TransferRequest,
+} from './transfer.js';
 import { DIALOG_END_REASON, endReasonOfHangup, type EndReason } from './vocabulary.js';
 
 const MEDIA_STOP_TIMEOUT_MS = 5_000;
 const WRITES_TIMEOUT_MS = 5_000;
 const CONTROL_TIMEOUT_MS = 3_000;
+/** Ringback starts when the transfer message was heard, or after this long at the latest. */
+const MESSAGE_MAX_MS = 8_000;
 /** A prompt or rejection message is over by then, whatever the worker says. */
 const PROMPT_TIMEOUT_S = 30;
 
@@ -33,6 +48,12 @@ export interface OwnerDeps {
   db: Db;
   log: Logger;
   pool: MediaPool;
+  ua: UserAgent;
+  secrets: SecretBox;
+  publicIp: string;
+  /** Routes a transfer target's media messages (another media call id) to its owner. */
+  adoptLeg(mediaId: string, owner: CallOwner): void;
+  forgetLeg(mediaId: string): void;
   emitter: WebhookEmitter;
   directory: CallDirectory;
   closer: CallCloser;
@@ -40,13 +61,26 @@ export interface OwnerDeps {
   orgMaxConcurrent: number;
   /** This node's live calls of an organization (admission while Redis is down). */
   localCallsOf(orgId: string): number;
+  onAnswered?: (answered: CallAnswered) => void;
+}
+
+/** A control command as the call owner takes it: the worker's commands, plus transfers (main thread). */
+export type LiveControl = CallControl | ({ kind: 'transfer' } & TransferRequest);
+
+export interface CallAnswered {
+  callId: string;
+  orgId: string;
+  direction: 'inbound' | 'outbound';
+  /** From the call's creation (INVITE received, or the outbound request) to the answer. */
+  setupMs: number;
 }
 
 export interface CallInit {
   id: string;
   orgId: string;
   direction: 'inbound' | 'outbound';
-  number: { id: string | null; phoneNumber: string | null; name: string | null };
+  /** Our number: the dialed one (inbound) or the caller ID (outbound), with the trunk transfers leave through. */
+  number: { id: string | null; phoneNumber: string | null; name: string | null; transferTrunkId: string | null };
   customerNumber: string | null;
   agent: ResolvedAgent;
   sdp: CallSdp;
@@ -83,6 +117,11 @@ export class CallOwner {
   private billable = true;
   private readonly controlWaiters = new Map<string, { kind: CallControl['kind']; resolve: (result: CommandResult) => void }>();
   private onClosed: (() => void) | null = null;
+  private readonly createdAt = Date.now();
+  /** The transfer under way (one at a time), and the leg bridged to the caller once one succeeded. */
+  private transfer: { startedAt: Date; target: string; toolCallId: string | null; leg: TargetLeg | null; toneTimer: NodeJS.Timeout | null } | null = null;
+  private bridgedLeg: { leg: TargetLeg; at: Date; target: string } | null = null;
+  private transferRecord: Record<string, unknown> | null = null;
 
   private constructor(
     private readonly deps: OwnerDeps,
@@ -221,6 +260,7 @@ export class CallOwner {
     });
     this.armMaxDuration(Math.min(this.agentConfig.maxDurationSeconds, this.durationCapSeconds));
     this.log.info({ event: 'answered' }, 'call answered');
+    this.deps.onAnswered?.({ callId: this.id, orgId: this.orgId, direction: this.init.direction, setupMs: this.answeredAt.getTime() - this.createdAt });
     void this.report('status-update', statusUpdatePayload(this.webhookContext(), { status: 'in-progress' }));
   }
 
@@ -248,10 +288,11 @@ export class CallOwner {
   // ---- live call -----------------------------------------------------------------------------
 
   /** A control command (POST /calls/{id}/control), answered once the media worker took it. */
-  async control(control: CallControl): Promise<CommandResult> {
+  async control(control: LiveControl): Promise<CommandResult> {
     if (this.state.status !== 'in-progress' || this.ending || this.pendingEnd) {
       return { ok: false, status: 400, error: 'call_not_active', message: `The call is ${this.ending ? 'ending' : this.state.status}, not in progress.` };
     }
+    if (control.kind === 'transfer') return this.startTransfer(control, null);
     const commandId = randomUUID();
     let timer: NodeJS.Timeout | undefined;
     const answered = new Promise<CommandResult>((resolve) => {
@@ -267,8 +308,12 @@ export class CallOwner {
     return result;
   }
 
-  /** Messages from this call's media worker. */
+  /** Messages from this call's media worker (and from its transfer target's media). */
   onWorkerMessage(msg: WorkerToMain): void {
+    if (msg.callId !== this.id) {
+      if (msg.type === 'call.ended') this.targetMediaEnded(msg.callId);
+      return;
+    }
     switch (msg.type) {
       case 'call.event':
         return this.onEvent(msg.event);
@@ -278,8 +323,7 @@ export class CallOwner {
         if (this.pendingEnd) return void this.end(this.pendingEnd.reason, this.pendingEnd.error);
         return void this.end(endReasonOfHangup(msg.reason), msg.error?.message ?? null);
       case 'call.transfer-request':
-        this.log.warn({ event: 'transfer-request' }, 'transfer requested but transfers are not available');
-        return;
+        return void this.startTransfer({ destination: msg.destination, ...(msg.message && { message: msg.message }) }, null);
       case 'call.control-result':
         return this.controlWaiters.get(msg.commandId)?.resolve(
           msg.ok ? { ok: true } : { ok: false, status: 400, error: 'call_not_active', message: `The command was not accepted: ${msg.error ?? 'refused'}.` },
@@ -311,6 +355,10 @@ export class CallOwner {
         return;
       case 'dtmf':
         return this.note('dtmf', { digit: event.digit, via: 'rtp' });
+      case 'speech-stopped':
+        // The transfer message was heard: ringback from here on.
+        if (event.who === 'assistant' && this.transfer?.toneTimer) this.ringback(true);
+        return;
       default:
         return;
     }
@@ -338,6 +386,7 @@ export class CallOwner {
   }
 
   private async runTool(toolCallId: string, name: string, args: unknown): Promise<void> {
+    if (name === TRANSFER_CALL_TOOL) return this.transferTool(toolCallId, args);
     const started = Date.now();
     const outcome = await this.tools.run({ toolCallId, name, arguments: args });
     this.note('tool-call', { name, durationMs: Date.now() - started, ...(outcome.error && { error: outcome.error }) });
@@ -356,6 +405,146 @@ export class CallOwner {
     this.note('media-update', { direction: negotiation.remote.direction });
   }
 
+  // ---- transfers (transfer.ts) ---------------------------------------------------------------
+
+  /** The agent's transferCall: the destination it chose, with the message and timeout configured for it. */
+  private transferTool(toolCallId: string, args: unknown): void {
+    const chosen = typeof (args as { destination?: unknown })?.destination === 'string' ? (args as { destination: string }).destination : '';
+    const destination = this.agentConfig.tools.transfer?.find((d) => (d.type === 'number' ? d.number : d.sipUri) === chosen);
+    if (!destination) return this.toolResult(toolCallId, { status: 'failed', reason: `"${chosen}" is not one of the transfer destinations` });
+    const request: TransferRequest = {
+      destination: chosen,
+      ...(destination.message && { message: destination.message }),
+    };
+    void this.startTransfer(request, toolCallId).then((started) => {
+      if (!started.ok) this.toolResult(toolCallId, { status: 'failed', reason: started.message });
+    });
+  }
+
+  /** Starts a transfer and answers at once; the outcome arrives as status, events and a tool result. */
+  private async startTransfer(request: TransferRequest, toolCallId: string | null): Promise<CommandResult> {
+    if (this.state.status !== 'in-progress' || this.ending) return { ok: false, status: 400, error: 'call_not_active', message: 'The call is not in progress.' };
+    if (this.transfer) return { ok: false, status: 409, error: 'conflict', message: 'A transfer is already under way on this call.' };
+    const target = transferTarget(request.destination);
+    if (!target) return { ok: false, status: 400, error: 'invalid_request', message: 'destination must be an E.164 number or a SIP URI' };
+    const trunk = await transferTrunk(this.deps.db, this.deps.secrets, this.orgId, this.init.number.transferTrunkId);
+    if (!trunk) return { ok: false, status: 400, error: 'invalid_request', message: 'No SIP trunk for transfers: give the number a transfer_trunk_id, or mark a trunk is_default_outbound.' };
+    if (this.transfer || this.state.status !== 'in-progress') return { ok: false, status: 409, error: 'conflict', message: 'A transfer is already under way on this call.' };
+    this.transfer = { startedAt: new Date(), target, toolCallId, leg: null, toneTimer: null };
+    this.transition({ kind: 'forwarding' });
+    void this.report('status-update', statusUpdatePayload(this.webhookContext(), { status: 'forwarding' }));
+    this.note('transfer-started', { target, mode: trunk.transferMode, trunkId: trunk.id, via: toolCallId ? 'tool' : 'control' });
+    this.log.info({ event: 'transfer', mode: trunk.transferMode, pii: { target } }, 'transfer started');
+    // The caller hears the message, then ringback until the target answers: never silence.
+    if (request.message?.trim()) {
+      this.deps.pool.send(this.id, { type: 'call.control', control: { kind: 'say', content: request.message, endAfter: false } });
+      this.transfer.toneTimer = setTimeout(() => this.ringback(true), MESSAGE_MAX_MS);
+    } else {
+      this.ringback(true);
+    }
+    const timeoutMs = (request.timeoutSeconds ?? DEFAULT_TRANSFER_TIMEOUT_S) * 1000;
+    const run =
+      trunk.transferMode === 'refer'
+        ? referTransfer(this.transferHost(), trunk, target, timeoutMs)
+        : bridgedTransfer(this.transferHost(), trunk, target, timeoutMs, (leg) => this.watchTargetLeg(leg));
+    void run.then(
+      (outcome) => this.transferDone(outcome),
+      (err: unknown) => {
+        this.log.error({ err }, 'transfer failed');
+        this.transferDone({ status: 'failed', target, mode: trunk.transferMode, sipCode: null, reason: (err as Error).message });
+      },
+    );
+    return { ok: true };
+  }
+
+  private ringback(on: boolean): void {
+    if (this.transfer?.toneTimer) clearTimeout(this.transfer.toneTimer);
+    if (this.transfer) this.transfer.toneTimer = null;
+    const tone = on ? (`ringback-${regionOfNumber(this.init.number.phoneNumber)}` as const) : null;
+    this.deps.pool.send(this.id, { type: 'call.tone', tone });
+  }
+
+  private watchTargetLeg(leg: TargetLeg): void {
+    if (this.transfer) this.transfer.leg = leg;
+    this.deps.adoptLeg(leg.mediaId, this);
+  }
+
+  private targetMediaEnded(mediaId: string): void {
+    const leg = this.bridgedLeg?.leg.mediaId === mediaId ? this.bridgedLeg.leg : this.transfer?.leg?.mediaId === mediaId ? this.transfer.leg : null;
+    leg?.mediaEnded();
+    this.deps.forgetLeg(mediaId);
+    if (leg && this.bridgedLeg?.leg === leg && !this.ending) void this.end('transferred');
+  }
+
+  private transferHost(): TransferHost {
+    return {
+      id: this.id,
+      orgId: this.orgId,
+      pool: this.deps.pool,
+      ua: this.deps.ua,
+      publicIp: this.deps.publicIp,
+      ourNumber: this.init.number.phoneNumber,
+      customerNumber: this.init.customerNumber,
+      customerDialog: () => this.dialog,
+      note: (step, data) => this.note(step, data),
+      bridged: (leg) => {
+        // The caller's audio goes to the target and back; the agent leaves the call.
+        this.ringback(false);
+        this.deps.pool.send(this.id, { type: 'call.bridge', peerCallId: leg.mediaId });
+        this.bridgedLeg = { leg, at: new Date(), target: this.transfer?.target ?? '' };
+      },
+      targetHungUp: () => {
+        if (this.bridgedLeg && !this.ending) void this.end('transferred');
+      },
+    };
+  }
+
+  private transferDone(outcome: TransferOutcome): void {
+    const started = this.transfer;
+    if (started?.toneTimer) clearTimeout(started.toneTimer);
+    this.transfer = null;
+    if (!started || this.ending) return;
+    if (outcome.status !== 'transferred') this.deps.pool.send(this.id, { type: 'call.tone', tone: null });
+    const record = {
+      target: outcome.target,
+      mode: outcome.mode,
+      outcome: outcome.status,
+      ...(outcome.status !== 'transferred' && { sip_status: outcome.sipCode, reason: outcome.reason }),
+      started_at: started.startedAt.toISOString(),
+    };
+    if (outcome.status === 'transferred') {
+      this.transferRecord = { ...record, answered_at: new Date().toISOString() };
+      this.transition({ kind: 'bridged' });
+      this.note('transfer-answered', { target: outcome.target, mode: outcome.mode, afterMs: Date.now() - started.startedAt.getTime() });
+      void this.report('status-update', statusUpdatePayload(this.webhookContext(), { status: 'transferred' }));
+      this.log.info({ event: 'transferred', mode: outcome.mode }, 'transfer answered');
+      // A blind transfer leaves us: the far end took the caller.
+      if (outcome.mode === 'refer') void this.end('transferred');
+      return;
+    }
+    this.transferRecord = record;
+    this.transition({ kind: 'transfer-failed' });
+    this.note('transfer-failed', { target: outcome.target, outcome: outcome.status, sipStatus: outcome.sipCode, reason: outcome.reason });
+    void this.report('status-update', statusUpdatePayload(this.webhookContext(), { status: 'in-progress' }));
+    this.log.info({ event: 'transfer-failed', outcome: outcome.status, sipStatus: outcome.sipCode }, 'transfer did not connect; back to the agent');
+    const result = { status: outcome.status, reason: outcome.reason, sip_code: outcome.sipCode };
+    if (started.toolCallId) return this.toolResult(started.toolCallId, result);
+    // A transfer the API asked for: the agent learns it from its context and tells the caller.
+    const context = `The transfer to ${outcome.target} did not connect (${outcome.status}${outcome.sipCode ? `, SIP ${outcome.sipCode}` : ''}). Tell the caller and offer to help otherwise.`;
+    this.deps.pool.send(this.id, { type: 'call.control', control: { kind: 'inject-context', content: context, triggerResponse: true } });
+  }
+
+  private toolResult(toolCallId: string, result: unknown): void {
+    if (this.ending) return;
+    this.deps.pool.send(this.id, { type: 'call.tool-result', toolCallId, result });
+  }
+
+  /** The bridged time goes into the call's transfer record. */
+  private finishTransferRecord(endedAt: Date): void {
+    if (!this.bridgedLeg || !this.transferRecord) return;
+    this.transferRecord = { ...this.transferRecord, bridged_seconds: Math.max(0, Math.round((endedAt.getTime() - this.bridgedLeg.at.getTime()) / 1000)) };
+  }
+
   // ---- the end -------------------------------------------------------------------------------
 
   /**
@@ -372,16 +561,19 @@ export class CallOwner {
     return this.ending;
   }
 
-  private async teardown(reason: EndReason, error: string | null, sipStatus: number | null): Promise<void> {
+  private async teardown(ended: EndReason, error: string | null, sipStatus: number | null): Promise<void> {
     if (this.maxDurationTimer) clearTimeout(this.maxDurationTimer);
     const endedAt = new Date();
+    // Once bridged to a person, the call ended as a transfer, whoever hung up.
+    const reason: EndReason = this.state.status === 'transferred' ? 'transferred' : ended;
     this.state.apply({ kind: 'end', reason });
     this.log.info({ event: 'ending', reason, ...(error && { error }), ...(sipStatus !== null && { sipStatus }) }, 'call ending');
     // An end-call command ends the call before its worker's answer arrives: that is its success.
     for (const { kind, resolve } of this.controlWaiters.values()) {
       resolve(kind === 'end-call' ? { ok: true } : { ok: false, status: 400, error: 'call_not_active', message: 'The call ended.' });
     }
-    await this.leg?.hangup();
+    await Promise.all([this.leg?.hangup(), this.transfer?.leg?.hangup(), this.bridgedLeg?.leg.hangup()]);
+    this.finishTransferRecord(endedAt);
     if (this.mediaStarted && !this.mediaResult) {
       this.deps.pool.send(this.id, { type: 'call.stop', reason });
       if ((await bounded(this.mediaEnded, MEDIA_STOP_TIMEOUT_MS)) === 'timeout') this.log.warn({ event: 'media-stop-timeout' }, 'media worker did not confirm the end');
@@ -415,6 +607,9 @@ export class CallOwner {
       recordingPath: media?.recording?.path ?? null,
       context: this.webhookContext(),
       webhook: this.deps.closer.sealWebhook(this.agentConfig.webhook),
+      campaignId: this.init.campaignId ?? null,
+      leadId: this.init.leadId ?? null,
+      transfer: this.transferRecord,
     };
   }
 

@@ -37,6 +37,8 @@ interface OrphanRow {
   ended_at_estimate: Date;
   recording_path: string | null;
   metadata: Record<string, unknown>;
+  campaign_id: string | null;
+  lead_id: string | null;
 }
 
 export interface RecoveryOptions {
@@ -89,7 +91,7 @@ export class CallRecovery {
     const { rows } = await this.o.db.query<OrphanRow>(
       `SELECT c.id, c.org_id, c.direction, c.agent_id, c.agent_name, c.number_id, n.name AS number_name, c.assistant_phone,
               c.caller_phone, c.started_at, GREATEST(COALESCE(c.alive_at, c.created_at), COALESCE(c.started_at, c.created_at)) AS ended_at_estimate,
-              c.recording_path, c.metadata
+              c.recording_path, c.metadata, c.campaign_id, c.lead_id
          FROM calls c LEFT JOIN numbers n ON n.org_id = c.org_id AND n.id = c.number_id
         WHERE c.node_id = $1 AND c.ended_at IS NULL`,
       [nodeId],
@@ -128,6 +130,8 @@ export class CallRecovery {
         assistant: { id: row.agent_id, name: row.agent_name, ...(Object.keys(metadata).length > 0 && { metadata }) },
       },
       webhook: this.o.closer.sealWebhook(webhook),
+      campaignId: row.campaign_id,
+      leadId: row.lead_id,
     };
   }
 }

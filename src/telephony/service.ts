@@ -6,6 +6,7 @@
  * that died, and `drain()` refuses new calls and waits for the live ones to end.
  */
 import { hostname } from 'node:os';
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { ProviderKeyDeps } from '../agents/index.js';
@@ -13,16 +14,16 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/pool.js';
 import type { WebhookEmitter } from '../events/index.js';
 import type { Logger } from '../log.js';
-import type { CallControl, MediaPool, WorkerToMain } from '../../media/index.js';
+import type { MediaPool, WorkerToMain } from '../../media/index.js';
 import type { IncomingRequest, ServerResponse, UserAgent } from '../../sip/index.js';
 import { TrunkAllowList } from './allow-list.js';
-import { CallCloser, type CallCloserOptions } from './closer.js';
+import { CallCloser, type CallCloserOptions, type CallFinal } from './closer.js';
 import { CommandBus, OWNER_UNREACHABLE, type CallCommand, type CommandResult } from './command-bus.js';
 import type { TelephonyContext } from './context.js';
 import { CallDirectory, HEARTBEAT_INTERVAL_MS, type NodeInfo } from './directory.js';
 import { handleInvite } from './inbound.js';
 import { placeOutboundCall, type OutboundRequest, type OutboundResult } from './outbound.js';
-import type { CallOwner, OwnerDeps } from './owner.js';
+import type { CallAnswered, CallOwner, LiveControl, OwnerDeps } from './owner.js';
 import { markAlive, pendingReports } from './records.js';
 import { CallRecovery } from './recovery.js';
 import { NumberRouter, subscribeRoutingEvents } from './routing.js';
@@ -38,6 +39,12 @@ export interface TelephonyOptions {
   emitter: WebhookEmitter;
   keyDeps: ProviderKeyDeps;
   postCall: CallCloserOptions['postCall'];
+}
+
+/** What happens to calls on this node, for the parts built on top (dialer, metrics, dashboard). */
+export interface TelephonyEvents {
+  'call-answered': [CallAnswered];
+  'call-final': [CallFinal];
 }
 
 const NOT_FOUND: CommandResult = { ok: false, status: 404, error: 'not_found', message: 'Call not found' };
@@ -57,9 +64,12 @@ export class TelephonyService implements TelephonyContext {
   readonly closer: CallCloser;
   readonly ownerDeps: OwnerDeps;
   draining = false;
+  readonly events = new EventEmitter<TelephonyEvents>();
   private readonly recovery: CallRecovery;
   private readonly commands: CommandBus;
   private readonly calls = new Map<string, CallOwner>();
+  /** Media call ids of transfer targets → the call they belong to. */
+  private readonly legs = new Map<string, CallOwner>();
   private readonly idleWaiters = new Set<() => void>();
   private readonly incarnation = crypto.randomUUID();
   private readonly startedAt = new Date().toISOString();
@@ -87,6 +97,7 @@ export class TelephonyService implements TelephonyContext {
       spoolDir: join(o.config.dataDir, 'spool', 'calls'),
       pricePerMinute: o.config.pricePerMinute,
       postCall: o.postCall,
+      onFinal: (final) => this.announce('call-final', final),
     });
     this.recovery = new CallRecovery({
       db: o.db,
@@ -102,13 +113,28 @@ export class TelephonyService implements TelephonyContext {
       db: o.db,
       log: o.log,
       pool: o.pool,
+      ua: o.ua,
+      secrets: o.keyDeps.secrets,
+      publicIp: o.config.sip.publicIp,
+      adoptLeg: (mediaId, owner) => this.legs.set(mediaId, owner),
+      forgetLeg: (mediaId) => this.legs.delete(mediaId),
       emitter: o.emitter,
       directory: this.directory,
       closer: this.closer,
       nodeId: o.nodeId,
       orgMaxConcurrent: o.config.calls.orgMaxConcurrent,
       localCallsOf: (orgId) => [...this.calls.values()].filter((c) => c.orgId === orgId).length,
+      onAnswered: (answered) => this.announce('call-answered', answered),
     };
+  }
+
+  /** A failing listener is logged; it never breaks the call that announced. */
+  private announce<K extends keyof TelephonyEvents>(event: K, ...args: TelephonyEvents[K]): void {
+    try {
+      (this.events.emit as (name: string, ...values: unknown[]) => boolean)(event, ...args);
+    } catch (err) {
+      this.log.error({ err, event }, 'a telephony event listener failed');
+    }
   }
 
   get liveCalls(): number {
@@ -171,7 +197,7 @@ export class TelephonyService implements TelephonyContext {
   }
 
   /** POST /calls/{id}/control from any node: run here, or on the node that owns the call. */
-  async control(orgId: string, callId: string, control: CallControl): Promise<CommandResult> {
+  async control(orgId: string, callId: string, control: LiveControl): Promise<CommandResult> {
     const command: CallCommand = { callId, orgId, control: control as unknown as Record<string, unknown> };
     if (this.calls.has(callId)) return this.runLocal(command);
     let owner: string | null;
@@ -188,7 +214,7 @@ export class TelephonyService implements TelephonyContext {
     const call = this.calls.get(command.callId);
     if (!call) return Promise.resolve(NOT_LIVE);
     if (call.orgId !== command.orgId) return Promise.resolve(NOT_FOUND);
-    return call.control(command.control as unknown as CallControl);
+    return call.control(command.control as unknown as LiveControl);
   }
 
   private onInvite(req: IncomingRequest, res: ServerResponse): void {
@@ -199,7 +225,7 @@ export class TelephonyService implements TelephonyContext {
   }
 
   private onWorkerMessage(msg: WorkerToMain): void {
-    this.calls.get(msg.callId)?.onWorkerMessage(msg);
+    (this.calls.get(msg.callId) ?? this.legs.get(msg.callId))?.onWorkerMessage(msg);
   }
 
   /** One heartbeat: this node and its calls in Redis and in the calls' rows; then the sweep. */

@@ -15,23 +15,26 @@ export interface Trunk {
   port: number;
   transport: 'udp' | 'tcp';
   transferMode: 'bridge' | 'refer';
+  /** Who the transfer target sees calling: the caller (default), our number, or a fixed E.164. */
+  transferCallerId: 'caller' | 'number' | string;
   credentials: Credentials | undefined;
 }
 
-interface TrunkRow {
+export interface TrunkRow {
   id: string;
   name: string;
   host: string;
   port: number;
   transport: 'udp' | 'tcp';
   transfer_mode: 'bridge' | 'refer';
+  transfer_caller_id: string | null;
   username: string | null;
   password_encrypted: string | null;
 }
 
-const COLUMNS = 'id, name, host, port, transport, transfer_mode, username, password_encrypted';
+const COLUMNS = 'id, name, host, port, transport, transfer_mode, transfer_caller_id, username, password_encrypted';
 
-function trunkOf(row: TrunkRow, secrets: SecretBox): Trunk {
+export function trunkOf(row: TrunkRow, secrets: SecretBox): Trunk {
   const password = row.password_encrypted === null ? null : secrets.decrypt(row.password_encrypted);
   return {
     id: row.id,
@@ -40,6 +43,7 @@ function trunkOf(row: TrunkRow, secrets: SecretBox): Trunk {
     port: row.port,
     transport: row.transport,
     transferMode: row.transfer_mode,
+    transferCallerId: row.transfer_caller_id ?? 'caller',
     credentials: row.username && password !== null ? { username: row.username, password } : undefined,
   };
 }

@@ -71,4 +71,24 @@ describe('call control through another engine process', () => {
     expect((await callRow(owner, callId)).end_reason).toBe('agent-hangup');
     expect((await control(callId, { type: 'say', content: 'late' })).json).toMatchObject({ error: 'call_not_active' });
   }, 60_000);
+
+  it('a transfer sent to the other node starts on the owner: the caller is REFERred and the call ends transferred', async () => {
+    const trunk = await owner.post<{ trunk: { id: string } }>('sip-trunks', { name: 'PBX', host: '127.0.0.1', port: 5999, transfer_mode: 'refer', is_default_outbound: true });
+    expect(trunk.trunk.id).toBeDefined();
+    const referred = new Promise<string>((resolve) => {
+      void phone.dial(`${NUMBER}@127.0.0.1:${owner.sipPort}`, '+31612000402').then((dialog) =>
+        dialog.on('refer', (req, res) => {
+          const subscription = res.accept();
+          resolve(req.get('refer-to') ?? '');
+          setTimeout(() => void subscription?.notify(200, 'OK'), 100);
+        }),
+      );
+    });
+    await eventually(async () => (await latestCall(owner))?.status === 'in-progress' && (await latestCall(owner))?.caller_phone === '+31612000402', 8_000, 'the call');
+    const callId = (await latestCall(owner))!.id;
+    expect(await control(callId, { type: 'transfer', destination: '+31850004999' })).toEqual({ status: 200, json: { success: true, message: 'Command sent successfully' } });
+    expect(await referred).toContain('+31850004999');
+    await eventually(async () => (await callRow(owner, callId)).ended_at !== null, 10_000, 'the call to end');
+    expect(await callRow(owner, callId)).toMatchObject({ status: 'transferred', end_reason: 'transferred' });
+  }, 60_000);
 });

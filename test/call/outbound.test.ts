@@ -5,27 +5,16 @@
  * and ends with our BYE. Busy, declined, no answer, a silent trunk and refused credentials each
  * end the call with their outcome, no usage row, and the webhooks.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulawSilence, mulawSpeech } from '../fakes/audio.js';
-import { freePort, runSipp, SCENARIOS, type SippResult } from '../interop/sipp-runner.js';
+import { freePort, rejectScenario, runSipp, type SippResult } from '../interop/sipp-runner.js';
 import { startTestEngine, type TestEngine } from './engine.js';
 import { callRow, eventually, voiced, webhookMessages } from './helpers.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
 
 const CALLER_ID = '+31850000100';
 
-/** uas-reject.xml with its final response filled in (SIPp reads status codes at load time). */
-async function rejectScenario(code: string, reason: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'voxgate-reject-'));
-  const file = join(dir, `uas-reject-${code}.xml`);
-  const template = await readFile(join(SCENARIOS, 'uas-reject.xml'), 'utf8');
-  await writeFile(file, template.replace('CODE REASON', `${code} ${reason}`));
-  return file;
-}
 const CALLEE = '+31612000001';
 
 describe('outbound calls through a SIP trunk (SIPp as the trunk)', () => {
@@ -145,7 +134,7 @@ describe('outbound calls through a SIP trunk (SIPp as the trunk)', () => {
     { code: '480', reason: 'Temporarily Unavailable', endReason: 'no-answer' },
     { code: '503', reason: 'Service Unavailable', endReason: 'failed' },
   ])('a callee that answers $code ends the call failed / $endReason, unbilled, reported', async ({ code, reason, endReason }) => {
-    const { placed, sipp } = await callThrough(await rejectScenario(code, reason), []);
+    const { placed, sipp } = await callThrough(await rejectScenario(Number(code), reason), []);
     expect(placed.status).toBe(201);
     expectSippOk(await sipp);
     const row = await endedRow(placed.callId);

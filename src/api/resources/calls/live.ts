@@ -4,13 +4,13 @@
  * and answers once that node's media worker took the command. Both need the call service
  * (`services.calls`): the `sip` role provides it, or the remote client on API-only nodes.
  */
-import { ApiError, callNotActive, invalid, missingField, notFound } from '../../errors.js';
+import { ApiError, callNotActive, missingField, notFound } from '../../errors.js';
 import type { ApiPlugin } from '../../plugin.js';
 import { Body, IdParams, JsonObject, LongText, PhoneInput, Type, Uuid, type Static } from '../../schemas.js';
 import { requireE164 } from '../../wrap.js';
 import { TransientAgentBody } from '../agents/schema.js';
 import { outboundNumberId } from '../sip-trunks/service.js';
-import type { CallControl } from '../../../../media/index.js';
+import type { LiveControl } from '../../../telephony/owner.js';
 
 const tags = ['calls'];
 
@@ -28,7 +28,7 @@ export interface CallService {
     metadata?: Record<string, unknown>;
     ringTimeoutSeconds?: number;
   }): Promise<{ ok: true; callId: string; roomName: string; status: 'dialing' } | { ok: false; status: number; error: string; message: string; param?: string }>;
-  control(orgId: string, callId: string, control: CallControl): Promise<{ ok: true } | { ok: false; status: number; error: string; message: string }>;
+  control(orgId: string, callId: string, control: LiveControl): Promise<{ ok: true } | { ok: false; status: number; error: string; message: string }>;
 }
 
 declare module '../../deps.js' {
@@ -69,8 +69,8 @@ export const ControlBody = Body({
 
 export const ControlResponse = Type.Object({ success: Type.Literal(true), message: Type.String() });
 
-/** The control body as the media worker takes it; refuses what a command needs but lacks. */
-function controlOf(body: Static<typeof ControlBody>): CallControl {
+/** The control body as the call owner takes it; refuses what a command needs but lacks. */
+function controlOf(body: Static<typeof ControlBody>): LiveControl {
   const content = () => {
     if (!body.content?.trim()) throw missingField('content');
     return body.content;
@@ -84,7 +84,7 @@ function controlOf(body: Static<typeof ControlBody>): CallControl {
       return { kind: 'end-call', ...(body.message?.trim() && { message: body.message }) };
     case 'transfer':
       if (!body.destination?.trim()) throw missingField('destination');
-      throw invalid('type', 'Transfers are not available yet on this engine; the call goes on with the agent.');
+      return { kind: 'transfer', destination: body.destination, ...(body.message?.trim() && { message: body.message }) };
   }
 }
 
