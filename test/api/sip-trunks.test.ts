@@ -226,6 +226,8 @@ describe('/api/v1/sip-trunks', () => {
       const inbound = await create(a, { name: 'Inbound only', inbound_addresses: ['198.51.100.7'] });
       expect(inbound).toMatchObject({ host: null, inbound_addresses: ['198.51.100.7'] });
       expect(inbound).not.toHaveProperty('address');
+      const asTransfer = await call(a, 'POST', '/numbers', { phone_number: '+31850001999', transfer_trunk_id: inbound.id });
+      expect(asTransfer.json()).toMatchObject({ error: 'invalid_request', param: 'transfer_trunk_id' });
       const asDefault = await call(a, 'PATCH', `/sip-trunks/${inbound.id}`, { is_default_outbound: true });
       expect(asDefault.json()).toMatchObject({ error: 'invalid_request', param: 'is_default_outbound' });
       const addressed = await call(a, 'PATCH', `/sip-trunks/${inbound.id}`, { address: 'out.carrier.example', is_default_outbound: true });

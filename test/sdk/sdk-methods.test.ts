@@ -504,17 +504,18 @@ describe('the vendor SDK against voxgate, method by method', () => {
     });
 
     it('calls.transfer', async () => {
-      // The request is the SDK's and reaches the control route; the call path does not transfer
-      // live calls yet (src/telephony), and says so in the SDK's error rather than pretending.
-      const error = await run('calls.transfer', { method: 'POST', path: `/calls/${ids.liveCall}/control`, body: { type: 'transfer', destination: '+31850835037' } }, () =>
-        sdk.calls.transfer(ids.liveCall, '+31850835037').then(
-          () => null,
-          (err: unknown) => err,
-        ),
+      await run(
+        'calls.transfer',
+        { method: 'POST', path: `/calls/${ids.liveCall}/control`, body: { type: 'transfer', destination: '+31850835037', message: 'I will put you through.' } },
+        () => sdk.calls.transfer(ids.liveCall, '+31850835037', 'I will put you through.'),
+        T.CallControlResponse,
       );
-      expect(error).toBeInstanceOf(SdkError);
-      expect(error).toMatchObject({ kind: 'ApiRequestError', status: 400, message: 'invalid_request', body: { type: 'invalid_request', param: 'type' } });
-      expect(String((error as SdkError).body?.message)).toMatch(/not available yet/);
+      await run(
+        'calls.transfer',
+        { method: 'POST', path: `/calls/${ids.liveCall}/control`, body: { type: 'transfer', destination: 'sip:desk@pbx.acme.example' } },
+        () => sdk.calls.transfer(ids.liveCall, 'sip:desk@pbx.acme.example'),
+        T.CallControlResponse,
+      );
     });
   });
 

@@ -4,7 +4,7 @@
  * must belong to the caller's org; a foreign one is "not found", like an unknown one.
  */
 import type { Queryable } from '../../../db/pool.js';
-import { conflict, notFound } from '../../errors.js';
+import { conflict, invalid, notFound } from '../../errors.js';
 import { alias, iso, requireE164 } from '../../wrap.js';
 import type { NumberInput, PhoneNumberView } from './schema.js';
 import { setClause } from './update-sql.js';
@@ -56,9 +56,11 @@ export async function requireOwnAgent(db: Queryable, orgId: string, agentId: str
   if (!rowCount) throw notFound('agent', param);
 }
 
+/** 404 unless the trunk is this org's; 400 for an inbound-only trunk (no host to send a transfer to). */
 export async function requireOwnTrunk(db: Queryable, orgId: string, trunkId: string, param = 'transfer_trunk_id'): Promise<void> {
-  const { rowCount } = await db.query('SELECT 1 FROM sip_trunks WHERE org_id = $1 AND id = $2', [orgId, trunkId]);
-  if (!rowCount) throw notFound('sip trunk', param);
+  const { rows } = await db.query<{ host: string }>('SELECT host FROM sip_trunks WHERE org_id = $1 AND id = $2', [orgId, trunkId]);
+  if (!rows[0]) throw notFound('sip trunk', param);
+  if (rows[0].host === '') throw invalid(param, 'is an inbound-only trunk (no host or address), which cannot carry transfers; give it an address first');
 }
 
 export async function requireOwnNumber(db: Queryable, orgId: string, numberId: string, param = 'number_id'): Promise<void> {
