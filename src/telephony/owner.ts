@@ -289,6 +289,7 @@ export class CallOwner {
 
   /** A control command (POST /calls/{id}/control), answered once the media worker took it. */
   async control(control: LiveControl): Promise<CommandResult> {
+    if (control.kind === 'transfer' && this.transfer) return { ok: false, status: 409, error: 'conflict', message: 'A transfer is already under way on this call.' };
     if (this.state.status !== 'in-progress' || this.ending || this.pendingEnd) {
       return { ok: false, status: 400, error: 'call_not_active', message: `The call is ${this.ending ? 'ending' : this.state.status}, not in progress.` };
     }
