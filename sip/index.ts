@@ -13,6 +13,7 @@ export {
   type UserAgentEvents,
   type TransportSpec,
   type UacOptions,
+  type UacOutcome,
   type RequestOptions,
 } from './ua/user-agent.js';
 export { Dialog, type InDialogRequest } from './ua/dialog.js';

@@ -11,9 +11,15 @@ export interface TimerConfig {
   t2: number;
   /** Maximum time a message stays in the network, default 5 s. */
   t4: number;
+  /**
+   * How long an INVITE server transaction waits for the TU's own first response before it sends
+   * 100 Trying, default 80 ms (§17.2.1 allows 200 ms). A request refused at once (403 to an
+   * unknown source) is then answered without a 100 first.
+   */
+  trying: number;
 }
 
-export const DEFAULT_TIMERS: Readonly<TimerConfig> = { t1: 500, t2: 4000, t4: 5000 };
+export const DEFAULT_TIMERS: Readonly<TimerConfig> = { t1: 500, t2: 4000, t4: 5000, trying: 80 };
 
 export function resolveTimers(partial?: Partial<TimerConfig>): TimerConfig {
   return { ...DEFAULT_TIMERS, ...partial };

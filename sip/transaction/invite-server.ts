@@ -3,6 +3,7 @@
  * state and Timer L). The 2xx itself is retransmitted by the UAS core (§13.3.1.4), which passes
  * each retransmission through `respond()` while the transaction is Accepted.
  */
+import { createResponse } from '../message/build.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import { backoffCapped, timerT4Wait, transactionTimeout } from '../timers.js';
 import type { Destination } from '../transport/types.js';
@@ -21,8 +22,10 @@ export type IstInput =
   | 'timerH'
   | 'timerI'
   | 'timerL'
+  | 'timerTrying'
   | 'transportError';
 type IstEffect =
+  | 'trying'
   | 'send'
   | 'resend'
   | 'armGH'
@@ -36,8 +39,11 @@ type IstEffect =
 
 export const IST_TABLE: Table<IstState, IstInput, IstEffect> = {
   proceeding: {
-    // §17.2.1: a retransmitted INVITE → re-send the most recent provisional response.
+    // §17.2.1: a retransmitted INVITE → re-send the most recent provisional response (100 Trying
+    // when the TU has sent none yet).
     request: rule('proceeding', 'resend'),
+    // §17.2.1: the TU did not answer within 200 ms (we wait less) → 100 Trying.
+    timerTrying: rule('proceeding', 'trying'),
     // §17.2.1: provisional responses from the TU are sent.
     tuProvisional: rule('proceeding', 'send'),
     // RFC 6026 §8.5: a 2xx from the TU is sent, the transaction goes to Accepted, Timer L starts.
@@ -95,6 +101,7 @@ export class InviteServerTransaction extends Transaction<IstState, IstInput, Ist
   ) {
     super(ctx, IST_TABLE, 'proceeding', request, key, reliable);
     this.intervalG = ctx.timers.t1;
+    this.arm('timerTrying', ctx.timers.trying);
   }
 
   /** Sends a response from the TU; false when the current state does not allow it. */
@@ -111,7 +118,10 @@ export class InviteServerTransaction extends Transaction<IstState, IstInput, Ist
 
   protected run(effect: IstEffect): void {
     switch (effect) {
+      case 'trying':
+        return this.sendTrying();
       case 'send': {
+        this.disarm('timerTrying');
         const response = this.message as SipResponse;
         // A 2xx is never re-sent by the transaction (the UAS core does it, §13.3.1.4): keep
         // only what Proceeding/Completed retransmit, so an Accepted transaction stays small.
@@ -120,8 +130,8 @@ export class InviteServerTransaction extends Transaction<IstState, IstInput, Ist
         return this.transmit(response, this.responseDestination);
       }
       case 'resend':
-        if (this.lastResponse) this.transmit(this.lastResponse, this.responseDestination);
-        return;
+        if (!this.lastResponse) return this.sendTrying();
+        return this.transmit(this.lastResponse, this.responseDestination);
       case 'armGH':
         if (!this.reliable) this.arm('timerG', this.intervalG);
         return this.arm('timerH', transactionTimeout(this.ctx.timers));
@@ -142,6 +152,12 @@ export class InviteServerTransaction extends Transaction<IstState, IstInput, Ist
       case 'reportTransportError':
         return this.user.onTransportError?.(this.error ?? new Error('transport error'));
     }
+  }
+
+  private sendTrying(): void {
+    this.disarm('timerTrying');
+    this.lastResponse = createResponse(this.request, 100);
+    this.transmit(this.lastResponse, this.responseDestination);
   }
 
   protected terminatedHook(): void {

@@ -175,9 +175,7 @@ export class TransactionLayer {
       this.merged.set(merge, key);
       tx.mergeKey = merge;
     }
-    // §17.2.1: the server transaction answers an INVITE with 100 Trying at once (we do not wait
-    // the 200 ms the RFC allows) so the UAC stops retransmitting.
-    if (tx instanceof InviteServerTransaction) tx.respond(createResponse(request, 100));
+    // An INVITE transaction sends its own 100 Trying unless the TU answers first (§17.2.1).
     return tx;
   }
 

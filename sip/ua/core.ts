@@ -84,10 +84,21 @@ export class UaCore implements TransactionUser {
   private inDialog(request: SipRequest, tx: ServerTransaction, source: Source): void {
     const callId = getCallId(request) ?? '';
     const dialog = this.ctx.dialogs.get({ callId, localTag: getToTag(request) ?? '', remoteTag: getFromTag(request) ?? '' });
-    if (dialog) return dialog.handleRequest(request, tx, source);
+    if (dialog) {
+      // A BYE or re-INVITE from a third party that learnt the dialog's tags must not end or
+      // redirect the call: only the dialog's peer, or a source the application allows.
+      if (!this.fromPeerOrAllowed(request, source, dialog.peerAddress)) return this.reply(tx, request, 403);
+      return dialog.handleRequest(request, tx, source);
+    }
     // Out-of-dialog OPTIONS with a stale To tag is still a ping worth answering.
     if (request.method === 'OPTIONS') return this.reply(tx, request, 200);
     this.reply(tx, request, 481);
+  }
+
+  private fromPeerOrAllowed(request: SipRequest, source: Source, peerAddress: string): boolean {
+    if (!this.hooks.accept || sameAddress(source.address, peerAddress)) return true;
+    const req = new IncomingRequest(request, source);
+    return this.hooks.accept(req.source, req);
   }
 
   private newInvite(request: SipRequest, tx: InviteServerTransaction, source: Source): void {
@@ -108,6 +119,12 @@ export class UaCore implements TransactionUser {
   private reply(tx: ServerTransaction, request: SipRequest, status: number, reason?: string, options: ReplyOptions = {}): void {
     this.send(tx, request, status, reason, options);
   }
+}
+
+/** IPv4-mapped IPv6 (dual-stack sockets) and plain IPv4 name the same peer. */
+function sameAddress(a: string, b: string): boolean {
+  const plain = (x: string) => (x.startsWith('::ffff:') ? x.slice(7) : x);
+  return plain(a) === plain(b);
 }
 
 const tags = new WeakMap<SipRequest, string>();

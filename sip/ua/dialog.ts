@@ -37,6 +37,8 @@ export interface DialogInit {
   credentials?: Credentials;
   /** Methods the peer said it allows (its Allow header), to pick UPDATE for refreshes. */
   remoteAllow?: string[];
+  /** The address the dialog was set up with (the INVITE's source, or where ours went). */
+  peerAddress: string;
 }
 
 export interface InDialogRequest {
@@ -58,6 +60,8 @@ interface AckWait {
 
 export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternals {
   readonly ctx: UaContext;
+  /** In-dialog requests are taken from this address, or from sources the application allows. */
+  readonly peerAddress: string;
   readonly state: DialogState;
   readonly transport: TransportProtocol;
   readonly sessionTimer: SessionTimer;
@@ -77,6 +81,7 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
   constructor(init: DialogInit) {
     super();
     this.ctx = init.ctx;
+    this.peerAddress = init.peerAddress;
     this.state = init.state;
     this.transport = init.transport;
     this.localSdp = init.localSdp;

@@ -150,6 +150,7 @@ export class UacInvite {
       remoteSdp: sdpOf(response),
       credentials: this.run.credentials,
       remoteAllow: response.headers.getAll('allow'),
+      peerAddress: this.run.destination.address,
     });
     ctx.dialogs.add(state.id, dialog);
     const terms = ctx.sessionTimer ? negotiateAsUac(response) : undefined;

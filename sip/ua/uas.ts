@@ -128,6 +128,7 @@ export class UasCore {
       localSdp: options.localSdp,
       remoteSdp: sdpOf(request),
       remoteAllow: request.headers.getAll('allow'),
+      peerAddress: pending.req.source.address,
     });
     this.ctx.dialogs.add(state.id, dialog);
     const sender = new Invite2xxSender(this.ctx, pending.tx, response, () => dialog.ackTimedOut());

@@ -26,7 +26,7 @@ import { ALLOW, SUPPORTED, type UaContext } from './context.js';
 import { UaCore } from './core.js';
 import type { Dialog } from './dialog.js';
 import { TypedEmitter } from './emitter.js';
-import { SipError } from './errors.js';
+import { isSipError, SipError } from './errors.js';
 import type { IncomingRequest, RequestSource, ServerResponse } from './incoming.js';
 import { bracket, buildOutOfDialog, headerPairs, type HeaderInput } from './outgoing.js';
 import { Registration, type RegisterOptions } from './register.js';
@@ -92,6 +92,9 @@ export interface UacOptions {
   /** CANCEL when no final response arrives in this time (default 180 s). */
   ringTimeoutMs?: number;
 }
+
+/** How a `createUAC` ended: answered (the dialog) or not (why, with the SIP status). */
+export type UacOutcome = { ok: true; dialog: Dialog } | { ok: false; error: SipError };
 
 export interface RequestOptions {
   method: string;
@@ -169,8 +172,21 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     return this.uas.createUAS(req, res, options);
   }
 
-  /** Places a call; resolves with the dialog on 2xx, rejects with `SipError` otherwise. */
-  async createUAC(uri: string, options: UacOptions = {}, hooks: UacHooks = {}): Promise<Dialog> {
+  /**
+   * Places a call. Every expected ending is a value, never a rejection (STYLE §10): the dialog on
+   * 2xx, or the `SipError` that says why not — the peer's final response (486, 603…), a timeout
+   * (408), our own CANCEL (487), an unreachable or unparsable target, a transport failure.
+   */
+  async createUAC(uri: string, options: UacOptions = {}, hooks: UacHooks = {}): Promise<UacOutcome> {
+    try {
+      return { ok: true, dialog: await this.invite(uri, options, hooks) };
+    } catch (err) {
+      if (isSipError(err)) return { ok: false, error: err };
+      throw err;
+    }
+  }
+
+  private async invite(uri: string, options: UacOptions, hooks: UacHooks): Promise<Dialog> {
     const target = parseUri(uri);
     if (!target) throw new SipError('SIP_BAD_TARGET', 400, 'bad Request-URI');
     const destination = await this.destinationFor(target, options);

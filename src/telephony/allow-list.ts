@@ -1,8 +1,10 @@
 /**
  * Which sources may send us INVITEs (DESIGN §3 step 2, "SIP accepted only from configured
- * trunks"): the CIDRs of SIP_TRUNK_ALLOW plus the resolved addresses of every organization's
- * SIP trunk hosts. Rebuilt when trunks change (API hook and the Redis routing channel) and every
- * few minutes, so a trunk host whose DNS changes is followed. Lookups are synchronous: the check
+ * trunks"), and for whom: the CIDRs of SIP_TRUNK_ALLOW (the operator's list) may call every
+ * organization's numbers; the resolved addresses of an organization's SIP trunk hosts may call
+ * only that organization's numbers — one tenant's trunk must never open ingress to another
+ * tenant. Rebuilt when trunks change (API hook and the Redis routing channel) and every few
+ * minutes, so a trunk host whose DNS changes is followed. Lookups are synchronous: the check
  * runs for every out-of-dialog request.
  */
 import { lookup } from 'node:dns/promises';
@@ -28,9 +30,15 @@ function plain(address: string): string {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
+/** Who a source may call: every organization (the operator's list) or only the listed ones (their trunks). */
+export type Admission = { operator: true } | { operator: false; orgs: ReadonlySet<string> };
+
+const OPERATOR: Admission = { operator: true };
+
 export class TrunkAllowList {
   private readonly configured: BlockList;
-  private trunkAddresses = new Set<string>();
+  /** Trunk host address → the organizations whose trunks resolve to it. */
+  private trunkAddresses = new Map<string, Set<string>>();
   private refreshing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
 
@@ -43,8 +51,14 @@ export class TrunkAllowList {
   }
 
   allows(address: string): boolean {
+    return this.admission(address) !== null;
+  }
+
+  admission(address: string): Admission | null {
     const a = plain(address);
-    return this.trunkAddresses.has(a) || this.configured.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4');
+    if (this.configured.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4')) return OPERATOR;
+    const orgs = this.trunkAddresses.get(a);
+    return orgs ? { operator: false, orgs } : null;
   }
 
   async start(): Promise<void> {
@@ -72,13 +86,19 @@ export class TrunkAllowList {
 
   private async rebuild(): Promise<void> {
     try {
-      const { rows } = await this.db.query<{ host: string }>(`SELECT DISTINCT host FROM sip_trunks`);
-      const next = new Set<string>();
+      const { rows } = await this.db.query<{ org_id: string; host: string }>(`SELECT DISTINCT org_id, host FROM sip_trunks`);
+      const next = new Map<string, Set<string>>();
+      const add = (address: string, orgId: string) => {
+        const key = plain(address);
+        const orgs = next.get(key) ?? new Set<string>();
+        orgs.add(orgId);
+        next.set(key, orgs);
+      };
       await Promise.all(
-        rows.map(async ({ host }) => {
-          if (isIP(host)) return void next.add(plain(host));
+        rows.map(async ({ org_id: orgId, host }) => {
+          if (isIP(host)) return void add(host, orgId);
           try {
-            for (const { address } of await lookup(host, { all: true })) next.add(plain(address));
+            for (const { address } of await lookup(host, { all: true })) add(address, orgId);
           } catch (err) {
             this.log.warn({ host, err: (err as Error).message }, 'trunk host does not resolve; not allowed until it does');
           }

@@ -6,6 +6,7 @@ import type { WebhookEmitter } from '../events/index.js';
 import type { Logger } from '../log.js';
 import type { UserAgent } from '../../sip/index.js';
 import type { ActiveCall, CallDeps } from './call.js';
+import type { TrunkAllowList } from './allow-list.js';
 import type { LiveCallRegistry } from './live-calls.js';
 import type { NumberRouter } from './routing.js';
 
@@ -16,6 +17,7 @@ export interface TelephonyContext {
   readonly nodeId: string;
   readonly ua: UserAgent;
   readonly router: NumberRouter;
+  readonly allowList: TrunkAllowList;
   readonly registry: LiveCallRegistry;
   readonly emitter: WebhookEmitter;
   readonly callDeps: CallDeps;

@@ -36,6 +36,11 @@ export async function handleInvite(ctx: TelephonyContext, req: IncomingRequest, 
     log.info({ event: 'rejected', status: 404, pii: { dialed: dialed ?? req.uri.user } }, 'inbound call to an unknown number');
     return void res.send(404, 'Not Found');
   }
+  const admission = ctx.allowList.admission(req.source.address);
+  if (!admission || (!admission.operator && !admission.orgs.has(route.orgId))) {
+    log.warn({ event: 'rejected', status: 403, orgId: route.orgId, source: req.source.address }, "INVITE from another organization's trunk");
+    return void res.send(403, 'Forbidden');
+  }
   const stored = route.agentId ? await loadAgent(ctx.db, ctx.keyDeps.secrets, route.orgId, route.agentId) : null;
   if (!stored || !stored.is_active) {
     log.info({ event: 'rejected', status: 480, orgId: route.orgId, numberId: route.numberId }, 'number has no active agent');

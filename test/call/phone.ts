@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { createOffer, readSession, UserAgent, type Dialog } from '../../sip/index.js';
 import { createRtpHeader, parseRtp, writeRtpHeader } from '../../media/rtp/packet.js';
 import { mulawSilence } from '../fakes/audio.js';
+import { answered } from '../helpers/sip.js';
 
 export interface HeardPacket {
   at: number;
@@ -51,12 +52,17 @@ export class TestPhone {
     });
   }
 
-  static async start(): Promise<TestPhone> {
-    const ua = new UserAgent({ transports: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }] });
+  /** A phone on `host` (any 127.x.y.z address works on loopback: another host for the engine). */
+  static async start(host = '127.0.0.1'): Promise<TestPhone> {
+    const ua = new UserAgent({ transports: [{ protocol: 'udp', host, port: 0 }], publicAddress: host });
     await ua.listen();
     const rtp = createSocket('udp4');
-    await new Promise<void>((resolve) => rtp.bind(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => rtp.bind(0, host, () => resolve()));
     return new TestPhone(ua, rtp);
+  }
+
+  get host(): string {
+    return this.rtp.address().address;
   }
 
   get rtpPort(): number {
@@ -65,8 +71,8 @@ export class TestPhone {
 
   /** Dials `+E164@host:port` from `from`; resolves when the engine answered (200/ACK). */
   async dial(target: string, from: string, options: { signal?: AbortSignal } = {}): Promise<Dialog> {
-    const offer = createOffer({ address: '127.0.0.1', port: this.rtpPort, codecs: ['PCMU', 'PCMA'], telephoneEvent: true, sessionId: '777', version: 1 });
-    const dialog = await this.ua.createUAC(`sip:${target}`, { localSdp: offer, callingNumber: from, signal: options.signal });
+    const offer = createOffer({ address: this.host, port: this.rtpPort, codecs: ['PCMU', 'PCMA'], telephoneEvent: true, sessionId: '777', version: 1 });
+    const dialog = answered(await this.ua.createUAC(`sip:${target}`, { localSdp: offer, callingNumber: from, signal: options.signal }));
     const answer = readSession(dialog.remoteSdp ?? '');
     if ('code' in answer) throw new Error(`unreadable SDP answer: ${answer.message}`);
     const audio = answer.media.find((m) => m.type === 'audio');

@@ -5,7 +5,8 @@
  * to say why: no credits, no provider key, an agent it cannot run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSipError } from '../../sip/index.js';
+import { createOffer, isSipError } from '../../sip/index.js';
+import { createOrganization } from '../../src/api/admin/service.js';
 import { startTestEngine, type TestEngine } from './engine.js';
 import { endedCall, eventually, hungUpByEngine, latestCall, voiced, webhookMessages } from './helpers.js';
 import { TestPhone } from './phone.js';
@@ -49,6 +50,27 @@ describe('refused and announced calls', () => {
     expect(await sipStatusOf(phone, at('+31850000001'))).toBe(200);
     await phone.hangup();
     await endedCall(engine);
+  });
+
+  it("lets a trunk host call only its own organization's numbers: another tenant's number gets 403 without 100 Trying", async () => {
+    await engine.agentWithNumber('+31850000010');
+    const other = await createOrganization(engine.database.db, { name: 'Other tenant', minutes_balance: null });
+    const asOther = { authorization: `Bearer ${other.api_key}` };
+    const trunk = await engine.api.inject({ method: 'POST', url: '/api/v1/sip-trunks', headers: asOther, payload: { name: 'Their PBX', host: '127.0.0.5' } });
+    expect(trunk.statusCode).toBe(201);
+    await eventually(() => engine.telephony.allows('127.0.0.5'), 5_000, "the allow-list to include the other tenant's trunk");
+    const intruder = await TestPhone.start('127.0.0.5');
+    try {
+      const provisional: number[] = [];
+      const offer = createOffer({ address: '127.0.0.5', port: intruder.rtpPort, codecs: ['PCMU'], sessionId: '1', version: 1 });
+      const outcome = await intruder.ua.createUAC(`sip:${at('+31850000010')}`, { localSdp: offer, callingNumber: '+31612349999' }, { onProvisional: (r) => provisional.push(r.status) });
+      expect(outcome.ok ? 200 : outcome.error.status).toBe(403);
+      expect(provisional).toEqual([]);
+      const { rows } = await engine.database.db.query(`SELECT 1 FROM calls WHERE assistant_phone = '+31850000010'`);
+      expect(rows).toHaveLength(0);
+    } finally {
+      await intruder.close();
+    }
   });
 
   it('answers 404 for an unknown number and 480 for a number without an active agent', async () => {

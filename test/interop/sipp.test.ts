@@ -2,6 +2,7 @@
  * Interop with SIPp 3.6 over real sockets on loopback: each test runs one scenario (one call)
  * against the UA-based test application and asserts SIPp's exit code and what the application saw.
  */
+import { answered } from '../helpers/sip.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UdpTransport } from '../../sip/transport/udp.js';
 import { createOffer } from '../../sip/sdp/index.js';
@@ -94,7 +95,8 @@ describe('SIPp as the callee (outbound calls from the UA)', () => {
       onStarted: (port) => {
         placed = ua
           .createUAC(`sip:+15550009999@127.0.0.1:${port}`, { localSdp: createOffer(localMedia()), auth: { username: 'trunkuser', password: 's3cret' }, callingNumber: '+15550001111' })
-          .then(async (dialog) => {
+          .then(async (outcome) => {
+            const dialog = answered(outcome);
             watch(dialog, log);
             await new Promise((r) => setTimeout(r, 100));
             await dialog.bye();

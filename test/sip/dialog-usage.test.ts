@@ -4,6 +4,7 @@ import type { Dialog } from '../../sip/ua/dialog.js';
 import type { DialogDestroyReason, DtmfRelay } from '../../sip/ua/dialog-types.js';
 import type { ReferSubscription } from '../../sip/ua/refer.js';
 import { advance, countSent, makePair, media, offer, tick, type Extra, type Pair } from './ua-fixtures.js';
+import { answered } from '../helpers/sip.js';
 
 let pair: Pair | undefined;
 afterEach(async () => {
@@ -22,7 +23,7 @@ async function connected(aliceOpts: Extra = {}, bobOpts: Extra = {}): Promise<{ 
       if (answer.ok) void p.bob.createUAS(req, res, { localSdp: answer.sdp }).then(resolve);
     });
   });
-  const alice = await p.alice.createUAC(p.bobUri, { localSdp: offer() });
+  const alice = answered(await p.alice.createUAC(p.bobUri, { localSdp: offer() }));
   const bob = await bobDialog;
   bob.on('modify', (req, res) => {
     const remote = readSession(req.sdp ?? '');
@@ -161,7 +162,7 @@ describe('session timers (RFC 4028)', () => {
     pair = await makePair({ sessionTimer: false });
     const p = pair;
     const bobDialog = new Promise<Dialog>((resolve) => p.bob.on('invite', (req, res) => void p.bob.createUAS(req, res, { localSdp: 'v=0' }).then(resolve)));
-    await p.alice.createUAC(p.bobUri, { localSdp: offer(), headers: { 'Session-Expires': '120;refresher=uas' } });
+    answered(await p.alice.createUAC(p.bobUri, { localSdp: offer(), headers: { 'Session-Expires': '120;refresher=uas' } }));
     const uas = await bobDialog;
     expect(uas.sessionTimer.localRefresher).toBe(true);
     await advance(p.clock, 61_000, 1000);

@@ -53,13 +53,30 @@ function receiveInvite(source = UDP_SOURCE, transport = 'UDP'): { invite: SipReq
 }
 
 describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026)', () => {
-  it('sends 100 Trying at once and answers retransmissions with the last provisional', () => {
+  it('sends 100 Trying when the TU has not answered within the trying delay, then re-sends the last provisional', () => {
     const { invite, tx } = receiveInvite();
+    expect(sink.summary()).toEqual([]);
+    clock.advance(DEFAULT_TIMERS.trying);
     expect(sink.summary()).toEqual(['100']);
     tx.respond(makeResponse(invite, 180, 't'));
     layer.receiveRequest(makeRequest({ method: 'INVITE' }), UDP_SOURCE);
     expect(sink.summary()).toEqual(['100', '180', '180']);
     expect(tu.requests).toHaveLength(1);
+  });
+
+  it('answers a retransmission that arrives before any response with 100 Trying at once', () => {
+    receiveInvite();
+    layer.receiveRequest(makeRequest({ method: 'INVITE' }), UDP_SOURCE);
+    expect(sink.summary()).toEqual(['100']);
+    clock.advance(DEFAULT_TIMERS.trying);
+    expect(sink.summary()).toEqual(['100']);
+  });
+
+  it('sends no 100 Trying before a final response the TU gives at once (a 403 to an unknown source)', () => {
+    const { invite, tx } = receiveInvite();
+    tx.respond(makeResponse(invite, 403, 't'));
+    clock.advance(DEFAULT_TIMERS.trying * 2);
+    expect(sink.summary()).toEqual(['403']);
   });
 
   it('retransmits a failure on Timer G (doubling to T2) and reports Timer H without ACK', () => {
@@ -90,14 +107,14 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026)', () => {
     expect(tu.acks).toHaveLength(0);
     clock.advance(DEFAULT_TIMERS.t4);
     expect(tx.terminated).toBe(true);
-    expect(sink.summary()).toEqual(['100', '486']);
+    expect(sink.summary()).toEqual(['486']);
   });
 
   it('re-sends the failure when the INVITE is retransmitted in Completed', () => {
     const { invite, tx } = receiveInvite();
     tx.respond(makeResponse(invite, 603, 't'));
     layer.receiveRequest(makeRequest({ method: 'INVITE' }), UDP_SOURCE);
-    expect(sink.summary()).toEqual(['100', '603', '603']);
+    expect(sink.summary()).toEqual(['603', '603']);
   });
 
   it('enters Accepted on 2xx: absorbs INVITE retransmissions, passes ACKs up, ends on Timer L', () => {
@@ -107,7 +124,7 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026)', () => {
     tx.respond(makeResponse(invite, 200, 't'));
     layer.receiveRequest(makeRequest({ method: 'INVITE' }), UDP_SOURCE);
     expect(tx.respond(makeResponse(invite, 200, 't'))).toBe(true); // the UAS core's retransmission
-    expect(sink.summary()).toEqual(['100', '200', '200']);
+    expect(sink.summary()).toEqual(['200', '200']);
     layer.receiveRequest(makeRequest({ method: 'ACK', toTag: 't' }), UDP_SOURCE); // same branch
     expect(acks).toHaveLength(1);
     layer.receiveRequest(makeRequest({ method: 'ACK', toTag: 't', branch: 'z9hG4bK-ack' }), UDP_SOURCE);
@@ -120,14 +137,14 @@ describe('INVITE server transaction (RFC 3261 §17.2.1, RFC 6026)', () => {
     const { invite, tx } = receiveInvite();
     expect(tx.respond(makeResponse(invite, 486, 't'))).toBe(true);
     expect(tx.respond(makeResponse(invite, 200, 't'))).toBe(false);
-    expect(sink.summary()).toEqual(['100', '486']);
+    expect(sink.summary()).toEqual(['486']);
   });
 
   it('does not retransmit over TCP and ends on the ACK (Timer I = 0)', () => {
     const { invite, tx } = receiveInvite(TCP_SOURCE, 'TCP');
     tx.respond(makeResponse(invite, 486, 't'));
     clock.advance(10_000);
-    expect(sink.summary()).toEqual(['100', '486']);
+    expect(sink.summary()).toEqual(['486']);
     layer.receiveRequest(makeRequest({ method: 'ACK', toTag: 't', transport: 'TCP' }), TCP_SOURCE);
     expect(tx.terminated).toBe(true);
   });

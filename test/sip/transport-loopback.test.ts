@@ -5,6 +5,7 @@ import { LoopbackNetwork } from '../../sip/transport/loopback.js';
 import type { Source } from '../../sip/transport/types.js';
 import { createAnswer } from '../../sip/sdp/index.js';
 import { advance, countSent, makePair, media, offer, tick, type Pair } from './ua-fixtures.js';
+import { answered } from '../helpers/sip.js';
 
 const OPTIONS = Buffer.from('OPTIONS sip:b@127.0.0.2 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKl\r\nMax-Forwards: 70\r\nFrom: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\nCall-ID: l\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n');
 
@@ -70,7 +71,7 @@ describe('a call over a hostile network', () => {
     });
     p.aliceWire.faults.duplicate = () => true;
     p.bobWire.faults.duplicate = () => true;
-    const dialog = await p.alice.createUAC(p.bobUri, { localSdp: offer() });
+    const dialog = answered(await p.alice.createUAC(p.bobUri, { localSdp: offer() }));
     await tick();
     await dialog.bye();
     await tick();
@@ -97,7 +98,7 @@ describe('a call over a hostile network', () => {
     p.bobWire.faults = { drop: lossy, delayMs: 80 };
     const call = p.alice.createUAC(p.bobUri, { localSdp: offer() });
     await advance(p.clock, 5000, 50);
-    const dialog = await call;
+    const dialog = answered(await call);
     const bye = dialog.bye();
     await advance(p.clock, 5000, 50);
     await bye;

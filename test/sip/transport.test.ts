@@ -7,6 +7,7 @@ import { parseMessage } from '../../sip/message/parse.js';
 import { serializeMessage } from '../../sip/message/serialize.js';
 import type { SipRequest, SipResponse } from '../../sip/message/types.js';
 import { UserAgent, type UserAgentOptions } from '../../sip/ua/user-agent.js';
+import { answered } from '../helpers/sip.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -172,7 +173,7 @@ describe('advertised address and IPv6', () => {
     const a = await startUa({}, '::1');
     const b = await startUa({}, '::1');
     b.on('invite', (req, res) => void b.createUAS(req, res, { localSdp: 'v=0\r\n' }));
-    const dialog = await a.createUAC(`sip:b@[::1]:${b.address('udp')}`, { localSdp: 'v=0\r\n' });
+    const dialog = answered(await a.createUAC(`sip:b@[::1]:${b.address('udp')}`, { localSdp: 'v=0\r\n' }));
     expect(dialog.state.remoteTarget.host).toBe('::1');
     await dialog.bye();
     expect(b.stats().dialogs).toBe(0);

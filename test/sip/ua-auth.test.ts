@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DigestServer } from '../../sip/digest/index.js';
 import type { IncomingRequest, ServerResponse } from '../../sip/ua/incoming.js';
 import { advance, countSent, makePair, offer, tick, type Pair } from './ua-fixtures.js';
+import { answered, refusal } from '../helpers/sip.js';
 
 let pair: Pair | undefined;
 afterEach(async () => {
@@ -36,7 +37,7 @@ describe('digest authentication (RFC 3261 §22, RFC 7616)', () => {
       authorized.push(req.get('authorization') ?? '');
       void p.bob.createUAS(req, res, { localSdp: 'v=0' });
     });
-    const dialog = await p.alice.createUAC(p.bobUri, { localSdp: offer(), auth: { username: 'trunkuser', password: 's3cret' } });
+    const dialog = answered(await p.alice.createUAC(p.bobUri, { localSdp: offer(), auth: { username: 'trunkuser', password: 's3cret' } }));
     expect(authorized[0]).toMatch(/^Digest username="trunkuser", realm="voxgate.test"/);
     expect(countSent(p.aliceWire, 'INVITE')).toBe(2);
     expect(countSent(p.aliceWire, 'ACK')).toBe(2); // one for the 401 (transaction), one for the 200 (UAC core)
@@ -54,7 +55,7 @@ describe('digest authentication (RFC 3261 §22, RFC 7616)', () => {
     p.bob.on('invite', (req, res) => {
       if (check(req, res)) void p.bob.createUAS(req, res, { localSdp: 'v=0' });
     });
-    const dialog = await p.alice.createUAC(p.bobUri, { auth: { username: 'trunkuser', password: 's3cret' } });
+    const dialog = answered(await p.alice.createUAC(p.bobUri, { auth: { username: 'trunkuser', password: 's3cret' } }));
     expect(dialog.isTerminated).toBe(false);
   });
 
@@ -65,7 +66,7 @@ describe('digest authentication (RFC 3261 §22, RFC 7616)', () => {
     p.bob.on('invite', (req, res) => {
       if (check(req, res)) void p.bob.createUAS(req, res, { localSdp: 'v=0' });
     });
-    await expect(p.alice.createUAC(p.bobUri, { auth: { username: 'trunkuser', password: 'wrong' } })).rejects.toMatchObject({ status: 401, code: 'SIP_REJECTED' });
+    expect(refusal(await p.alice.createUAC(p.bobUri, { auth: { username: 'trunkuser', password: 'wrong' } }))).toMatchObject({ status: 401, code: 'SIP_REJECTED' });
     expect(countSent(p.aliceWire, 'INVITE')).toBe(2);
   });
 

@@ -1,9 +1,11 @@
+import type { SipResponse } from '../../sip/message/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SipError } from '../../sip/ua/errors.js';
 import type { Dialog } from '../../sip/ua/dialog.js';
 import type { DialogDestroyReason } from '../../sip/ua/dialog-types.js';
 import { createAnswer } from '../../sip/sdp/index.js';
-import { advance, countSent, makePair, media, offer, tick, type Pair } from './ua-fixtures.js';
+import { advance, countSent, makePair, media, offer, rawPeer, tick, type Pair } from './ua-fixtures.js';
+import { answered, refusal } from '../helpers/sip.js';
 
 let pair: Pair | undefined;
 afterEach(async () => {
@@ -28,13 +30,13 @@ function destroyedReason(dialog: Dialog): Promise<DialogDestroyReason> {
 }
 
 describe('INVITE dialogs over the loopback transport', () => {
-  it('sets up a call (100/180/200/ACK) and tears it down with BYE', async () => {
+  it('sets up a call (180/200/ACK: an INVITE answered at once needs no 100) and tears it down with BYE', async () => {
     pair = await makePair();
     const bobDialogs = answering(pair);
     const provisional: number[] = [];
-    const dialog = await pair.alice.createUAC(pair.bobUri, { localSdp: offer(), callingNumber: '+15550001111' }, { onProvisional: (r) => provisional.push(r.status) });
+    const dialog = answered(await pair.alice.createUAC(pair.bobUri, { localSdp: offer(), callingNumber: '+15550001111' }, { onProvisional: (r) => provisional.push(r.status) }));
     await tick();
-    expect(provisional).toEqual([100, 180]);
+    expect(provisional).toEqual([180]);
     expect(bobDialogs).toHaveLength(1);
     const bobDialog = bobDialogs[0];
     expect(bobDialog.id.callId).toBe(dialog.id.callId);
@@ -56,6 +58,30 @@ describe('INVITE dialogs over the loopback transport', () => {
     expect(pair.bob.stats().pendingInvites).toBe(0);
   });
 
+  it('refuses an in-dialog BYE from a third party that is neither the peer nor allowed (403), and the call goes on', async () => {
+    pair = await makePair({}, { accept: (source) => source.address === '127.0.0.1' });
+    const bobDialogs = answering(pair);
+    const dialog = answered(await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }));
+    await tick();
+    const bobDialog = bobDialogs[0];
+    const raw = await rawPeer(pair.net, '127.0.0.66');
+    await raw.send(`BYE sip:+15550002222@127.0.0.2:5060 SIP/2.0
+Via: SIP/2.0/UDP 127.0.0.66:5060;branch=z9hG4bKspoof;rport
+Max-Forwards: 70
+From: <sip:alice@127.0.0.1>;tag=${dialog.id.localTag}
+To: <sip:+15550002222@127.0.0.2>;tag=${dialog.id.remoteTag}
+Call-ID: ${dialog.id.callId}
+CSeq: 99 BYE
+Content-Length: 0
+
+`);
+    await tick();
+    expect((raw.received as SipResponse[]).map((m) => m.status)).toEqual([403]);
+    expect(bobDialog.isTerminated).toBe(false);
+    await dialog.bye();
+    expect(bobDialog.isTerminated).toBe(true);
+  });
+
   it('puts the From user and Contact of an outbound call from callingNumber', async () => {
     pair = await makePair();
     let from = '';
@@ -65,7 +91,7 @@ describe('INVITE dialogs over the loopback transport', () => {
       contact = req.get('contact') ?? '';
       res.send(603);
     });
-    await expect(pair.alice.createUAC(pair.bobUri, { callingNumber: '+15550001111' })).rejects.toBeInstanceOf(SipError);
+    expect(refusal(await pair.alice.createUAC(pair.bobUri, { callingNumber: '+15550001111' }))).toBeInstanceOf(SipError);
     expect(from).toMatch(/^<sip:\+15550001111@127\.0\.0\.1>;tag=/);
     expect(contact).toBe('<sip:+15550001111@127.0.0.1:5060>');
   });
@@ -73,7 +99,7 @@ describe('INVITE dialogs over the loopback transport', () => {
   it('rejects a non-2xx final response with a typed error carrying the status', async () => {
     pair = await makePair();
     pair.bob.on('invite', (_req, res) => res.send(486));
-    const error = await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }).catch((e: unknown) => e);
+    const error = refusal(await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }));
     expect(error).toBeInstanceOf(SipError);
     expect((error as SipError).code).toBe('SIP_REJECTED');
     expect((error as SipError).status).toBe(486);
@@ -84,7 +110,7 @@ describe('INVITE dialogs over the loopback transport', () => {
 
   it('answers 480 when no invite listener is registered', async () => {
     pair = await makePair();
-    await expect(pair.alice.createUAC(pair.bobUri)).rejects.toMatchObject({ status: 480 });
+    expect(refusal(await pair.alice.createUAC(pair.bobUri))).toMatchObject({ status: 480 });
   });
 
   it('cancels a ringing call: 200 to the CANCEL, 487 to the INVITE, cancel event at the UAS', async () => {
@@ -96,7 +122,7 @@ describe('INVITE dialogs over the loopback transport', () => {
     });
     const abort = new AbortController();
     const call = pair.alice.createUAC(pair.bobUri, { localSdp: offer(), signal: abort.signal }, { onProvisional: (r) => r.status === 180 && abort.abort() });
-    const error = await call.catch((e: unknown) => e);
+    const error = refusal(await call);
     expect((error as SipError).code).toBe('SIP_CANCELED');
     expect((error as SipError).status).toBe(487);
     expect(canceled).toBe(true);
@@ -115,7 +141,7 @@ describe('INVITE dialogs over the loopback transport', () => {
       });
     });
     const call = pair.alice.createUAC(pair.bobUri, { signal: abort.signal }, { onProvisional: (r) => r.status === 180 && abort.abort() });
-    await call.catch(() => undefined);
+    await call;
     await tick();
     expect((uasError as SipError).code).toBe('SIP_CANCELED');
   });
@@ -129,7 +155,7 @@ describe('INVITE dialogs over the loopback transport', () => {
     pair.bobWire.faults.drop = (p) => p.firstLine.startsWith('SIP/2.0 200') && oksDropped++ === 0;
     const call = pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
     await advance(pair.clock, 3000);
-    const dialog = await call;
+    const dialog = answered(await call);
     expect(dialog.isTerminated).toBe(false);
     expect(countSent(pair.aliceWire, 'INVITE')).toBe(2); // Timer A retransmission
     expect(countSent(pair.bobWire, 'SIP/2.0 200')).toBeGreaterThanOrEqual(2); // §13.3.1.4 retransmission
@@ -140,7 +166,7 @@ describe('INVITE dialogs over the loopback transport', () => {
     const bobDialogs = answering(pair);
     let acksDropped = 0;
     pair.aliceWire.faults.drop = (p) => p.firstLine.startsWith('ACK') && acksDropped++ === 0;
-    await pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
+    answered(await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }));
     expect(bobDialogs).toHaveLength(0);
     await advance(pair.clock, 1000);
     expect(bobDialogs).toHaveLength(1);
@@ -155,7 +181,7 @@ describe('INVITE dialogs over the loopback transport', () => {
       pair?.bob.createUAS(req, res, { localSdp: 'v=0' }).catch((e: unknown) => (uasError = e));
     });
     pair.aliceWire.faults.drop = (p) => p.firstLine.startsWith('ACK');
-    const dialog = await pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
+    const dialog = answered(await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }));
     dialog.on('destroyed', (r) => (reason = r));
     await advance(pair.clock, 32_500, 500);
     expect((uasError as SipError).code).toBe('SIP_ACK_TIMEOUT');
@@ -173,7 +199,7 @@ describe('INVITE dialogs over the loopback transport', () => {
     // Bob's 200 is already on its way when Alice cancels after the 180.
     pair.aliceWire.faults.drop = (p) => p.firstLine.startsWith('CANCEL');
     const call = pair.alice.createUAC(pair.bobUri, { signal: abort.signal }, { onProvisional: (r) => r.status === 180 && abort.abort() });
-    const error = await call.catch((e: unknown) => e);
+    const error = refusal(await call);
     expect((error as SipError).code).toBe('SIP_CANCELED');
     await tick();
     expect(countSent(pair.aliceWire, 'ACK')).toBe(1);
@@ -183,7 +209,7 @@ describe('INVITE dialogs over the loopback transport', () => {
   it('runs the same call over a reliable transport without retransmissions', async () => {
     pair = await makePair({}, {}, 'tcp');
     answering(pair);
-    const dialog = await pair.alice.createUAC(pair.bobUri, { localSdp: offer() });
+    const dialog = answered(await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }));
     await advance(pair.clock, 5000);
     expect(countSent(pair.bobWire, 'SIP/2.0 200')).toBe(1);
     await dialog.bye();
@@ -197,7 +223,7 @@ describe('bounded waits', () => {
     // After the 180, Bob's messages are lost: neither the 200 to the CANCEL nor a 487 arrive.
     let rang = false;
     pair.bobWire.faults.drop = (p) => rang || ((rang = p.firstLine.startsWith('SIP/2.0 180')) && false);
-    const call = pair.alice.createUAC(pair.bobUri, { ringTimeoutMs: 5000 }).catch((e: unknown) => e);
+    const call = pair.alice.createUAC(pair.bobUri, { ringTimeoutMs: 5000 }).then(refusal);
     await advance(pair.clock, 5000 + 32_000 + 1000, 500);
     expect(await call).toMatchObject({ code: 'SIP_CANCELED' });
     expect(countSent(pair.aliceWire, 'CANCEL')).toBeGreaterThanOrEqual(1);
@@ -210,7 +236,7 @@ describe('bounded waits', () => {
     const p = pair;
     const bobDialogs: Dialog[] = [];
     p.bob.on('invite', (req, res) => void p.bob.createUAS(req, res, { localSdp: 'v=0\r\n' }).then((d) => bobDialogs.push(d)));
-    const dialog = await p.alice.createUAC(p.bobUri, { localSdp: offer() });
+    const dialog = answered(await p.alice.createUAC(p.bobUri, { localSdp: offer() }));
     await tick();
     bobDialogs[0].on('modify', (_req, res) => res.send(180));
     // Bob's final answers to the re-INVITE (the guard's 500, the 487 after CANCEL) are lost.
@@ -233,7 +259,7 @@ describe('early media', () => {
       void p.bob.createUAS(req, res, { localSdp: 'v=0\r\n' });
     });
     const early: string[] = [];
-    await p.alice.createUAC(p.bobUri, { localSdp: offer() }, { onProvisional: (r) => r.status === 183 && early.push(`${r.headers.get('content-type')} ${r.body.length}`) });
+    answered(await p.alice.createUAC(p.bobUri, { localSdp: offer() }, { onProvisional: (r) => r.status === 183 && early.push(`${r.headers.get('content-type')} ${r.body.length}`) }));
     expect(early).toEqual([`application/sdp ${earlySdp.length}`]);
   });
 });

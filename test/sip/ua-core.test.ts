@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SipResponse } from '../../sip/message/types.js';
 import { makePair, rawPeer, tick, type Pair } from './ua-fixtures.js';
+import { refusal } from '../helpers/sip.js';
 
 let pair: Pair | undefined;
 afterEach(async () => {
@@ -69,10 +70,13 @@ describe('UA core request checks (RFC 3261 §8.2, §12.2.2, §9.2)', () => {
     expect((await pair.alice.request(pair.bobUri, { method: 'CANCEL' })).status).toBe(481);
   });
 
-  it('answers 403 to sources the accept hook refuses', async () => {
+  it('answers 403 to sources the accept hook refuses, without a 100 Trying first', async () => {
     pair = await makePair({}, { accept: (source) => source.address !== '127.0.0.1' });
     pair.bob.on('invite', (_req, res) => res.send(486));
-    await expect(pair.alice.createUAC(pair.bobUri)).rejects.toMatchObject({ status: 403 });
+    const provisional: number[] = [];
+    expect(refusal(await pair.alice.createUAC(pair.bobUri, {}, { onProvisional: (r) => provisional.push(r.status) }))).toMatchObject({ status: 403 });
+    pair.clock.advance(1000);
+    expect(provisional).toEqual([]);
     expect((await pair.alice.request(pair.bobUri, { method: 'OPTIONS' })).status).toBe(403);
   });
 
@@ -83,7 +87,7 @@ describe('UA core request checks (RFC 3261 §8.2, §12.2.2, §9.2)', () => {
     await raw.send(invite('z9hG4bKpath1'));
     await raw.send(invite('z9hG4bKpath2'));
     await tick();
-    expect(statuses(raw.received)).toEqual([100, 180, 100, 482]);
+    expect(statuses(raw.received)).toEqual([180, 482]);
   });
 
   it('answers 400 to an INVITE without Contact, and 415 to a body it cannot read', async () => {
@@ -137,7 +141,7 @@ describe('UA core request checks (RFC 3261 §8.2, §12.2.2, §9.2)', () => {
   it('answers 480 when the application never answers an INVITE', async () => {
     pair = await makePair({}, { inviteTimeoutMs: 5000 });
     pair.bob.on('invite', () => undefined);
-    const call = pair.alice.createUAC(pair.bobUri).catch((e: unknown) => e);
+    const call = pair.alice.createUAC(pair.bobUri).then(refusal);
     for (let i = 0; i < 60; i++) {
       pair.clock.advance(100);
       await tick(2);
