@@ -4,10 +4,11 @@
  * (speech-stopped), even if its transcription arrives after the agent began to answer; an agent
  * turn takes its place with its first transcript fragment.
  *
- * Barge-in: neither provider sends the transcript of what the caller actually heard (OpenAI
- * deletes the unheard text server-side on truncate but sends no new text), so an interrupted
- * agent turn keeps the text generated so far and is flagged `interrupted: true` rather than
- * guessed at; it may hold words the caller did not hear.
+ * Barge-in: an engine that knows what the caller heard (the pipeline: its own TTS audio per
+ * sentence) gives that text, and the interrupted turn keeps only it. Neither realtime provider
+ * sends the transcript of what was heard (OpenAI deletes the unheard text server-side on truncate
+ * but sends no new text), so there an interrupted agent turn keeps the text generated so far; it
+ * may hold words the caller did not hear. Either way it is flagged `interrupted: true`.
  */
 import type { TranscriptEvent } from '../providers/index.js';
 import type { TranscriptMessage } from '../protocol.js';
@@ -28,6 +29,7 @@ export interface FinalTurn {
   role: 'user' | 'assistant';
   text: string;
   itemId: string;
+  interrupted?: boolean;
 }
 
 export class TranscriptLog {
@@ -53,16 +55,19 @@ export class TranscriptLog {
   }
 
   /**
-   * The caller barged in on `itemId`: the turn is closed with what was generated so far and
-   * flagged. Returns it when this made it final (to report it).
+   * The caller barged in on `itemId`: the turn is closed with `heard` (what the caller heard, when
+   * the engine knows it), else with what was generated so far, and flagged. Returns it when this
+   * made it final (to report it).
    */
-  interrupt(itemId: string): FinalTurn | null {
-    const turn = this.byItem.get(itemId);
+  interrupt(itemId: string, heard?: string, atMs = 0): FinalTurn | null {
+    let turn = this.byItem.get(itemId);
+    if (!turn && heard !== undefined && heard.trim() !== '') turn = this.add('assistant', itemId, atMs);
     if (!turn || turn.role !== 'assistant') return null;
     turn.interrupted = true;
     if (turn.final) return null;
     turn.final = true;
-    return turn.text.trim() === '' ? null : { role: turn.role, text: turn.text, itemId: turn.itemId };
+    if (heard !== undefined) turn.text = heard;
+    return turn.text.trim() === '' ? null : { role: turn.role, text: turn.text, itemId: turn.itemId, interrupted: true };
   }
 
   messages(): TranscriptMessage[] {
