@@ -4,12 +4,14 @@
  * compiled to WASM with SIMD. Chosen over libsamplerate-js and an in-house polyphase FIR on
  * measured quality and CPU: see RESAMPLER.md.
  *
- * The WASM module loads once per thread at import (top-level await), so `createResampler` is
- * synchronous and each media worker has its own instance. A resampler owns WASM memory: call
- * `destroy()` when the call ends (a FinalizationRegistry frees forgotten ones, late).
+ * The WASM module loads once per thread with `loadResamplerWasm()` (resample.ts awaits it at
+ * import); after that `createResampler` is synchronous and each thread has its own instance. This
+ * file has no top-level await, so a module required through tsx's CommonJS hook (a media worker's
+ * call logic run from sources) can import it and await the load itself. A resampler owns WASM
+ * memory: call `destroy()` when the call ends (a FinalizationRegistry frees forgotten ones, late).
  */
 
-import loadSpeexResampler from '@echogarden/speex-resampler-wasm/simd';
+import type { SpeexResamplerWasm } from '@echogarden/speex-resampler-wasm/simd';
 
 export interface Resampler {
   readonly fromRate: number;
@@ -52,13 +54,28 @@ const MAX_RATIO = 12; // 8 kHz ↔ 96 kHz; beyond that it is not a telephony con
 const BLOCK_IN = 1024; // input samples per WASM call
 const BLOCK_OUT = BLOCK_IN * MAX_RATIO + 16;
 
-const wasm = await loadSpeexResampler();
+let wasm!: SpeexResamplerWasm;
 // One scratch area per thread, shared by every resampler: calls are synchronous, never interleaved.
-const errPtr = wasm._malloc(4);
-const lensPtr = wasm._malloc(8); // [in_len, out_len] as uint32
-const inPtr = wasm._malloc(BLOCK_IN * 2);
-const outPtr = wasm._malloc(BLOCK_OUT * 2);
-const freeForgotten = new FinalizationRegistry<number>((state) => wasm._speex_resampler_destroy(state));
+let errPtr = 0;
+let lensPtr = 0; // [in_len, out_len] as uint32
+let inPtr = 0;
+let outPtr = 0;
+let freeForgotten: FinalizationRegistry<number>;
+let loading: Promise<void> | null = null;
+
+/** Loads the WASM module of this thread (idempotent); `createResampler` works once it resolved. */
+export function loadResamplerWasm(): Promise<void> {
+  loading ??= import('@echogarden/speex-resampler-wasm/simd').then(async (m) => {
+    const w = await m.default();
+    errPtr = w._malloc(4);
+    lensPtr = w._malloc(8);
+    inPtr = w._malloc(BLOCK_IN * 2);
+    outPtr = w._malloc(BLOCK_OUT * 2);
+    freeForgotten = new FinalizationRegistry<number>((state) => w._speex_resampler_destroy(state));
+    wasm = w;
+  });
+  return loading;
+}
 
 export function createResampler(fromRate: number, toRate: number, options: ResamplerOptions = {}): Resampler {
   const valid =
@@ -66,6 +83,7 @@ export function createResampler(fromRate: number, toRate: number, options: Resam
     fromRate * MAX_RATIO >= toRate && toRate * MAX_RATIO >= fromRate;
   if (!valid) throw new ResamplerError('RESAMPLER_UNSUPPORTED_RATE', `cannot resample ${fromRate} Hz to ${toRate} Hz`);
   if (fromRate === toRate) return new PassThrough(fromRate);
+  if (wasm === undefined) throw new ResamplerError('RESAMPLER_INIT_FAILED', 'the resampler WASM is not loaded (await loadResamplerWasm())');
   return new SpeexResampler(fromRate, toRate, options.quality ?? DEFAULT_RESAMPLER_QUALITY);
 }
 
