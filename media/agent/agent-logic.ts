@@ -325,7 +325,7 @@ class AgentCall implements CallLogic {
   }
 
   private onInterruption(event: InterruptionEvent): void {
-    if (!this.pausedForCaller) return;
+    if (!this.pausedForCaller) return this.refreshQuiet();
     this.pausedForCaller = false;
     if (event.confirmed && !this.farewell.closing) return this.bargeIn();
     this.turns.bargeInResolved(false);
@@ -354,6 +354,8 @@ class AgentCall implements CallLogic {
   private onCallerSpeechStopped(event: SpeechStoppedEvent): void {
     this.callerSpeaking = false;
     this.host.event({ kind: 'speech-stopped', who: 'user' });
+    // Noise without words: nothing was said, nothing will be answered.
+    if (event.noTurn) return this.refreshQuiet();
     this.latency.callerSpeechEnded(this.host.now());
     this.transcript.reserveUser(event.itemId, this.callMs());
     if (!this.farewell.closing && !this.failure.fault) this.watchdog.arm();

@@ -150,6 +150,8 @@ export interface AgentRuntimeConfig {
   tts?: AgentTtsConfig;
   /** Pipeline agents: `llm_config.max_completion_tokens`. */
   maxCompletionTokens?: number;
+  /** Pipeline agents: the non-system `llm_config.messages` (example turns), before the call's own. */
+  seedMessages?: Array<{ role: 'user' | 'assistant'; content: string }>;
   tools: AgentTool[];
   /** Spoken when the call is answered; omitted = wait for the caller. */
   firstMessage?: string;
@@ -222,6 +224,7 @@ export function parseAgentConfig(value: unknown): AgentRuntimeConfig {
     config.stt = parseStt(v.stt);
     config.tts = parseTts(v.tts);
     if (v.maxCompletionTokens !== undefined) config.maxCompletionTokens = Math.floor(num(v.maxCompletionTokens, 'agent.maxCompletionTokens', 1, 1_000_000));
+    if (v.seedMessages !== undefined) config.seedMessages = parseSeed(v.seedMessages);
   }
   return config;
 }
@@ -258,6 +261,15 @@ function parseTurnTaking(value: unknown): TurnTakingConfig {
   }
   if (out.maxEndOfTurnMs < out.minEndOfTurnMs) throw new AgentConfigError('agent.stt.turn.maxEndOfTurnMs', 'must not be below minEndOfTurnMs');
   return out;
+}
+
+function parseSeed(value: unknown): Array<{ role: 'user' | 'assistant'; content: string }> {
+  if (!Array.isArray(value)) throw new AgentConfigError('agent.seedMessages', 'must be an array');
+  return value.map((raw, i) => {
+    const m = object(raw, `agent.seedMessages[${i}]`);
+    if (m.role !== 'user' && m.role !== 'assistant') throw new AgentConfigError(`agent.seedMessages[${i}].role`, 'must be user or assistant');
+    return { role: m.role, content: text(m.content, `agent.seedMessages[${i}].content`) };
+  });
 }
 
 const TTS_PROVIDERS: readonly AgentTtsProvider[] = ['openai', 'elevenlabs', 'local'];
