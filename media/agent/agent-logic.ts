@@ -135,6 +135,8 @@ class AgentCall implements CallLogic {
       agentSpeechStarted: () => host.event({ kind: 'speech-started', who: 'assistant' }),
       agentSpeechStopped: () => host.event({ kind: 'speech-stopped', who: 'assistant' }),
       drained: () => {
+        // Agent turns kept back until heard are reported before a goodbye hangs up.
+        for (const itemId of this.transcript.heldItems) this.report(this.transcript.release(itemId));
         this.farewell.drained();
         this.refreshQuiet();
       },
@@ -368,7 +370,8 @@ class AgentCall implements CallLogic {
       if (event.responseId !== undefined && this.bridge.wasInterrupted(event.responseId)) return;
       this.watchdog.disarm();
     }
-    const turn = this.transcript.onTranscript(event, this.callMs());
+    const hold = event.role === 'assistant' && (this.session?.capabilities.knowsHeardText ?? false) && this.bridge.agentAudioPending;
+    const turn = this.transcript.onTranscript(event, this.callMs(), hold);
     if (!turn) return;
     this.report(turn);
     if (turn.role === 'user' && this.voicemail.onUserTranscript(turn.text)?.voicemail) this.onVoicemail();

@@ -165,11 +165,14 @@ export class AudioBridge {
    */
   interrupt(activeResponseId: string | null): ItemPlayed | null {
     if (activeResponseId !== null) this.markInterrupted(activeResponseId);
+    const heldItem = this.held.length > 0 ? this.held[0].itemId : null;
     this.held.length = 0;
     this.heldBytes = 0;
     this.paused = false;
     let played = this.media.flushAgentAudio();
     this.latency.flushed();
+    // Paused, the queue ran dry mid-item with the rest held here: that item was being heard.
+    if (played === null && heldItem !== null && this.lastPlayed?.itemId === heldItem) played = this.lastPlayed;
     // The queue had run dry mid-response (a slow stream): the item heard last is still the one.
     if (played === null && activeResponseId !== null && this.lastResponseId === activeResponseId && this.lastPlayed?.itemId === this.lastItemId) {
       played = this.lastPlayed;

@@ -42,6 +42,11 @@ export interface AgentEngineCapabilities {
    */
   readonly tentativeSpeech: boolean;
   /**
+   * The engine knows which words of its audio were heard: an agent turn is reported once its
+   * audio has played, and an interrupted one with only the words the caller heard.
+   */
+  readonly knowsHeardText: boolean;
+  /**
    * Agent audio the runtime keeps queued ahead of the media clock, ms (Infinity: everything at
    * once). A small lead makes a pause take effect within a frame or two.
    */

@@ -29,7 +29,7 @@ export class RealtimeEngine implements AgentEngine {
     private readonly now: () => number,
   ) {
     const c = session.capabilities;
-    this.capabilities = { truncate: c.truncate, tokenUsage: c.tokenUsage, tentativeSpeech: false, playoutLeadMs: Infinity, audioFormats: c.audioFormats };
+    this.capabilities = { truncate: c.truncate, tokenUsage: c.tokenUsage, tentativeSpeech: false, knowsHeardText: false, playoutLeadMs: Infinity, audioFormats: c.audioFormats };
     this.forward();
   }
 

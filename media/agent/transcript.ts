@@ -19,6 +19,8 @@ interface Turn {
   text: string;
   final: boolean;
   interrupted: boolean;
+  /** Final, but not reported until its audio has been heard. */
+  held: boolean;
   atMs: number;
 }
 
@@ -41,8 +43,12 @@ export class TranscriptLog {
     if (!this.byItem.has(itemId)) this.add('user', itemId, atMs);
   }
 
-  /** A transcript fragment; returns the turn when it just became final (to report it). */
-  onTranscript(event: TranscriptEvent, atMs: number): FinalTurn | null {
+  /**
+   * A transcript fragment; returns the turn when it just became final (to report it). With
+   * `holdUntilHeard` a final turn is kept back until `release()` (its audio was heard) or
+   * `interrupt()` (only part of it was).
+   */
+  onTranscript(event: TranscriptEvent, atMs: number, holdUntilHeard = false): FinalTurn | null {
     const turn = this.byItem.get(event.itemId) ?? this.add(event.role, event.itemId, atMs);
     if (!turn || turn.final) return null;
     if (!event.final) {
@@ -51,6 +57,23 @@ export class TranscriptLog {
     }
     turn.text = event.text;
     turn.final = true;
+    if (holdUntilHeard) {
+      turn.held = true;
+      return null;
+    }
+    return { role: turn.role, text: turn.text, itemId: turn.itemId };
+  }
+
+  /** Turns held back until heard, oldest first. */
+  get heldItems(): string[] {
+    return this.turns.filter((t) => t.held).map((t) => t.itemId);
+  }
+
+  /** The held turn's audio was heard in full: report it now. */
+  release(itemId: string): FinalTurn | null {
+    const turn = this.byItem.get(itemId);
+    if (!turn?.held) return null;
+    turn.held = false;
     return { role: turn.role, text: turn.text, itemId: turn.itemId };
   }
 
@@ -64,8 +87,9 @@ export class TranscriptLog {
     if (!turn && heard !== undefined && heard.trim() !== '') turn = this.add('assistant', itemId, atMs);
     if (!turn || turn.role !== 'assistant') return null;
     turn.interrupted = true;
-    if (turn.final) return null;
+    if (turn.final && !turn.held) return null;
     turn.final = true;
+    turn.held = false;
     if (heard !== undefined) turn.text = heard;
     return turn.text.trim() === '' ? null : { role: turn.role, text: turn.text, itemId: turn.itemId, interrupted: true };
   }
@@ -84,7 +108,7 @@ export class TranscriptLog {
 
   private add(role: 'user' | 'assistant', itemId: string, atMs: number): Turn | undefined {
     if (this.turns.length >= MAX_TURNS) return undefined;
-    const turn: Turn = { role, itemId, text: '', final: false, interrupted: false, atMs };
+    const turn: Turn = { role, itemId, text: '', final: false, interrupted: false, held: false, atMs };
     this.turns.push(turn);
     this.byItem.set(itemId, turn);
     return turn;

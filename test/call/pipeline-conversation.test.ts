@@ -38,8 +38,8 @@ describe('pipeline agents in a call', () => {
   });
   afterAll(() => f?.close());
 
-  async function speak(phone: TestPhone, ms = 700): Promise<number> {
-    await waitForQuiet(phone, 300);
+  async function speak(phone: TestPhone, ms = 700, quietMs = 300): Promise<number> {
+    await waitForQuiet(phone, quietMs);
     phone.say(mulawSpeech(ms));
     phone.say(mulawSilence(900), false);
     return performance.now() + ms;
@@ -73,8 +73,11 @@ describe('pipeline agents in a call', () => {
       expect(String(toolMessage?.content)).toContain('"available":true');
       await eventually(() => voiced(phone.heard.filter((p) => p.at > spokeUntil)).length > 20, 8_000, 'the answer');
       expect(voiced(phone.heard).length).toBeGreaterThan(heardBefore + 20);
+      // The tool's result is spoken after the second LLM request: let it play out before going on.
+      const answeredAt = performance.now();
+      await eventually(() => voiced(phone.heard.filter((p) => p.at > answeredAt)).length > 20, 8_000, 'the tool result spoken');
 
-      await speak(phone);
+      await speak(phone, 700, 600);
       await hungUpByEngine(phone, 15_000);
       const row = await endedCall(f.engine);
       expect(row).toMatchObject({ status: 'ended', end_reason: 'agent-hangup' });

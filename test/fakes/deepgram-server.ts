@@ -6,7 +6,8 @@
  * - Upgrade: path `/v1/listen`, `Authorization: Token <apiKey>` (else HTTP 401), `encoding` one of
  *   mulaw, alaw, linear16 with a `sample_rate` (else HTTP 400). Parameters are recorded.
  * - The audio received is segmented by energy per 20 ms of audio (≥ −40 dBFS is speech). Each
- *   speech segment gets the next scripted transcript (`script`, else "User turn N."): interim
+ *   speech segment of at least `minSpeechMs` gets the next scripted transcript (shorter ones are
+ *   noise: a final with an empty transcript) (`script`, else "User turn N."): interim
  *   results with the words revealed in proportion while it lasts, then `is_final` +
  *   `speech_final` after `endpointing` ms of received silence, and `UtteranceEnd` after
  *   `utterance_end_ms`. `SpeechStarted` at each segment's start (`vad_events`).
@@ -35,6 +36,8 @@ export interface FakeDeepgramOptions {
   interimEveryMs?: number;
   /** Energy threshold of speech, dBFS (default −40). */
   thresholdDbfs?: number;
+  /** Segments with less speech than this are noise: no words (a cough, a click; default 0). */
+  minSpeechMs?: number;
 }
 
 export interface DeepgramConnectionRecord {
@@ -294,16 +297,22 @@ class ListenStream {
     this.lastInterimAt = 0;
     this.sinceFinalMs = -1;
     if (!this.pendingFinal) {
-      this.text = this.next();
+      this.text = '';
       this.segmentStart = this.receivedMs - FRAME_MS;
       this.pendingFinal = true;
       if (this.params.get('vad_events') === 'true') this.send({ type: 'SpeechStarted', channel: [0], timestamp: this.segmentStart / 1000 });
     }
   }
 
+  /** The segment's words, taken from the script once it is long enough to be speech. */
+  private words(): string {
+    if (this.text === '' && this.speechMs >= (this.o.minSpeechMs ?? 0)) this.text = this.next();
+    return this.text;
+  }
+
   private interim(): void {
     this.lastInterimAt = this.speechMs;
-    if (this.params.get('interim_results') !== 'true' || !this.pendingFinal) return;
+    if (this.params.get('interim_results') !== 'true' || !this.pendingFinal || this.words() === '') return;
     const words = this.text.split(/\s+/);
     // Words are revealed at about three a second of speech.
     const shown = Math.min(words.length - 1, Math.max(1, Math.floor((this.speechMs / 1000) * 3)));
@@ -313,7 +322,7 @@ class ListenStream {
   private final(speechFinal: boolean, fromFinalize: boolean): void {
     this.pendingFinal = false;
     this.sinceFinalMs = 0;
-    this.send(results(this.text, true, speechFinal, fromFinalize, this.segmentStart, this.receivedMs));
+    this.send(results(this.words(), true, speechFinal, fromFinalize, this.segmentStart, this.receivedMs));
   }
 }
 

@@ -72,6 +72,7 @@ export class PipelineEngine implements AgentEngine {
     truncate: true,
     tokenUsage: true,
     tentativeSpeech: true,
+    knowsHeardText: true,
     playoutLeadMs: PLAYOUT_LEAD_MS,
     audioFormats: ['pcmu', 'pcma', 'pcm16@24k'],
   };
