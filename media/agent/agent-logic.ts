@@ -241,6 +241,7 @@ class AgentCall implements CallLogic {
   }
 
   close(): CallLogicResult {
+    this.reportUnheard();
     this.closed = true;
     this.silence.stop();
     this.watchdog.stop();
@@ -293,6 +294,18 @@ class AgentCall implements CallLogic {
         this.failure.fail({ code: 'provider/connection_lost', message: `the model connection closed unexpectedly (${event.code})` });
       }
     });
+  }
+
+  /**
+   * The call ends with agent turns not fully heard (the caller hung up over them): they are
+   * reported with the words that were heard, flagged interrupted.
+   */
+  private reportUnheard(): void {
+    const held = this.transcript.heldItems;
+    if (held.length === 0 || !this.session || this.closed) return;
+    const played = this.bridge.interrupt(this.scheduler.activeResponseId);
+    const heard = this.session.interrupted(played, this.scheduler.activeResponseId);
+    for (const itemId of held) this.report(this.transcript.interrupt(itemId, heard?.get(itemId) ?? '', this.callMs()));
   }
 
   /** Dates the caller's speech runs for the latency waterfall; the verdict goes on to the engine. */
