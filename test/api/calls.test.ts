@@ -186,6 +186,7 @@ describe('/api/v1/calls', () => {
       ],
       analysis_result: { summary: 'booked', sentiment: 8 },
       metadata: { crm_id: 'c-42' },
+      latency: null,
     });
     const bare = (await call(a, '/calls?status=failed&limit=1')).json().calls[0];
     expect(bare).toMatchObject({ recording_url: null, caller_phone: null, duration_seconds: null });

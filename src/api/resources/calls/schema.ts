@@ -66,6 +66,14 @@ export const Call = Type.Object(
     messages: Type.Array(CallMessage, { description: 'Transcript in order' }),
     analysis_result: Nullable(JsonObject({ description: 'Structured analysis, when the agent has an analysis plan' })),
     metadata: JsonObject(),
+    latency: Nullable(
+      JsonObject({
+        description:
+          "voxgate extension: the latency waterfall per answered turn, ms from the caller's last voiced packet — " +
+          '{turns: [{turn, engine, endOfTurnMs, llmRequestMs, llmFirstTokenMs, llmFirstSentenceMs, ttsRequestMs, ttsFirstAudioMs, firstRtpMs, interrupted}], ' +
+          'bargeIns: [{onsetToLastRtpMs, confirmed}], summary: {<field>: {p50, p95, count}}}; null without agent turns',
+      }),
+    ),
   },
   { title: 'Call' },
 );

@@ -78,8 +78,8 @@ export async function listCalls(db: Queryable, orgId: string, query: ListCallsQu
 }
 
 export async function getCall(db: Queryable, orgId: string, id: string, recordingUrl: RecordingUrl): Promise<CallView> {
-  const { rows } = await db.query<CallRow & { analysis_result: Record<string, unknown> | null; metadata: Record<string, unknown> }>(
-    `SELECT ${COLUMNS}, analysis_result, metadata FROM calls WHERE org_id = $1 AND id = $2`,
+  const { rows } = await db.query<CallRow & { analysis_result: Record<string, unknown> | null; metadata: Record<string, unknown>; latency: Record<string, unknown> | null }>(
+    `SELECT ${COLUMNS}, analysis_result, metadata, latency FROM calls WHERE org_id = $1 AND id = $2`,
     [orgId, id],
   );
   const row = rows[0];
@@ -95,6 +95,7 @@ export async function getCall(db: Queryable, orgId: string, id: string, recordin
     messages: messages.rows,
     analysis_result: analysis ? row.analysis_result : null,
     metadata: row.metadata ?? {},
+    latency: row.latency ?? null,
   };
 }
 
