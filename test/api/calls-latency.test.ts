@@ -44,6 +44,7 @@ describe('call latency', () => {
     expect(isBillable(ended({ agentReached: false }))).toBe(false);
     expect(isBillable(ended({ agentReached: true }))).toBe(true);
     expect(isBillable(null)).toBe(true);
-    expect(withLatency({ message: { type: 'end-of-call-report' } }, LATENCY).message.latency).toEqual(LATENCY);
+    const payload: { message: Record<string, unknown> } = { message: { type: 'end-of-call-report' } };
+    expect(withLatency(payload, LATENCY).message.latency).toEqual(LATENCY);
   });
 });

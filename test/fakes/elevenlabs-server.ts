@@ -186,7 +186,7 @@ export class FakeElevenLabs {
       if (msg.close_socket === true) return ws.close(1000);
       const id = typeof msg.context_id === 'string' ? msg.context_id : undefined;
       if (id === undefined) return; // keep-alive {"text": ""} without a context
-      let c = live.get(id);
+      const c = live.get(id);
       if (!c) {
         if (msg.text !== ' ' || this.contexts.some((r) => r.contextId === id)) return ws.close(1008, `context ${id} was not initialised`);
         const record: ContextRecord = { contextId: id, voiceId, voiceSettings: msg.voice_settings ?? null, texts: [], closed: false, audioBytes: 0 };
