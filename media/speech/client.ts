@@ -64,6 +64,14 @@ export class SpeechClient {
     return { id, audio };
   }
 
+  /** Stops the worker (tests, benchmarks); the next request starts a new one. */
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    this.started = null;
+    await worker?.terminate();
+  }
+
   cancel(id: number): void {
     if (!this.pending.delete(id)) return;
     this.post({ type: 'cancel', id });
