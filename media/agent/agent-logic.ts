@@ -32,24 +32,9 @@ import { TranscriptLog, type FinalTurn } from './transcript.js';
 import { TurnLatencyLog } from './turn-latency.js';
 import { UsageMeter } from './usage.js';
 import { VoicemailDetector } from './voicemail.js';
+import { AGENT_LOGIC_DEFAULTS as DEFAULTS, numericOptions, type AgentLogicOptions } from './options.js';
 
-/** Engine knobs (the pool's `logicOptions`, or `deps.options` in tests). */
-export interface AgentLogicOptions {
-  /** The model is declared failed after this long without audio, transcript or tool call (default 20 000 ms; 0 = off). */
-  watchdogMs?: number;
-  /** Longest wait for a goodbye response before hanging up anyway (default 15 000 ms). */
-  goodbyeTimeoutMs?: number;
-  /** Safety net for tool results behind the main thread's own deadline (default 30 000 ms). */
-  toolTimeoutMs?: number;
-  /** Bound on opening and on configuring the model session, each (default 5000 ms). */
-  connectTimeoutMs?: number;
-  /** Pipeline: longest wait for the LLM's first token (default 8000 ms). */
-  llmTimeoutMs?: number;
-  /** Pipeline: longest wait for a sentence's first TTS audio (default 5000 ms). */
-  ttsTimeoutMs?: number;
-  /** Pipeline: Deepgram closes a stream after this long without audio or KeepAlive (fake servers: shorter). */
-  sttKeepAliveMs?: number;
-}
+export type { AgentLogicOptions } from './options.js';
 
 export interface AgentLogicDeps {
   /** Timers of the runtime (silence, watchdog, goodbye, tools); default: the system clock. */
@@ -57,15 +42,6 @@ export interface AgentLogicDeps {
   options?: AgentLogicOptions;
 }
 
-const DEFAULTS: Required<AgentLogicOptions> = {
-  watchdogMs: 20_000,
-  goodbyeTimeoutMs: 15_000,
-  toolTimeoutMs: 30_000,
-  connectTimeoutMs: 5000,
-  llmTimeoutMs: 8000,
-  ttsTimeoutMs: 5000,
-  sttKeepAliveMs: 5000,
-};
 const DRAIN_SLACK_MS = 2000;
 const APOLOGY_ITEM = 'voxgate-apology';
 /** Unvoiced caller frames (20 ms) after which the next voiced one starts a new speech run. */
@@ -524,15 +500,4 @@ function faultOf(err: unknown): ProviderFault {
     code: `${typeof stage === 'string' ? stage : 'provider'}/${typeof code === 'string' ? code : 'connect_failed'}`,
     message: err instanceof Error ? err.message : String(err),
   };
-}
-
-/** Keeps the positive finite numbers of an options object (it crossed a thread: trust nothing). */
-function numericOptions(value: unknown): Partial<AgentLogicOptions> {
-  if (value === null || typeof value !== 'object') return {};
-  const out: Partial<AgentLogicOptions> = {};
-  for (const key of Object.keys(DEFAULTS) as (keyof AgentLogicOptions)[]) {
-    const v = (value as Record<string, unknown>)[key];
-    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[key] = v;
-  }
-  return out;
 }

@@ -233,7 +233,13 @@ async function density(ladder: number[], warmupMs: number, windowMs: number): Pr
     pool = await MediaPool.start({ workers: 1, portRange: { min: 30000, max: 31999 }, bindAddress: '127.0.0.1', logicModule: agentLogicModule(), logicOptions: {} });
     let n = 0;
     for (const calls of ladder) {
-      const step = await densityStep(pool, callers, fakes, calls, ++n, warmupMs, windowMs);
+      let step = await densityStep(pool, callers, fakes, calls, ++n, warmupMs, windowMs);
+      // The machine is shared: when others kept it busy and the step failed, try once more.
+      const others = (step.machineBusyPercentOfCore as number) - (step.engineCpuPercentOfCore as number);
+      if (!step.passed && others > 60) {
+        console.error(`pipeline bench: ${calls} calls failed while others used ${round(others)}% of a core; retrying once`);
+        step = { ...(await densityStep(pool, callers, fakes, calls, ++n, warmupMs, windowMs)), retried: true };
+      }
       steps.push(step);
       console.error(`pipeline bench: ${calls} calls → ${step.passed ? 'sustained' : 'NOT sustained'}, frame deviation p99 ${(step.frameDeviationMs as { p99: number }).p99} ms, engine ${step.engineCpuPercentOfCore}% of a core`);
       if (!step.passed) break;
@@ -248,12 +254,13 @@ async function density(ladder: number[], warmupMs: number, windowMs: number): Pr
 }
 
 export async function run({ quick }: { quick: boolean }): Promise<Record<string, unknown>> {
-  if (process.env.BENCH_DENSITY_ONLY) return { density: await density(process.env.BENCH_DENSITY_ONLY.split(',').map(Number), 2000, 5000) };
+  // Experiments: BENCH_DENSITY_ONLY=50,100 runs only those density steps.
+  if (process.env.BENCH_DENSITY_ONLY) return { density: await density(process.env.BENCH_DENSITY_ONLY.split(',').map(Number), 4000, 8000) };
   const loadBefore = loadavg().map((v) => round(v, 2));
   const latency = await turnLatency(quick ? 2 : 8, quick ? 2 : 3);
   console.error('pipeline bench: turn latency', JSON.stringify(latency));
   const tts = await localTts(quick ? 3 : 8);
-  const ladder = quick ? [10, 25] : [25, 50, 100, 150, 200, 250, 300];
+  const ladder = quick ? [10, 25] : [25, 50, 75, 100, 150, 200, 250, 300];
   const dens = await density(ladder, quick ? 2000 : 4000, quick ? 3000 : 8000);
   return {
     description: 'pipeline agents (Deepgram → chat LLM → TTS) through the whole engine against fakes with fixed delays; local TTS; one media worker density',
