@@ -3,7 +3,9 @@
  * audio stops within 150 ms of the caller's speech onset, the LLM and TTS of the reply are
  * stopped, and the assistant turn (in the transcript and in what the LLM is sent next) holds only
  * what the caller heard, marked interrupted. A false interruption (a short noise, no words) only
- * pauses the agent, which then resumes where it stopped, losing nothing.
+ * pauses the agent, which then resumes where it stopped, losing nothing. A caller who goes on after
+ * a pause the engine took for the end of the turn gets no reply to the half turn: its LLM request
+ * is cancelled and the next one has the whole turn.
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +29,7 @@ describe('pipeline barge-in', () => {
     // Speech shorter than 300 ms gets no words from the STT fake (a cough).
     f = await startPipelineEngine({ deepgram: { minSpeechMs: 300 } });
     await f.engine.agentWithNumber('+31850002001', pipelineAgent('openai', { provider: 'openai', voiceId: 'alloy' }, { first_message: GREETING }));
+    await f.engine.agentWithNumber('+31850002002', pipelineAgent('openai', { provider: 'openai', voiceId: 'alloy' }, { first_message: null }));
   });
   afterAll(() => f?.close());
 
@@ -100,4 +103,34 @@ describe('pipeline barge-in', () => {
       await phone.close();
     }
   }, 60_000);
+
+  it('no reply is spoken to a turn the caller continued: the half turn is withdrawn and joined', async () => {
+    f.chat.openai.reset();
+    f.chat.openai.enqueue({ content: 'An answer to half a sentence.', firstTokenDelayMs: 2500 }, { content: 'A blue chair and a table, noted.' });
+    f.deepgram.setScript(['I would like a blue chair.', 'And a table too.']);
+    const speechBefore = f.speech.requests.length;
+    const phone = await TestPhone.start();
+    try {
+      await phone.dial(at('+31850002002'), '+31612340103');
+      phone.say(mulawSilence(200), false);
+      phone.say(mulawSpeech(700, { seed: 3 }));
+      phone.say(mulawSilence(900), false); // the engine ends the turn after 500 ms of this
+      phone.say(mulawSpeech(700, { seed: 4 }));
+      phone.say(mulawSilence(1200), false);
+      await f.chat.openai.waitForRequests(2, 10_000);
+      const [half, whole] = f.chat.openai.requests;
+      await eventually(() => half.aborted, 5_000, 'the first request cancelled');
+      const users = whole.messages.filter((m) => m.role === 'user').map((m) => String(m.content));
+      expect(users).toEqual(['I would like a blue chair. And a table too.']);
+      expect(whole.messages.some((m) => m.role === 'assistant')).toBe(false);
+      const spoke = performance.now();
+      await eventually(() => voiced(phone.heard.filter((p) => p.at > spoke)).length > 10, 8_000, 'the reply');
+      // Spoken from its first clause on; nothing of the withdrawn answer.
+      expect(f.speech.inputs.slice(speechBefore)).toEqual(['A blue chair and a table,', 'noted.']);
+      await phone.hangup();
+      await endedCall(f.engine);
+    } finally {
+      await phone.close();
+    }
+  }, 40_000);
 });
