@@ -36,6 +36,8 @@ export interface SpeechRequestRecord {
 type Failure = { status: number; message?: string } | { hang: true } | { dropAfterMs: number };
 
 const RATE = 24_000;
+/** Generated speech by duration: a benchmark asks for the same sentences many times. */
+const AUDIO_CACHE = new Map<number, Uint8Array>();
 const FORMATS = ['mp3', 'opus', 'aac', 'flac', 'wav', 'pcm'];
 
 export class FakeOpenAISpeech {
@@ -141,7 +143,11 @@ export class FakeOpenAISpeech {
 
   private async stream(res: http.ServerResponse, record: SpeechRequestRecord, input: string, dropAfterMs: number | null): Promise<void> {
     const totalMs = Math.max(200, input.length * (this.o.msPerChar ?? 60));
-    const audio = pcm16ToBytes(speechPcm(totalMs, { sampleRate: RATE, seed: input.length }));
+    let audio = AUDIO_CACHE.get(totalMs);
+    if (!audio) {
+      audio = pcm16ToBytes(speechPcm(totalMs, { sampleRate: RATE, seed: input.length }));
+      if (AUDIO_CACHE.size < 200) AUDIO_CACHE.set(totalMs, audio);
+    }
     await sleep(this.o.firstByteDelayMs ?? 0);
     if (res.destroyed) return;
     res.writeHead(200, { 'content-type': 'audio/pcm', 'transfer-encoding': 'chunked' });
