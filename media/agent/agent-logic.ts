@@ -234,6 +234,7 @@ class AgentCall implements CallLogic {
       session: stats,
       latency: this.latency.figures(),
       interruptedAudioBytesDropped: this.bridge.interruptedBytesDropped,
+      ...(this.session?.usage && { engine: this.session.usage() }),
     });
     return { usage, messages: this.transcript.messages(), latency: this.turns.report(), agentReached: this.engineStarted };
   }

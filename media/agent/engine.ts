@@ -146,4 +146,6 @@ export interface AgentEngine {
   close(): Promise<void>;
   on<K extends AgentEngineEventName>(type: K, listener: (event: AgentEngineEventMap[K]) => void): () => void;
   stats(): RealtimeSessionStats;
+  /** Counters of the engine's own stages for `call.ended.usage` (pipeline: STT seconds, TTS characters…). */
+  usage?(): Record<string, number>;
 }

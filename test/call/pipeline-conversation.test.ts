@@ -92,6 +92,9 @@ describe('pipeline agents in a call', () => {
       const ended = await waitForEnded(f, row.id);
       expect(ended.agentReached).toBe(true);
       expect(ended.usage.totalTokens).toBeGreaterThan(0);
+      expect(ended.usage).toMatchObject({ llmRequests: 3, sttReconnects: 0 });
+      expect(ended.usage.sttAudioSeconds).toBeGreaterThan(2);
+      expect(ended.usage.ttsCharacters).toBeGreaterThanOrEqual('Hello, this is the shop.Let me check that for you.Good news, it is in stock.Goodbye and thank you!'.length);
       const turns = ended.latency?.turns ?? [];
       expect(turns.length).toBeGreaterThanOrEqual(2);
       for (const t of turns) {

@@ -87,7 +87,7 @@ export class PipelineEngine implements AgentEngine {
   private closed = false;
   /** The last reply was withdrawn unheard: the caller's next words extend their turn. */
   private reopen = false;
-  private readonly counters = { audioBytesSent: 0, appendsSent: 0, audioBytesReceived: 0 };
+  private readonly counters = { audioBytesSent: 0, appendsSent: 0, audioBytesReceived: 0, llmRequests: 0, ttsRequests: 0, ttsCharacters: 0 };
 
   constructor(private readonly p: PipelineParts) {
     this.turns = new TurnDetector(p.turn, p.time, p.now, {
@@ -196,6 +196,19 @@ export class PipelineEngine implements AgentEngine {
     return this.emitter.on(type, listener);
   }
 
+  usage(): Record<string, number> {
+    const stt = this.p.stt.stats();
+    const perMs = this.p.format.encoding === 'pcm16' ? (this.p.format.sampleRate / 1000) * 2 : 8;
+    return {
+      sttAudioSeconds: Math.round(stt.audioBytesSent / perMs) / 1000,
+      sttReconnects: stt.reconnects,
+      llmRequests: this.counters.llmRequests,
+      ttsRequests: this.counters.ttsRequests,
+      ttsCharacters: this.counters.ttsCharacters,
+      ttsAudioSeconds: Math.round(this.counters.audioBytesReceived / perMs) / 1000,
+    };
+  }
+
   stats(): RealtimeSessionStats {
     const stt = this.p.stt.stats();
     return {
@@ -254,7 +267,9 @@ export class PipelineEngine implements AgentEngine {
     };
     let firstAudio = true;
     a.reply = new Reply(this.p.tts, new AudioOut(this.p.format), this.p.time, this.p.ttsTimeoutMs, {
-      request: () => {
+      request: (piece) => {
+        this.counters.ttsRequests++;
+        this.counters.ttsCharacters += a.reply.pieceLength(piece);
         if (a.marks && a.marks.ttsRequestAt === undefined) a.marks.ttsRequestAt = this.p.now();
       },
       audio: (data) => {
@@ -299,6 +314,7 @@ export class PipelineEngine implements AgentEngine {
       a.reply.speak(piece);
     };
     const deadline = this.p.time.setTimer(() => controller.abort(), this.p.llmTimeoutMs);
+    this.counters.llmRequests++;
     let gotToken = false;
     if (a.marks) a.marks.llmRequestAt = this.p.now();
     try {

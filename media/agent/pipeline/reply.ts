@@ -55,6 +55,11 @@ export class Reply {
     return this.pieces.map((p) => p.text).join(' ');
   }
 
+  /** Characters of piece `i` (0 when unknown). */
+  pieceLength(i: number): number {
+    return this.pieces[i]?.text.length ?? 0;
+  }
+
   get audioBytes(): number {
     return this.totalBytes;
   }
