@@ -225,6 +225,9 @@ export class PipelineEngine implements AgentEngine {
 
   private onEndOfTurn(text: string, speechEndAt: number, decidedAt: number): void {
     if (this.closed) return;
+    // The turn is over: whatever Deepgram still holds of it is flushed now (a late final repeating
+    // the turn is recognised and ignored by the detector).
+    this.p.stt.finalize();
     const itemId = this.userItem;
     this.userItem = `user_${++this.userSeq + 1}`;
     if (!(this.reopen && this.p.conversation.extendLastUser(text))) this.p.conversation.addUser(text);
