@@ -6,7 +6,7 @@ export { MediaPool, MediaStartError } from './pool.js';
 export type { MediaPoolOptions, PoolEvents, PoolHealth, WorkerExit, CallStartRequest, CallMessage } from './pool.js';
 export * from './protocol.js';
 export { PortAllocator, PortsExhaustedError, InvalidPortRangeError, splitPortRange, evenPortsIn } from './ports.js';
-export type { PortRange, PortPair, PortAllocatorOptions } from './ports.js';
+export type { PortRange, PortPair, PortAllocatorOptions, PortAllocatorStats, PortReuseOptions } from './ports.js';
 export type { WorkerHealth } from './worker/control.js';
 export type { ClockStats } from './clock/media-clock.js';
 export type { HistogramSnapshot } from './clock/histogram.js';
@@ -63,3 +63,4 @@ export type {
   AnnouncementConfig,
   ProviderFault,
 } from './agent/index.js';
+export { regionOfNumber, type ToneRegion } from './playout/tones.js';

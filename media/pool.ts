@@ -5,11 +5,12 @@
  * `error`, code `media/worker-died`) and is replaced.
  */
 import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { MediaClockOptions } from './clock/media-clock.js';
-import { splitPortRange, type PortRange } from './ports.js';
+import { splitPortRange, type PortRange, type PortReuseOptions } from './ports.js';
 import {
   isWorkerToMain,
   type CallEnded,
@@ -28,7 +29,9 @@ export interface MediaPoolOptions {
   /** `RTP_PORT_MIN`..`RTP_PORT_MAX`; split into one disjoint slice per worker. */
   portRange: PortRange;
   bindAddress?: string;
-  /** Where recordings go; null/undefined disables recording. */
+  /** Quarantine of released pairs and pre-bound spares, per worker slice (defaults in the README). */
+  portReuse?: PortReuseOptions;
+  /** Where recordings go (created owner-only, 0700, when missing); null/undefined disables recording. */
   recordingDir?: string | null;
   /** Module exporting `createCallLogic(media, start, host)`; default: the loopback logic. */
   logicModule?: string | URL;
@@ -99,6 +102,7 @@ interface PendingStart {
 }
 
 const MIN_HEALTHY_LIFETIME_MS = 2000;
+const RECORDING_DIR_MODE = 0o700;
 const MAX_RESTART_DELAY_MS = 10_000;
 
 export class MediaPool extends EventEmitter<PoolEvents> {
@@ -116,6 +120,8 @@ export class MediaPool extends EventEmitter<PoolEvents> {
   /** Starts every worker and waits until each has loaded its call logic. */
   static async start(options: MediaPoolOptions): Promise<MediaPool> {
     const pool = new MediaPool(options);
+    // Recordings are phone conversations: a directory we create is owner-only, and so is each file.
+    if (options.recordingDir) await mkdir(options.recordingDir, { recursive: true, mode: RECORDING_DIR_MODE });
     const slices = splitPortRange(options.portRange, Math.max(1, options.workers));
     const logicModule = options.logicModule ? toModuleUrl(options.logicModule) : null;
     slices.forEach((portRange, index) => {
@@ -123,6 +129,7 @@ export class MediaPool extends EventEmitter<PoolEvents> {
         index,
         portRange,
         bindAddress: options.bindAddress,
+        portReuse: options.portReuse,
         recordingDir: options.recordingDir ?? null,
         logicModule,
         logicOptions: options.logicOptions,

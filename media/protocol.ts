@@ -29,6 +29,13 @@ export interface RemoteMedia {
   telephoneEventPt: number | null;
   /** The remote's direction attribute; `sendonly`/`inactive` mean we are put on hold. */
   direction: MediaDirection;
+  /**
+   * Source IP of the SIP request that carried this SDP (the INVITE's or re-INVITE's packet
+   * source, not a header). Only used when `address` is private and differs from it: then the
+   * peer is behind NAT and RTP from this IP (any port) may latch the session. Without it media is
+   * accepted only from `address`:`port`.
+   */
+  signalAddress?: string;
 }
 
 /** Settings for model providers, resolved by the main thread (keys, base URLs). */
@@ -77,8 +84,11 @@ export type MainToWorker =
   | CallStartMessage
   | { type: 'call.answered'; callId: string }
   | { type: 'call.remote-sdp'; callId: string; remote: RemoteMedia }
-  | { type: 'call.control'; callId: string; control: CallControl }
+  /** `commandId`: the worker answers `call.control-result` with it once the logic took the command. */
+  | { type: 'call.control'; callId: string; control: CallControl; commandId?: string }
   | { type: 'call.tool-result'; callId: string; toolCallId: string; result: unknown; error?: string }
+  /** Plays `tone` whenever the agent is silent (a ringback while a transfer rings), or stops it (null). */
+  | { type: 'call.tone'; callId: string; tone: 'ringback-us' | 'ringback-uk' | 'ringback-eu' | null }
   | { type: 'call.bridge'; callId: string; peerCallId: string }
   | { type: 'call.unbridge'; callId: string }
   | { type: 'call.stop'; callId: string; reason: string };
@@ -198,6 +208,7 @@ export type WorkerToMain =
       error?: { code: string; message: string };
     }
   | { type: 'call.transfer-request'; callId: string; destination: string; message?: string }
+  | { type: 'call.control-result'; callId: string; commandId: string; ok: boolean; error?: string }
   | CallEnded;
 
 /**
@@ -284,6 +295,7 @@ const MAIN_TO_WORKER_TYPES: ReadonlySet<string> = new Set<MainToWorkerType>([
   'call.remote-sdp',
   'call.control',
   'call.tool-result',
+  'call.tone',
   'call.bridge',
   'call.unbridge',
   'call.stop',
@@ -296,6 +308,7 @@ const WORKER_TO_MAIN_TYPES: ReadonlySet<string> = new Set<WorkerToMainType>([
   'call.tool-call',
   'call.hangup-request',
   'call.transfer-request',
+  'call.control-result',
   'call.ended',
 ]);
 

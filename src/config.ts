@@ -24,6 +24,8 @@ export interface ProviderEndpoint {
 
 export interface Config {
   readonly api: { readonly port: number; readonly host: string };
+  /** Limits of the REST API's HTTP server, so slow or idle clients cannot hold connections (issue #8). */
+  readonly http: HttpLimits;
   readonly sip: {
     readonly port: number;
     readonly host: string;
@@ -42,6 +44,8 @@ export interface Config {
   readonly redisPrefix: string;
   /** Absolute path. */
   readonly dataDir: string;
+  /** VOXGATE_NODE_ID; null: generated once into `dataDir/node-id` (node.ts). */
+  readonly nodeId: string | null;
   /** null until `resolveSecretKey` generated or read `dataDir/secret.key`. */
   readonly secretKey: string | null;
   readonly adminApiKey: string | null;
@@ -60,7 +64,36 @@ export interface Config {
   };
   /** Price of one started call minute in EUR (flireo-api B §5.6), stored on each usage row. */
   readonly pricePerMinute: number;
+  /** Post-call analysis (src/analysis). */
+  readonly analysis: {
+    /** The end-of-call report never waits longer than this after the call ended. */
+    readonly reportCapMs: number;
+    /** null: the agent's own chat provider (a realtime agent's vendor), else OpenAI. */
+    readonly provider: AnalysisProviderName | null;
+    /** null: the agent's model when the provider is the agent's own, else the provider's default. */
+    readonly model: string | null;
+    /** One LLM request (summary or extraction) may take this long. */
+    readonly requestTimeoutMs: number;
+  };
 }
+
+export interface HttpLimits {
+  /** The whole request (headers and body) must have arrived within this; else 408 and close. */
+  readonly requestTimeoutMs: number;
+  /** The request headers must have arrived within this. */
+  readonly headersTimeoutMs: number;
+  /** A connection that sends and receives nothing for this long is closed. */
+  readonly idleTimeoutMs: number;
+  /** An idle keep-alive connection between requests is closed after this. */
+  readonly keepAliveTimeoutMs: number;
+  /** Connections beyond this many are refused. */
+  readonly maxConnections: number;
+  /** A keep-alive connection is closed after this many requests; 0 = no limit. */
+  readonly maxRequestsPerSocket: number;
+}
+
+export type AnalysisProviderName = 'openai' | 'mistral' | 'xai';
+export const ANALYSIS_PROVIDERS: readonly AnalysisProviderName[] = ['openai', 'mistral', 'xai'];
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -259,6 +292,36 @@ function readCalls(r: EnvReader, host: HostFacts): Config['calls'] {
   };
 }
 
+function readHttpLimits(r: EnvReader): HttpLimits {
+  const seconds = (name: string, fallback: number) => r.integer(name, fallback, 1, 3600) * 1000;
+  const limits: HttpLimits = {
+    requestTimeoutMs: seconds('HTTP_REQUEST_TIMEOUT_SECONDS', 30),
+    headersTimeoutMs: seconds('HTTP_HEADERS_TIMEOUT_SECONDS', 10),
+    idleTimeoutMs: seconds('HTTP_IDLE_TIMEOUT_SECONDS', 60),
+    keepAliveTimeoutMs: seconds('HTTP_KEEP_ALIVE_TIMEOUT_SECONDS', 5),
+    maxConnections: r.integer('HTTP_MAX_CONNECTIONS', 1024, 1, 1_000_000),
+    maxRequestsPerSocket: r.integer('HTTP_MAX_REQUESTS_PER_SOCKET', 0, 0, 1_000_000),
+  };
+  // Node refuses a header deadline later than the request deadline.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    r.problems.push('HTTP_HEADERS_TIMEOUT_SECONDS must not be greater than HTTP_REQUEST_TIMEOUT_SECONDS');
+  }
+  return limits;
+}
+
+function readAnalysis(r: EnvReader): Config['analysis'] {
+  const provider = r.raw('ANALYSIS_LLM_PROVIDER')?.toLowerCase();
+  if (provider !== undefined && !ANALYSIS_PROVIDERS.includes(provider as AnalysisProviderName)) {
+    r.problems.push(`ANALYSIS_LLM_PROVIDER must be one of ${ANALYSIS_PROVIDERS.join(', ')} (got "${provider}")`);
+  }
+  return {
+    reportCapMs: r.integer('ANALYSIS_REPORT_CAP_SECONDS', 60, 0, 3600) * 1000,
+    provider: provider !== undefined && ANALYSIS_PROVIDERS.includes(provider as AnalysisProviderName) ? (provider as AnalysisProviderName) : null,
+    model: r.optional('ANALYSIS_LLM_MODEL'),
+    requestTimeoutMs: r.integer('ANALYSIS_TIMEOUT_SECONDS', 30, 1, 600) * 1000,
+  };
+}
+
 /** Pure: the same environment always gives the same Config (or the same ConfigError). */
 export function loadConfig(env: Env = process.env, host: HostFacts = currentHostFacts()): Config {
   const r = new EnvReader(env);
@@ -270,6 +333,7 @@ export function loadConfig(env: Env = process.env, host: HostFacts = currentHost
   }
   const config: Config = {
     api: { port: r.integer('PORT', 3000, 0, 65535), host: r.string('HOST', '0.0.0.0') },
+    http: readHttpLimits(r),
     sip: readSip(r, host),
     rtp: readRtp(r),
     mediaWorkers: r.integer('MEDIA_WORKERS', Math.max(1, host.cores), 1, 256),
@@ -277,6 +341,7 @@ export function loadConfig(env: Env = process.env, host: HostFacts = currentHost
     redisUrl: r.url('REDIS_URL', null, ['redis:', 'rediss:']),
     redisPrefix,
     dataDir: resolve(r.string('VOXGATE_DATA_DIR', './.voxgate')),
+    nodeId: r.optional('VOXGATE_NODE_ID'),
     ...readSecrets(r),
     providers: readProviders(r),
     webhookAllowPrivate: r.boolean('WEBHOOK_ALLOW_PRIVATE', false),
@@ -288,6 +353,7 @@ export function loadConfig(env: Env = process.env, host: HostFacts = currentHost
     },
     pricePerMinute: readPricePerMinute(r),
     calls: readCalls(r, host),
+    analysis: readAnalysis(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);

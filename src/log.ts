@@ -24,9 +24,53 @@ const SECRET_FIELDS = [
 ];
 
 export function redactPaths(): string[] {
-  const paths: string[] = ['req.headers.authorization', 'headers.authorization', 'req.headers.cookie'];
+  const paths: string[] = [];
+  for (const header of ['.authorization', '.cookie', '["x-api-key"]', '["proxy-authorization"]']) {
+    paths.push(`req.headers${header}`, `headers${header}`);
+  }
   for (const field of SECRET_FIELDS) paths.push(field, `*.${field}`, `*.*.${field}`);
   return paths;
+}
+
+/** Query parameters whose value is a credential: `api_key`, `apikey`, `key`, `token`, `access_token`, `client_secret`, `password`… */
+const SECRET_QUERY_NAME = /^(key|sig|signature|auth|authorization)$|api[_-]?key|token|secret|passw(or)?d/i;
+
+/**
+ * `/x?api_key=vg_live_…&limit=5` → `/x?api_key=[redacted]&limit=5`. Clients put keys in URLs
+ * although the API never reads them there; the request log must not keep them.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const pairs = url.slice(q + 1).split('&').map((pair) => {
+    const eq = pair.indexOf('=');
+    const rawName = eq === -1 ? pair : pair.slice(0, eq);
+    let name = rawName;
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+    } catch {
+      // a malformed escape: judge the raw name
+    }
+    return eq !== -1 && SECRET_QUERY_NAME.test(name) ? `${rawName}=[redacted]` : pair;
+  });
+  return `${url.slice(0, q)}?${pairs.join('&')}`;
+}
+
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  ip?: string;
+  socket?: { remotePort?: number };
+}
+
+/** Fastify's request serializer (method, url, remote address) with the URL's secrets redacted. */
+function serializeRequest(req: LoggedRequest) {
+  return {
+    method: req.method,
+    url: typeof req.url === 'string' ? redactUrl(req.url) : req.url,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
 }
 
 /** `destination`: stdout by default; CLI commands that print JSON log to stderr (`pino.destination(2)`). */
@@ -35,6 +79,7 @@ export function createLogger(level: string, options: Partial<LoggerOptions> = {}
     level,
     base: { pid: process.pid },
     redact: { paths: redactPaths(), censor: '[redacted]' },
+    serializers: { req: serializeRequest },
     timestamp: pino.stdTimeFunctions.isoTime,
     ...options,
   };

@@ -4,7 +4,9 @@
  * listed in roles.ts; each registers what it must stop with `node.onStop`.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { ApiServices } from './api/deps.js';
 import { HealthChecks } from './api/health.js';
@@ -30,15 +32,35 @@ interface StopHook {
 
 const DEFAULT_STOP_TIMEOUT_MS = 10_000;
 
+/**
+ * The node's id: VOXGATE_NODE_ID, else one generated once into `dataDir/node-id`. It stays the
+ * same across restarts, so a node that crashed finds and finalises its own unfinished calls.
+ */
+export function resolveNodeId(config: Pick<Config, 'dataDir'> & { nodeId?: string | null }): string {
+  if (config.nodeId) return config.nodeId;
+  const file = join(config.dataDir, 'node-id');
+  try {
+    const id = readFileSync(file, 'utf8').trim();
+    if (id) return id;
+  } catch {
+    // first start
+  }
+  const id = `${hostname()}-${randomUUID().slice(0, 8)}`;
+  mkdirSync(config.dataDir, { recursive: true });
+  writeFileSync(file, id + '\n', { mode: 0o600 });
+  return id;
+}
+
 export class VoxgateNode {
-  /** Unique per process start: the owner of live calls in the Redis registry (DESIGN §6). */
-  readonly id = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  /** The owner of live calls in the call directory (DESIGN §6); stable across restarts. */
+  readonly id: string;
   readonly health = new HealthChecks();
   /** Filled by role starters for the API (see ApiServices in api/deps.ts). */
   readonly services: Partial<ApiServices> = {};
   /** Base URL of the REST API once the `api` role listens. */
   apiUrl: string | null = null;
   private readonly stopHooks: StopHook[] = [];
+  private readonly drainHooks: StopHook[] = [];
   private stopping: Promise<void> | null = null;
 
   constructor(
@@ -48,10 +70,20 @@ export class VoxgateNode {
     readonly redis: Redis,
     /** For parts that need their own connections (BullMQ workers want `maxRetriesPerRequest: null`). */
     readonly redisUrl: string,
-  ) {}
+  ) {
+    this.id = resolveNodeId(config);
+  }
 
   hasRole(role: Role): boolean {
     return this.config.roles.includes(role);
+  }
+
+  /**
+   * Drain hooks run first, in registration order, while every part of the node still runs (the
+   * API answers, the webhook workers deliver): refuse new work, let live work finish.
+   */
+  onDrain(name: string, fn: () => Promise<void>, options: StopHookOptions = {}): void {
+    this.drainHooks.push({ name, fn, timeoutMs: options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS });
   }
 
   /** Hooks run in reverse registration order: what started last stops first. */
@@ -67,7 +99,7 @@ export class VoxgateNode {
 
   private async runStopHooks(reason: string): Promise<void> {
     this.log.info({ reason }, 'node stopping');
-    for (const hook of [...this.stopHooks].reverse()) {
+    for (const hook of [...this.drainHooks, ...[...this.stopHooks].reverse()]) {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), hook.timeoutMs);
@@ -86,6 +118,12 @@ export class VoxgateNode {
 }
 
 export const ROLE_ORDER: readonly Role[] = ['sip', 'worker', 'api'];
+
+/** A listener that could not bind: say which port and the likely cause (another engine running). */
+export function portInUse(err: unknown, what: string, port: number, setting: string): Error {
+  if ((err as NodeJS.ErrnoException)?.code !== 'EADDRINUSE') return err as Error;
+  return new Error(`${what} port ${port} is already in use: another voxgate engine (or another program) may be running on it; stop it, or set ${setting}`, { cause: err });
+}
 
 /**
  * Loads the secret key, opens PostgreSQL (embedded when DATABASE_URL is unset) and Redis, applies
@@ -113,6 +151,7 @@ export async function startNode(
     throw err;
   }
   const node = new VoxgateNode(config, log, database.db, redis.redis, redis.url);
+  logMissingPlatformKeys(config, log);
   const { close: closeDatabase } = database;
   const { close: closeRedis } = redis;
   node.onStop('database', closeDatabase);
@@ -131,15 +170,29 @@ export async function startNode(
   return node;
 }
 
-/** SIGINT/SIGTERM: graceful stop, then exit; a second signal exits at once. */
+/**
+ * A signal within this long of the first is the same one delivered twice: Ctrl-C in a terminal
+ * reaches the whole process group, and `npm start` forwards it to the engine once more.
+ */
+const SAME_SIGNAL_MS = 1_000;
+
+/** Says at start which providers have no platform key: their agents need an organization's BYOK key. */
+export function logMissingPlatformKeys(config: Config, log: Logger): string[] {
+  const missing = (Object.keys(config.providers) as Array<keyof Config['providers']>).filter((p) => !config.providers[p].apiKey);
+  if (missing.length > 0) log.info({ providers: missing }, 'no platform key for these providers: their agents need an organization BYOK key');
+  return missing;
+}
+
+/** SIGINT/SIGTERM: graceful stop (drain), then exit; a second signal exits at once. */
 export function exitOnSignals(node: VoxgateNode): void {
-  let signalled = false;
+  let signalledAt: number | null = null;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signalled) {
+    if (signalledAt !== null) {
+      if (Date.now() - signalledAt < SAME_SIGNAL_MS) return;
       node.log.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
     }
-    signalled = true;
+    signalledAt = Date.now();
     void node.stop(signal).then(
       () => process.exit(0),
       () => process.exit(1),

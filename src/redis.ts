@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Socket } from 'node:net';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.js';
 import { freePort } from './db/embedded.js';
 import { describeUrl, type Logger } from './log.js';
@@ -27,8 +27,28 @@ export class RedisUnavailableError extends Error {}
 /** A client for our use: bounded retries per command so a dead server fails requests instead of hanging them. */
 export function createRedisClient(url: string, log?: Logger): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false, connectTimeout: 5_000 });
-  redis.on('error', (err) => log?.warn({ err: err.message }, 'redis connection error'));
+  logErrors(redis, log, 'main');
   return redis;
+}
+
+/** Another connection to the same server (subscribers, BullMQ), with its errors logged, not thrown. */
+export function duplicateClient(redis: Redis, log: Logger | undefined, purpose: string, options: RedisOptions = {}): Redis {
+  const copy = redis.duplicate(options);
+  logErrors(copy, log, purpose);
+  return copy;
+}
+
+const ERROR_LOG_INTERVAL_MS = 30_000;
+
+/** While the server is down every reconnect fails: one line per client every 30 s is enough. */
+function logErrors(redis: Redis, log: Logger | undefined, purpose: string): void {
+  let lastLogged = 0;
+  redis.on('error', (err: Error) => {
+    const now = Date.now();
+    if (now - lastLogged < ERROR_LOG_INTERVAL_MS) return;
+    lastLogged = now;
+    log?.warn({ err: err.message, connection: purpose }, 'redis connection error');
+  });
 }
 
 function answersPing(host: string, port: number, timeoutMs = 500): Promise<boolean> {

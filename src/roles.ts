@@ -3,6 +3,7 @@
  * ROLE_ORDER (sip, worker, api) and register their own stop hooks on the node; parts that the
  * API needs put themselves into `node.services` and health probes into `node.health`.
  */
+import { startPostCallRole } from './analysis/index.js';
 import { startApiRole } from './api/role.js';
 import type { Role } from './config.js';
 import { startWebhookWorker, webhooksFor } from './events/index.js';
@@ -13,7 +14,8 @@ export const ROLE_STARTERS: Readonly<Record<Role, readonly RoleStarter[]>> = {
   sip: [startTelephony],
   worker: [
     startWebhookWorker,
-    // analysis, e-mail and campaign queue workers plug in here
+    startPostCallRole, // post-call analysis, end-of-call reports, notification e-mails
+    // campaign queue workers plug in here
   ],
   // The webhook queue first: the deliveries API replays through it.
   api: [async (node) => void webhooksFor(node), startApiRole],

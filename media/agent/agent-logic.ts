@@ -183,8 +183,8 @@ class AgentCall implements CallLogic {
     this.refreshQuiet();
   }
 
-  control(control: CallControl): void {
-    if (this.closed || this.farewell.closing) return;
+  control(control: CallControl): void | { refused: string } {
+    if (this.closed || this.farewell.closing) return { refused: 'the call is ending' };
     switch (control.kind) {
       case 'say':
         return this.speak(control.content, control.endAfter ? { reason: 'end-call' } : null);

@@ -6,6 +6,7 @@
 import type { CallLogicFactory } from '../call/types.js';
 import { createAgentLogic } from './agent-logic.js';
 import { createAnnouncementLogic, isAnnouncement } from './announcement.js';
+import { createTransferTargetLogic, isTransferTarget } from './transfer-target.js';
 
 export { createAgentLogic, AgentStartError } from './agent-logic.js';
 export type { AgentLogicDeps, AgentLogicOptions } from './agent-logic.js';
@@ -41,11 +42,15 @@ export type { ProviderFault } from './failure.js';
 export { isAnnouncement, type Announcement, type AnnouncementConfig } from './announcement.js';
 
 /**
- * The export the worker looks for (media/worker/runtime.ts `loadLogicFactory`): the agent, or a
- * built-in announcement when the main thread could not give the call an agent.
+ * The export the worker looks for (media/worker/runtime.ts `loadLogicFactory`): the agent, a
+ * built-in announcement when the main thread could not give the call an agent, or a transfer
+ * target's leg (no agent; its audio is bridged).
  */
-export const createCallLogic: CallLogicFactory = (media, start, host) =>
-  isAnnouncement(start.agent) ? createAnnouncementLogic(media, start, host) : createAgentLogic(media, start, host);
+export const createCallLogic: CallLogicFactory = (media, start, host) => {
+  if (isAnnouncement(start.agent)) return createAnnouncementLogic(media, start, host);
+  if (isTransferTarget(start.agent)) return createTransferTargetLogic(media, start, host);
+  return createAgentLogic(media, start, host);
+};
 
 /**
  * The URL of this module, for `MediaPool.start({ logicModule })`: `index.ts` when running from

@@ -64,6 +64,9 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
   private bridgeItem = 'bridge-0';
   private bridgeFlushes = 0;
   private onHold = false;
+  /** Played instead of silence while the playout is empty (a ringback while a transfer rings). */
+  private filler: Uint8Array | null = null;
+  private fillerAt = 0;
   /** Media-timer baseline: answer, remote change; 0 = not answered, no timer yet. */
   private timerFrom = 0;
   private gap = true;
@@ -158,6 +161,12 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
     if (this.timerFrom > 0) this.timerFrom = this.deps.time.now();
   }
 
+  /** Fills the gaps of the playout with `tone` (one looped cadence, in the agent format), or stops. */
+  setFiller(tone: Uint8Array | null): void {
+    this.filler = tone;
+    this.fillerAt = 0;
+  }
+
   /** Sends this leg's caller audio to `peer`'s caller instead of to the logic (transfer bridge). */
   bridge(peer: CallMediaImpl | null): void {
     this.bridgePeer = peer;
@@ -194,7 +203,9 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
   }
 
   private sendFrame(now: number): Uint8Array | null {
-    const kind = this.playout.pull(this.frame);
+    let kind = this.playout.pull(this.frame);
+    const filled = kind !== Frame.AUDIO && this.filler !== null;
+    if (filled) kind = this.fill();
     if (kind === Frame.NONE) return this.idle();
     const marker = this.gap || this.playout.startsTalkspurt;
     this.gap = false;
@@ -202,8 +213,21 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
     if (length <= 0) return this.idle();
     this.session.sendFrame(this.converter.payload, length, marker, now);
     if (kind !== Frame.AUDIO) return null;
-    this.probe?.(now, this.playout.readPosition);
+    if (!filled) this.probe?.(now, this.playout.readPosition);
     return this.frame;
+  }
+
+  /** The next frame of the filler tone into `frame`, byte by byte (no allocation per frame). */
+  private fill(): typeof Frame.AUDIO {
+    const tone = this.filler!;
+    const frame = this.frame;
+    let at = this.fillerAt;
+    for (let i = 0; i < frame.length; i++) {
+      frame[i] = tone[at];
+      at = at + 1 === tone.length ? 0 : at + 1;
+    }
+    this.fillerAt = at;
+    return Frame.AUDIO;
   }
 
   /** A slot with no packet: the timestamp still advances; the next packet starts a talkspurt. */

@@ -8,6 +8,7 @@ import type { MediaClock } from '../clock/media-clock.js';
 import type { TimeSource } from '../clock/time.js';
 import { PortsExhaustedError, type PortAllocator, type PortPair } from '../ports.js';
 import type {
+  CallControl,
   CallEndReason,
   CallEnded,
   CallOutbound,
@@ -17,6 +18,7 @@ import type {
   StartFailureCode,
   WorkerToMain,
 } from '../protocol.js';
+import { ringback, type ToneRegion } from '../playout/tones.js';
 import { CallMediaImpl } from './call-media.js';
 import { CallRecorder } from './recorder.js';
 import { validateRemote } from './validate.js';
@@ -110,7 +112,10 @@ export class CallOwner {
 
   /** Routes one main-thread message (bridging is done by the runtime, which knows both calls). */
   handle(msg: MainToWorker): void {
-    if (this.ending) return;
+    if (this.ending) {
+      if (msg.type === 'call.control' && msg.commandId) this.answerControl(msg.commandId, 'the call is ending');
+      return;
+    }
     switch (msg.type) {
       case 'call.answered':
         this.media.answered();
@@ -122,10 +127,11 @@ export class CallOwner {
           this.logic?.remoteChanged?.(msg.remote);
         });
       case 'call.control':
-        if (!this.logic?.control && msg.control.kind === 'end-call') return this.post({ type: 'call.hangup-request', reason: 'end-call' });
-        return this.guard(() => this.logic?.control?.(msg.control));
+        return this.control(msg.control, msg.commandId);
       case 'call.tool-result':
         return this.guard(() => this.logic?.toolResult?.(msg.toolCallId, msg.result, msg.error));
+      case 'call.tone':
+        return this.media.setFiller(msg.tone ? ringback(msg.tone.slice('ringback-'.length) as ToneRegion, this.media.agentFormat) : null);
       case 'call.stop':
         return void this.end('stopped', { stopReason: msg.reason });
       case 'call.start':
@@ -133,6 +139,27 @@ export class CallOwner {
       case 'call.unbridge':
         return;
     }
+  }
+
+  /** Runs a control command and, when asked, says whether the logic took it. */
+  private control(control: CallControl, commandId: string | undefined): void {
+    let refused: string | undefined;
+    if (!this.logic?.control) {
+      if (control.kind === 'end-call') this.post({ type: 'call.hangup-request', reason: 'end-call' });
+      else refused = 'this call does not take control commands';
+    } else {
+      try {
+        refused = this.logic.control(control)?.refused;
+      } catch (err) {
+        refused = messageOf(err);
+        this.fail(err);
+      }
+    }
+    if (commandId) this.answerControl(commandId, refused);
+  }
+
+  private answerControl(commandId: string, refused: string | undefined): void {
+    this.env.post({ type: 'call.control-result', callId: this.callId, commandId, ok: refused === undefined, ...(refused !== undefined && { error: refused }) });
   }
 
   /** Connects this call's audio both ways with `peer` (same worker), or disconnects (null). */

@@ -87,7 +87,8 @@ export interface CallLogic {
   /** The call was answered (200 OK/ACK): speak the first message. */
   answered?(): void;
   remoteChanged?(remote: RemoteMedia): void;
-  control?(control: CallControl): void;
+  /** A control command; `{refused}` says why it cannot be done (the API answers 400 with it). */
+  control?(control: CallControl): void | { refused: string };
   toolResult?(toolCallId: string, result: unknown, error?: string): void;
   /** The call's audio now goes to `peerCallId` (a transfer), or back to the logic (null). */
   bridged?(peerCallId: string | null): void;

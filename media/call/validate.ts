@@ -34,5 +34,6 @@ export function validateRemote(remote: RemoteMedia): void {
   if (!(remote.clockRate > 0)) problems.push('bad clockRate');
   if (remote.telephoneEventPt !== null && !isPayloadType(remote.telephoneEventPt)) problems.push('bad telephoneEventPt');
   if (!DIRECTIONS.has(remote.direction)) problems.push('bad direction');
+  if (remote.signalAddress !== undefined && (typeof remote.signalAddress !== 'string' || isIP(remote.signalAddress) === 0)) problems.push('signalAddress is not an IP literal');
   if (problems.length > 0) throw new BadMediaRequestError(`invalid remote media: ${problems.join(', ')}`);
 }

@@ -1,12 +1,18 @@
 /**
  * G.711 µ-law (PCMU, PT 0) and A-law (PCMA, PT 8), ITU-T G.711, through lookup tables built once
- * at module load: 256-entry decode tables, and encode tables indexed by the top 14 (µ-law) or
- * 13 (A-law) bits of the PCM16 sample — the bits G.711 actually quantises. Buffer-in/buffer-out,
- * caller-provided outputs, no allocation per frame.
+ * at module load: 256-entry decode tables and 65,536-entry encode tables indexed by the PCM16
+ * sample itself (64 KiB each). Encoding is bit-exact with the classic Sun g711.c algorithm (the
+ * one `alawmulaw` follows) for every 16-bit input: sign and magnitude first, then bias, clip and
+ * segment on the magnitude, so negative samples mirror positive ones exactly. Shifting the
+ * two's-complement sample before taking its magnitude (as a 14-bit table index would) moves
+ * negative inputs at segment edges one step down. Buffer-in/buffer-out, caller-provided outputs,
+ * no allocation per frame.
  */
 
 const ULAW_BIAS = 0x84;
-const ULAW_CLIP14 = 8159; // 14-bit magnitude limit before biasing (32635 >> 2)
+/** Largest magnitude µ-law keeps; with the bias it fills exactly 15 bits (32635 + 132 = 0x7FFF). */
+const ULAW_CLIP = 32635;
+const ALAW_CLIP = 0x7fff;
 
 /** Decode one µ-law byte (G.711 Table 2a; the classic Sun g711.c expansion). */
 function ulawToLinear(code: number): number {
@@ -26,55 +32,53 @@ function alawToLinear(code: number): number {
   return a & 0x80 ? t : -t;
 }
 
-/** Segment (exponent) of a non-negative magnitude against segment end points. */
-function segmentOf(value: number, firstEnd: number): number {
-  let end = firstEnd;
-  for (let seg = 0; seg < 8; seg++) {
-    if (value <= end) return seg;
-    end = end * 2 + 1;
-  }
-  return 8;
+/** Index of the highest set bit of a positive integer. */
+function topBit(value: number): number {
+  return 31 - Math.clz32(value);
 }
 
-/** Encode a 14-bit signed sample (PCM16 >> 2) to µ-law. */
-function linear14ToUlaw(pcm14: number): number {
-  let mag = pcm14;
-  let mask = 0xff;
-  if (mag < 0) {
-    mag = -mag;
-    mask = 0x7f;
-  }
-  if (mag > ULAW_CLIP14) mag = ULAW_CLIP14;
-  mag += ULAW_BIAS >> 2;
-  const seg = segmentOf(mag, 0x3f);
-  if (seg >= 8) return 0x7f ^ mask;
-  return ((seg << 4) | ((mag >> (seg + 1)) & 0x0f)) ^ mask;
+/** µ-law code of one PCM16 sample: sign, 3-bit segment, 4-bit step, every bit inverted. */
+function linearToUlaw(pcm: number): number {
+  const negative = pcm < 0;
+  let mag = negative ? -pcm : pcm;
+  if (mag > ULAW_CLIP) mag = ULAW_CLIP;
+  mag += ULAW_BIAS; // 132…32767: the top bit is bit 7 (segment 0) to bit 14 (segment 7)
+  const seg = topBit(mag) - 7;
+  const step = (mag >> (seg + 3)) & 0x0f;
+  return ~((negative ? 0x80 : 0) | (seg << 4) | step) & 0xff;
 }
 
-/** Encode a 13-bit signed sample (PCM16 >> 3) to A-law. */
-function linear13ToAlaw(pcm13: number): number {
-  let mag = pcm13;
-  let mask = 0xd5;
-  if (mag < 0) {
-    mask = 0x55;
-    mag = -mag - 1;
-  }
-  const seg = segmentOf(mag, 0x1f);
-  if (seg >= 8) return 0x7f ^ mask;
-  const mantissa = seg < 2 ? (mag >> 1) & 0x0f : (mag >> seg) & 0x0f;
-  return ((seg << 4) | mantissa) ^ mask;
+/** A-law code of one PCM16 sample: sign (1 = positive), 3-bit segment, 4-bit step, XOR 0x55. */
+function linearToAlaw(pcm: number): number {
+  const negative = pcm < 0;
+  let mag = negative ? -pcm : pcm;
+  if (mag > ALAW_CLIP) mag = ALAW_CLIP;
+  // Segments 0 and 1 share the step size 16; above, each segment doubles it.
+  const seg = mag < 0x100 ? 0 : topBit(mag) - 7;
+  const step = (mag >> (seg < 2 ? 4 : seg + 3)) & 0x0f;
+  return ((negative ? 0 : 0x80) | (seg << 4) | step) ^ 0x55;
 }
 
 const ULAW_DECODE = new Int16Array(256);
 const ALAW_DECODE = new Int16Array(256);
-const ULAW_ENCODE = new Uint8Array(1 << 14); // index: (pcm >> 2) + 8192
-const ALAW_ENCODE = new Uint8Array(1 << 13); // index: (pcm >> 3) + 4096
+/** Index: the sample's 16 bits (`pcm & 0xffff`). */
+const ULAW_ENCODE = new Uint8Array(1 << 16);
+const ALAW_ENCODE = new Uint8Array(1 << 16);
+/** µ-law ↔ A-law through linear PCM, one lookup per byte. */
+const ULAW_TO_ALAW = new Uint8Array(256);
+const ALAW_TO_ULAW = new Uint8Array(256);
 for (let i = 0; i < 256; i++) {
   ULAW_DECODE[i] = ulawToLinear(i);
   ALAW_DECODE[i] = alawToLinear(i);
 }
-for (let i = 0; i < ULAW_ENCODE.length; i++) ULAW_ENCODE[i] = linear14ToUlaw(i - 8192);
-for (let i = 0; i < ALAW_ENCODE.length; i++) ALAW_ENCODE[i] = linear13ToAlaw(i - 4096);
+for (let pcm = -32768; pcm < 32768; pcm++) {
+  ULAW_ENCODE[pcm & 0xffff] = linearToUlaw(pcm);
+  ALAW_ENCODE[pcm & 0xffff] = linearToAlaw(pcm);
+}
+for (let i = 0; i < 256; i++) {
+  ULAW_TO_ALAW[i] = ALAW_ENCODE[ULAW_DECODE[i] & 0xffff];
+  ALAW_TO_ULAW[i] = ULAW_ENCODE[ALAW_DECODE[i] & 0xffff];
+}
 
 /** µ-law byte for digital silence (encodes +0). */
 export const ULAW_SILENCE = 0xff;
@@ -91,11 +95,11 @@ export function alawDecodeSample(code: number): number {
 
 /** Encode one PCM16 sample (clamped to the int16 range first). */
 export function ulawEncodeSample(pcm: number): number {
-  return ULAW_ENCODE[(clamp16(pcm) >> 2) + 8192];
+  return ULAW_ENCODE[clamp16(pcm) & 0xffff];
 }
 
 export function alawEncodeSample(pcm: number): number {
-  return ALAW_ENCODE[(clamp16(pcm) >> 3) + 4096];
+  return ALAW_ENCODE[clamp16(pcm) & 0xffff];
 }
 
 /** Decode `input` into `out` (length ≥ input.length). Returns the number of samples written. */
@@ -114,26 +118,26 @@ export function alawDecode(input: Uint8Array, out: Int16Array): number {
 /** Encode PCM16 `input` into `out`. Returns the number of bytes written. */
 export function ulawEncode(input: Int16Array, out: Uint8Array): number {
   const n = Math.min(input.length, out.length);
-  for (let i = 0; i < n; i++) out[i] = ULAW_ENCODE[(input[i] >> 2) + 8192];
+  for (let i = 0; i < n; i++) out[i] = ULAW_ENCODE[input[i] & 0xffff];
   return n;
 }
 
 export function alawEncode(input: Int16Array, out: Uint8Array): number {
   const n = Math.min(input.length, out.length);
-  for (let i = 0; i < n; i++) out[i] = ALAW_ENCODE[(input[i] >> 3) + 4096];
+  for (let i = 0; i < n; i++) out[i] = ALAW_ENCODE[input[i] & 0xffff];
   return n;
 }
 
 /** Transcode µ-law ↔ A-law through linear PCM, byte for byte (for bridging PCMU and PCMA legs). */
 export function ulawToAlaw(input: Uint8Array, out: Uint8Array): number {
   const n = Math.min(input.length, out.length);
-  for (let i = 0; i < n; i++) out[i] = ALAW_ENCODE[(ULAW_DECODE[input[i]] >> 3) + 4096];
+  for (let i = 0; i < n; i++) out[i] = ULAW_TO_ALAW[input[i]];
   return n;
 }
 
 export function alawToUlaw(input: Uint8Array, out: Uint8Array): number {
   const n = Math.min(input.length, out.length);
-  for (let i = 0; i < n; i++) out[i] = ULAW_ENCODE[(ALAW_DECODE[input[i]] >> 2) + 8192];
+  for (let i = 0; i < n; i++) out[i] = ALAW_TO_ULAW[input[i]];
   return n;
 }
 

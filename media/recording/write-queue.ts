@@ -2,9 +2,15 @@
  * Ordered, fire-and-forget file writes: callers enqueue and return at once (the media clock never
  * awaits disk); one operation runs at a time, in order, through callback `fs` calls. The first
  * error stops further writes and is kept for the caller to report.
+ *
+ * Files are created owner-only (0600): a recording is a phone conversation. `open`'s mode is
+ * only used when the file is new, so an existing file is narrowed with `fchmod` before any byte
+ * is written.
  */
 
-import { close, open, write } from 'node:fs';
+import { close, fchmod, open, write } from 'node:fs';
+
+const FILE_MODE = 0o600;
 
 type Op =
   | { kind: 'write'; buf: Buffer; length: number; position: number; done: (() => void) | null }
@@ -21,11 +27,10 @@ export class FileWriteQueue {
   private idleWaiters: (() => void)[] = [];
 
   constructor(readonly path: string) {
-    open(path, 'w', (err, fd) => {
-      if (err) this.error = err;
-      else this.fd = fd;
-      this.busy = false;
-      this.next();
+    open(path, 'w', FILE_MODE, (err, fd) => {
+      if (err) return this.opened(err);
+      this.fd = fd;
+      fchmod(fd, FILE_MODE, (chmodErr) => this.opened(chmodErr));
     });
   }
 
@@ -53,6 +58,12 @@ export class FileWriteQueue {
   idle(): Promise<void> {
     if (!this.busy && this.ops.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private opened(err: NodeJS.ErrnoException | null): void {
+    if (err) this.error = err;
+    this.busy = false;
+    this.next();
   }
 
   private push(op: Op): void {

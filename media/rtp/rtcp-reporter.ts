@@ -31,6 +31,8 @@ export class RtcpReporter {
   private port = 0;
   /** True once the peer's own RTCP told us its real RTCP source. */
   private latched = false;
+  /** False while a NAT'd peer has not been heard yet: its SDP address is not where it is. */
+  private sendable = true;
   private clockRate = 8000;
   private nextAt: number;
   private stats = new RtcpSessionStats(0, 8000);
@@ -62,22 +64,36 @@ export class RtcpReporter {
     return this.stats.remote;
   }
 
-  /** The SDP's RTCP address (RFC 3605 `a=rtcp`, else RTP port + 1). */
-  setRemote(address: string, port: number, clockRate: number): void {
-    if (clockRate !== this.clockRate) {
-      this.clockRate = clockRate;
-      this.stats = new RtcpSessionStats(this.stats.localSsrc, clockRate);
-    }
+  /**
+   * The SDP's RTCP address (RFC 3605 `a=rtcp`, else RTP port + 1). `sendable` false holds reports
+   * back until `followRtp` or `allowSending` (a NAT'd peer that has not been heard yet).
+   */
+  setRemote(address: string, port: number, clockRate: number, sendable = true): void {
+    this.setClockRate(clockRate);
     this.address = address;
     this.port = port;
     this.latched = false;
+    this.sendable = sendable;
+  }
+
+  /** The codec's clock changed (re-INVITE to or from Opus): interarrival jitter is counted in it. */
+  setClockRate(clockRate: number): void {
+    if (clockRate === this.clockRate) return;
+    this.clockRate = clockRate;
+    this.stats = new RtcpSessionStats(this.stats.localSsrc, clockRate);
   }
 
   /** RTP latched to a NAT source: until its RTCP shows up, guess RTP port + 1 there. */
   followRtp(address: string, rtpPort: number): void {
+    this.sendable = true;
     if (this.latched) return;
     this.address = address;
     this.port = rtpPort + 1;
+  }
+
+  /** The peer was heard from its SDP address after all: reports may go there. */
+  allowSending(): void {
+    this.sendable = true;
   }
 
   /** Called every clock slot; sends a report when one is due. */
@@ -85,7 +101,7 @@ export class RtcpReporter {
     this.stats.localSsrc = sender.ssrc;
     if (now < this.nextAt) return;
     this.nextAt = now + REPORT_INTERVAL_MS * (0.5 + Math.random());
-    if (this.port === 0) return;
+    if (this.port === 0 || !this.sendable) return;
     const unixMs = performance.timeOrigin + now;
     const haveSource = reorder.source.received > 0;
     if (haveSource) {
@@ -108,7 +124,7 @@ export class RtcpReporter {
    * BYE has left (dgram sends on a later tick, so the socket must stay open until then).
    */
   close(sender: RtpSender, done: () => void): void {
-    const n = this.port === 0 ? -1 : writeBye(this.out, 0, sender.ssrc, this.cname);
+    const n = this.port === 0 || !this.sendable ? -1 : writeBye(this.out, 0, sender.ssrc, this.cname);
     if (n <= 0) return done();
     try {
       this.socket.send(this.out, 0, n, this.port, this.address, () => done());

@@ -69,6 +69,8 @@ export class RtpSession {
   private direction: MediaDirection = 'sendrecv';
   private closed = false;
   private arrival = 0;
+  /** Whether RTCP reports may go out yet (mirrors `latch.sendable` once it turns true). */
+  private rtcpSendable = true;
   /** Monotonic time of the last accepted RTP packet (audio, event or comfort noise); 0 = none yet. */
   lastPacketAt = 0;
   private readonly counters = {
@@ -104,9 +106,9 @@ export class RtpSession {
     return this.latch.known ? { address: this.latch.address, port: this.latch.port } : null;
   }
 
-  /** True when our direction allows sending and a remote is known. */
+  /** True when our direction allows sending and the remote's address is settled (latch.ts). */
   get sending(): boolean {
-    return !this.closed && this.latch.known && (this.direction === 'sendrecv' || this.direction === 'sendonly');
+    return !this.closed && this.latch.sendable && (this.direction === 'sendrecv' || this.direction === 'sendonly');
   }
 
   get receiving(): boolean {
@@ -129,10 +131,15 @@ export class RtpSession {
       this.retireReorder();
       this.reorder = this.createReorder(remote.clockRate, remote.telephoneEventPt ?? -1);
     }
-    if (!previous || previous.address !== remote.address || previous.port !== remote.port) {
-      this.latch.reset(remote.address, remote.port, remote.payloadType, this.time.now());
+    // Re-INVITE applies the same rule to a new address; the same address keeps its latch.
+    if (!previous || previous.address !== remote.address || previous.port !== remote.port || previous.signalAddress !== remote.signalAddress) {
+      this.latch.reset(remote.address, remote.port, remote.payloadType, remote.signalAddress, this.time.now());
+      this.rtcp.setRemote(remote.address, remote.rtcpPort ?? remote.port + 1, remote.clockRate, this.latch.sendable);
+      this.rtcpSendable = this.latch.sendable;
+    } else {
+      this.latch.setAudioPayloadType(remote.payloadType);
+      this.rtcp.setClockRate(remote.clockRate);
     }
-    this.rtcp.setRemote(remote.address, remote.rtcpPort ?? remote.port + 1, remote.clockRate);
     this.setDirection(localDirectionFor(remote.direction));
   }
 
@@ -229,7 +236,11 @@ export class RtpSession {
     }
     if (latched === Latch.LATCHED) {
       this.rtcp.followRtp(rinfo.address, rinfo.port);
+      this.rtcpSendable = true;
       this.handlers.onLatched?.(rinfo.address, rinfo.port);
+    } else if (!this.rtcpSendable && this.latch.sendable) {
+      this.rtcp.allowSending(); // a NAT-mode peer first heard from its own SDP address
+      this.rtcpSendable = true;
     }
     this.accept(msg, h, remote, now);
   }

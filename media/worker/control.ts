@@ -4,13 +4,15 @@
  */
 import type { ClockStats } from '../clock/media-clock.js';
 import type { MediaClockOptions } from '../clock/media-clock.js';
-import type { PortRange } from '../ports.js';
+import type { PortAllocatorStats, PortRange, PortReuseOptions } from '../ports.js';
 
 /** Everything a worker thread needs, passed as `workerData` (structured clone: plain data). */
 export interface WorkerConfig {
   index: number;
   portRange: PortRange;
   bindAddress?: string;
+  /** Quarantine and spare pairs of the worker's port allocator. */
+  portReuse?: PortReuseOptions;
   recordingDir: string | null;
   /** file: URL of a module exporting `createCallLogic` (or a default factory); null = loopback logic. */
   logicModule: string | null;
@@ -26,6 +28,8 @@ export interface WorkerHealth {
   calls: number;
   portsUsed: number;
   portsCapacity: number;
+  /** Spares, quarantine, stray packets of the worker's port slice. */
+  ports: PortAllocatorStats;
   clock: ClockStats;
   /** Share of wall time the worker's event loop was busy since the last reset (0–1). */
   eventLoopUtilization: number;

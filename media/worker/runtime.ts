@@ -58,7 +58,14 @@ export class WorkerRuntime {
     const buffers = config.socketBufferBytes ?? DEFAULT_SOCKET_BUFFER;
     this.env = {
       workerIndex: config.index,
-      allocator: new PortAllocator({ range: config.portRange, bindAddress: config.bindAddress, recvBufferSize: buffers, sendBufferSize: buffers }),
+      allocator: new PortAllocator({
+        ...config.portReuse,
+        range: config.portRange,
+        bindAddress: config.bindAddress,
+        recvBufferSize: buffers,
+        sendBufferSize: buffers,
+        time,
+      }),
       clock: this.clock,
       time,
       recordingDir: config.recordingDir,
@@ -100,6 +107,7 @@ export class WorkerRuntime {
       calls: this.callCount,
       portsUsed: this.env.allocator.used,
       portsCapacity: this.env.allocator.capacity,
+      ports: this.env.allocator.stats(),
       clock: this.clock.stats(),
       eventLoopUtilization: Math.round(performance.eventLoopUtilization(this.eluBase).utilization * 1000) / 1000,
       heapUsedBytes: process.memoryUsage().heapUsed,
@@ -116,6 +124,7 @@ export class WorkerRuntime {
     const ends = [...this.calls.values()].map((owner) => owner.end('stopped', { stopReason: 'shutdown' }));
     await Promise.all(ends);
     this.clock.stop();
+    this.env.allocator.close();
   }
 
   private async startCall(msg: Extract<MainToWorker, { type: 'call.start' }>): Promise<void> {

@@ -23,7 +23,8 @@ import {
 } from './types.js';
 
 export interface AgentRuntimeConfig {
-  agentId: string;
+  /** Null for a one-off agent of an outbound call (`assistant` in the request). */
+  agentId: string | null;
   name: string;
   businessName: string | null;
   /** `realtime`: one speech-to-speech session; `pipeline`: STT → LLM → TTS. */
@@ -100,7 +101,7 @@ function keyProviders(fields: AgentFields): ByokProvider[] {
 }
 
 /** The runtime view of an agent (and of an optional override, see `applyAgentOverride`). */
-export function resolveAgentConfig(agent: AgentFields & { id: string }, override?: unknown): AgentRuntimeConfig {
+export function resolveAgentConfig(agent: AgentFields & { id: string | null }, override?: unknown): AgentRuntimeConfig {
   const fields = override === undefined || override === null ? agent : applyAgentOverride(agent, override);
   const llm = fields.llm_config;
   const messages = llm.messages ?? [];

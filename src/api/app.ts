@@ -18,12 +18,15 @@ import { createLogger, type Logger } from '../log.js';
 import { adminRoutes } from './admin/routes.js';
 import { apiKeyAuth, type AuthedOrg } from './auth.js';
 import { secretBoxFor, type ApiDeps, type ApiServices } from './deps.js';
-import { installErrorHandling } from './error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { HealthChecks, postgresProbe, redisProbe, registerHealthRoute } from './health.js';
+import { installJsonBodies } from './json-body.js';
+import { installNotFound } from './not-found.js';
 import type { ApiPlugin } from './plugin.js';
 import { createRateLimiters } from './rate-limit.js';
 import { resourcePlugins } from './resources/index.js';
 import { ErrorResponse } from './schemas.js';
+import { capConnections, serverOptions } from './server-limits.js';
 import { createValidatorCompiler } from './validation.js';
 
 export const API_PREFIX = '/api/v1';
@@ -53,23 +56,6 @@ function addErrorResponses(route: RouteOptions): void {
   if (!route.url.startsWith(API_PREFIX) || !route.schema) return;
   const response = (route.schema.response ?? {}) as Record<string, unknown>;
   route.schema.response = { '4xx': ErrorResponse, '5xx': ErrorResponse, ...response };
-}
-
-/**
- * JSON bodies only (a text/plain body would otherwise reach the validator as a string). An empty
- * or absent body on a route that takes one counts as `{}`, so `POST …/api-keys` works without a
- * body and a forgotten required field reads "name is required", not "body must be object".
- */
-function installJsonBodies(app: FastifyInstance): void {
-  const parseJson = app.getDefaultJsonParser('error', 'ignore');
-  app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, undefined);
-    else parseJson(request, body as string, done);
-  });
-  app.addHook('preValidation', async (request) => {
-    if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
-  });
 }
 
 async function registerOpenApi(app: FastifyInstance): Promise<void> {
@@ -112,10 +98,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     logController: new LogController({ requestIdLogLabel: 'req_id' }),
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { ignoreTrailingSlash: true },
+    ...serverOptions(config.http),
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
   });
+  capConnections(app, config.http);
   app.setValidatorCompiler(createValidatorCompiler());
   installJsonBodies(app);
   installErrorHandling(app);
+  installNotFound(app);
   app.decorate('deps', deps);
   app.decorateRequest('org', null as unknown as AuthedOrg);
   app.addHook('onRoute', addErrorResponses);

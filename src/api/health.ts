@@ -1,6 +1,7 @@
 /**
  * `GET /health` (no auth): `{"status":"ok"}` only when PostgreSQL, Redis and every registered
- * role probe answer; else 503 naming what is down. The SIP listener and the media workers
+ * role probe answer; else 503 naming what is down; while the node drains, 503
+ * `{"status":"draining","live_calls":N,"down":[]}` so a balancer takes it out. The SIP listener and the media workers
  * register their probes when their role starts on this node; a role that does not run here has
  * no probe and is not checked.
  */
@@ -15,6 +16,18 @@ const PROBE_TIMEOUT_MS = 2_000;
 
 export class HealthChecks {
   private readonly probes = new Map<string, HealthProbe>();
+  /** Set while the node drains: load balancers take it out, the API keeps answering. */
+  private drainingCalls: (() => number) | null = null;
+
+  /** The node drains from now on; `liveCalls` says how many calls it still waits for. */
+  startDraining(liveCalls: () => number): void {
+    this.drainingCalls = liveCalls;
+  }
+
+  /** Live calls while draining, else null. */
+  get draining(): number | null {
+    return this.drainingCalls?.() ?? null;
+  }
 
   /** e.g. `health.register('sip', () => listener.listening)`; returns an unregister function. */
   register(name: string, probe: HealthProbe): () => void {
@@ -63,7 +76,10 @@ export function redisProbe(redis: Redis): HealthProbe {
 }
 
 const HealthOk = Type.Object({ status: Type.Literal('ok') });
-const HealthDown = Type.Object({ status: Type.Literal('unavailable'), down: Type.Array(Type.String()) });
+const HealthDown = Type.Union([
+  Type.Object({ status: Type.Literal('unavailable'), down: Type.Array(Type.String()) }),
+  Type.Object({ status: Type.Literal('draining'), live_calls: Type.Integer(), down: Type.Array(Type.String()) }),
+]);
 
 export function registerHealthRoute(app: FastifyInstance, checks: HealthChecks): void {
   app.get(
@@ -78,6 +94,8 @@ export function registerHealthRoute(app: FastifyInstance, checks: HealthChecks):
     },
     async (_request, reply) => {
       const down = await checks.down();
+      const draining = checks.draining;
+      if (draining !== null) return reply.code(503).send({ status: 'draining', live_calls: draining, down });
       if (down.length > 0) return reply.code(503).send({ status: 'unavailable', down });
       return { status: 'ok' };
     },

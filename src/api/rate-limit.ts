@@ -29,8 +29,26 @@ export interface LimiterOptions {
   now?: () => number;
 }
 
+/** This node's own counts, used only while Redis is down; only the current window is kept. */
+class LocalWindow {
+  private window = -1;
+  private readonly counts = new Map<string, number>();
+  warnedWindow = -1;
+
+  hit(key: string, window: number): number {
+    if (window !== this.window) {
+      this.window = window;
+      this.counts.clear();
+    }
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    return count;
+  }
+}
+
 export class FixedWindowLimiter {
   readonly limit: number;
+  private readonly local = new LocalWindow();
   private readonly windowSeconds: number;
   private readonly now: () => number;
 
@@ -43,7 +61,10 @@ export class FixedWindowLimiter {
     this.now = options.now ?? Date.now;
   }
 
-  /** Counts one hit for `id`. If Redis is unreachable the request is allowed (fail open) and logged. */
+  /**
+   * Counts one hit for `id`. While Redis cannot be reached the limit is enforced on this node's
+   * own count (fail safe: never unlimited), and logged once per window.
+   */
   async consume(id: string): Promise<RateLimitResult> {
     const nowSeconds = this.now() / 1000;
     const window = Math.floor(nowSeconds / this.windowSeconds);
@@ -56,8 +77,11 @@ export class FixedWindowLimiter {
       const results = await this.redis.multi().incr(key).expire(key, this.windowSeconds + 5).exec();
       count = Number(results?.[0]?.[1] ?? 0);
     } catch (err) {
-      this.options.log?.warn({ err: (err as Error).message, bucket: this.options.name }, 'rate limit not enforced: redis unavailable');
-      return { allowed: true, limit: this.limit, remaining: this.limit, resetAt, retryAfter };
+      count = this.local.hit(key, window);
+      if (this.local.warnedWindow !== window) {
+        this.local.warnedWindow = window;
+        this.options.log?.warn({ err: (err as Error).message, bucket: this.options.name }, 'Redis unavailable: rate limit enforced on this node\'s own count');
+      }
     }
     return { allowed: count <= this.limit, limit: this.limit, remaining: Math.max(0, this.limit - count), resetAt, retryAfter };
   }

@@ -48,10 +48,13 @@ export const IdParams = Type.Object({ id: Uuid() });
 
 export const SuccessResponse = Type.Object({ success: Type.Literal(true) });
 
-/** Offset pagination (flireo-api B §1.4): `limit` default 100, max 1000; `offset` default 0. */
+/** The largest value of a PostgreSQL `integer` column: every integer input that lands in one is capped here. */
+export const MAX_INT4 = 2_147_483_647;
+
+/** Offset pagination (flireo-api B §1.4): `limit` default 100, max 1000; `offset` default 0, max 2^31 - 1. */
 export const PaginationQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_INT4, default: 0 })),
 };
 export const Pagination = Type.Object({ total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() });
 

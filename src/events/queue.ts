@@ -26,6 +26,7 @@ import {
 } from './deliveries.js';
 import { describeOutcome, postJson, type PostOutcome } from './http.js';
 import { webhookHeaders } from './signing.js';
+import { duplicateClient } from '../redis.js';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 
@@ -72,7 +73,7 @@ export class WebhookQueue {
 
   constructor(private readonly o: WebhookQueueOptions) {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...o.policy };
-    this.connection = o.redis.duplicate();
+    this.connection = duplicateClient(o.redis, o.log, 'webhook queue');
     this.queue = new Queue<JobData>(WEBHOOK_QUEUE, {
       connection: this.connection,
       prefix: `${o.prefix}bull`,
@@ -143,7 +144,7 @@ export class WebhookWorker {
     concurrency = 16,
   ) {
     const policy = producer.policy;
-    this.connection = o.redis.duplicate({ maxRetriesPerRequest: null });
+    this.connection = duplicateClient(o.redis, o.log, 'webhook worker', { maxRetriesPerRequest: null });
     this.worker = new Worker<JobData>(WEBHOOK_QUEUE, (job) => this.process(job), {
       connection: this.connection,
       prefix: `${o.prefix}bull`,

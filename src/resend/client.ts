@@ -1,7 +1,8 @@
 /**
  * A small client for Resend's domain endpoints (https://resend.com/docs/api-reference/domains):
  * `POST /domains`, `GET /domains`, `GET /domains/{id}`, `POST /domains/{id}/verify`,
- * `DELETE /domains/{id}`. Bearer auth; errors come back as `{statusCode, name, message}`.
+ * `DELETE /domains/{id}`, and for sending e-mail (`POST /emails`, with an `Idempotency-Key` so a
+ * retried send is not delivered twice). Bearer auth; errors come back as `{statusCode, name, message}`.
  * Every request is bounded by a timeout (10 s by default), and every failure is a ResendError.
  */
 
@@ -27,6 +28,16 @@ export interface ResendDomain {
 }
 
 export type ResendRegion = 'us-east-1' | 'eu-west-1' | 'sa-east-1' | 'ap-northeast-1';
+
+export interface ResendEmail {
+  /** `Name <address@verified-domain>` */
+  from: string;
+  to: string | string[];
+  subject: string;
+  text?: string;
+  html?: string;
+  reply_to?: string | string[];
+}
 
 export class ResendError extends Error {
   constructor(
@@ -81,7 +92,12 @@ export class ResendClient {
     await this.request('DELETE', `/domains/${encodeURIComponent(id)}`);
   }
 
-  private async request<T>(method: string, path: string, body?: object): Promise<T> {
+  /** Resend answers a repeated `idempotencyKey` (24 h) with the first send's id instead of sending again. */
+  sendEmail(email: ResendEmail, idempotencyKey?: string): Promise<{ id: string }> {
+    return this.request<{ id: string }>('POST', '/emails', email, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {});
+  }
+
+  private async request<T>(method: string, path: string, body?: object, extraHeaders: Record<string, string> = {}): Promise<T> {
     let res: Response;
     try {
       res = await fetch(this.baseUrl + path, {
@@ -90,6 +106,7 @@ export class ResendClient {
           authorization: `Bearer ${this.options.apiKey}`,
           accept: 'application/json',
           ...(body ? { 'content-type': 'application/json' } : {}),
+          ...extraHeaders,
         },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(this.timeoutMs),

@@ -1,2 +1,2 @@
-export { ResendClient, ResendError, type ResendClientOptions, type ResendDomain, type ResendDomainRecord, type ResendRegion } from './client.js';
+export { ResendClient, ResendError, type ResendClientOptions, type ResendDomain, type ResendDomainRecord, type ResendRegion, type ResendEmail } from './client.js';
 export { orgResendKey, ResendKeyUnreadableError } from './keys.js';

@@ -16,10 +16,11 @@ import {
 import type { IncomingRequest, ServerResponse } from '../../sip/index.js';
 import { MediaStartError, type RemoteMedia } from '../../media/index.js';
 import { applyAssistantAnswer, askAssistant, type AssistantAnswer } from './assistant-request.js';
-import { ActiveCall } from './call.js';
 import { callerNumber, dialedNumber } from './dialed-number.js';
+import { InboundLeg } from './legs.js';
 import { AgentNotRunnableError, mediaAgentFor } from './media-agent.js';
-import { createCall, minutesBalance, updateAgent, updateMetadata } from './records.js';
+import { CallOwner } from './owner.js';
+import { minutesBalance, updateAgent, updateMetadata } from './records.js';
 import { CallSdp } from './sdp.js';
 import type { TelephonyContext } from './context.js';
 import { announcement, type Announcement } from './announcements.js';
@@ -48,63 +49,37 @@ export async function handleInvite(ctx: TelephonyContext, req: IncomingRequest, 
   }
   const sdp = new CallSdp(ctx.config.sip.publicIp);
   const offer = req.sdp;
-  const probe = offer ? sdp.answer(offer) : null;
+  const probe = offer ? sdp.answer(offer, req.source.address) : null;
   if (!probe || !probe.ok) {
     const status = probe && !probe.ok ? probe.error.status : 488;
     log.info({ event: 'rejected', status, reason: probe && !probe.ok ? probe.error.message : 'INVITE without SDP offer' }, 'no usable audio offer');
     return void res.send(status, status === 488 ? 'Not Acceptable Here' : 'Bad Request');
   }
-  const callId = randomUUID();
-  if (!(await ctx.registry.acquire(route.orgId, callId, ctx.config.calls.orgMaxConcurrent))) {
+  const leg = new InboundLeg(ctx.ua, req, res);
+  const call = await CallOwner.open(ctx.ownerDeps, {
+    id: randomUUID(),
+    orgId: route.orgId,
+    direction: 'inbound',
+    number: { id: route.numberId, phoneNumber: route.phoneNumber, name: route.numberName, transferTrunkId: route.transferTrunkId },
+    customerNumber: callerNumber(req),
+    agent: resolveAgentConfig(stored),
+    sdp,
+    sipCallId: req.callId,
+  });
+  if (call === 'full') {
     log.info({ event: 'rejected', status: 486, orgId: route.orgId }, 'organization is at its concurrent call limit');
     return void res.send(486, 'Busy Here');
   }
-  const saved = resolveAgentConfig(stored);
-  const call = new ActiveCall(ctx.callDeps, {
-    id: callId,
-    orgId: route.orgId,
-    direction: 'inbound',
-    number: { id: route.numberId, phoneNumber: route.phoneNumber, name: route.numberName },
-    customerNumber: callerNumber(req),
-    agent: saved,
-    sdp,
-  });
   ctx.adopt(call);
-  try {
-    await createCall(ctx.db, {
-      id: callId,
-      orgId: route.orgId,
-      direction: 'inbound',
-      status: 'ringing',
-      agentId: stored.id,
-      numberId: route.numberId,
-      agentName: stored.name,
-      businessName: stored.business_name,
-      callerPhone: call.init.customerNumber,
-      assistantPhone: route.phoneNumber,
-      nodeId: ctx.nodeId,
-      sipCallId: req.callId,
-    });
-  } catch (err) {
-    await ctx.registry.release(route.orgId, callId).catch(() => undefined);
-    ctx.forget(call);
-    throw err;
-  }
+  call.attachLeg(leg);
   call.log.info({ event: 'ringing', numberId: route.numberId, agentId: stored.id, pii: { from: call.init.customerNumber, to: route.phoneNumber } }, 'inbound call');
-  res.send(180, 'Ringing');
+  leg.provisional(180);
   req.once('cancel', () => void call.end('customer-hangup'));
-  await connect(ctx, call, stored, req, res, probe.remote);
+  await connect(ctx, call, stored, leg, probe.remote);
 }
 
 /** Everything between 180 Ringing and the ACK; ends the call on any failure. */
-async function connect(
-  ctx: TelephonyContext,
-  call: ActiveCall,
-  stored: StoredAgent,
-  req: IncomingRequest,
-  res: ServerResponse,
-  remote: RemoteMedia,
-): Promise<void> {
+async function connect(ctx: TelephonyContext, call: CallOwner, stored: StoredAgent, leg: InboundLeg, remote: RemoteMedia): Promise<void> {
   try {
     const plan = await planAgent(ctx, call, stored);
     if (call.isEnding) return;
@@ -116,22 +91,21 @@ async function connect(
       media: { record: call.agent.recordingEnabled },
     });
     call.init.sdp.bind(ready.local.port);
-    const answer = call.init.sdp.answer(req.sdp!);
+    const answer = call.init.sdp.answer(leg.req.sdp!, leg.req.source.address);
     if (!answer.ok) throw new Error(`SDP answer failed: ${answer.error.message}`);
     if (call.isEnding) return;
-    const dialog = await ctx.ua.createUAS(req, res, { localSdp: answer.sdp });
-    call.answered(dialog);
+    call.answered(await leg.answer(answer.sdp));
     if ('prompt' in plan) call.endAfterPrompt(plan.reason, plan.error);
     else if (plan.reject) call.rejectWithMessage(plan.reject);
   } catch (err) {
     if (call.isEnding) return;
     if (err instanceof MediaStartError && err.code === 'media/ports-exhausted') {
-      if (!res.finalSent) res.send(503, 'Service Unavailable', { headers: { 'Retry-After': '30' } });
+      leg.reject(503, 'Service Unavailable', { 'Retry-After': '30' });
       return void call.end('sip-error', 'no RTP ports left on this node');
     }
     call.log.warn({ err }, 'call setup failed');
-    if (!res.finalSent) res.send(500, 'Server Internal Error');
-    await call.end(req.canceled ? 'customer-hangup' : 'sip-error', (err as Error).message);
+    leg.reject(500, 'Server Internal Error');
+    await call.end(leg.req.canceled ? 'customer-hangup' : 'sip-error', (err as Error).message);
   }
 }
 
@@ -140,7 +114,7 @@ type MediaAgent = ReturnType<typeof mediaAgentFor>;
 type Plan = { agent: MediaAgent; providers: Record<string, { baseUrl: string; apiKey: string }>; reject?: string } | Fallback;
 
 /** The agent the call runs (after assistant-request), its provider keys, or the prompt to play instead. */
-async function planAgent(ctx: TelephonyContext, call: ActiveCall, stored: StoredAgent): Promise<Plan> {
+async function planAgent(ctx: TelephonyContext, call: CallOwner, stored: StoredAgent): Promise<Plan> {
   const balance = await minutesBalance(ctx.db, call.orgId);
   if (balance !== null && balance <= 0) return { prompt: 'no-credits', reason: 'rejected', error: 'insufficient credits' };
   const answer = await askAssistant(ctx.emitter, call.origin(), call.agent, call.webhookContext());
@@ -165,7 +139,7 @@ async function planAgent(ctx: TelephonyContext, call: ActiveCall, stored: Stored
   return { agent: media, providers: providerSettings(keys), ...(reject !== undefined && { reject }) };
 }
 
-async function applyAnswer(ctx: TelephonyContext, call: ActiveCall, saved: StoredAgent, answer: Extract<AssistantAnswer, { kind: 'configure' }>): Promise<void> {
+async function applyAnswer(ctx: TelephonyContext, call: CallOwner, saved: StoredAgent, answer: Extract<AssistantAnswer, { kind: 'configure' }>): Promise<void> {
   const chosen = answer.assistantId ? await loadAgent(ctx.db, ctx.keyDeps.secrets, call.orgId, answer.assistantId) : null;
   if (answer.assistantId && !chosen) call.log.warn({ event: 'assistant-request' }, "assistant_id of the answer is unknown; using the number's agent");
   const applied = applyAssistantAnswer(saved, answer, chosen);

@@ -6,8 +6,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { secretBoxFor } from '../api/deps.js';
+import { postCallFor } from '../analysis/index.js';
 import { webhooksFor } from '../events/index.js';
-import type { VoxgateNode } from '../node.js';
+import { portInUse, type VoxgateNode } from '../node.js';
 import { agentLogicModule, MediaPool } from '../../media/index.js';
 import { UserAgent } from '../../sip/index.js';
 import { TelephonyService } from './service.js';
@@ -20,11 +21,14 @@ declare module '../api/deps.js' {
   }
 }
 
+/** How long a stopping node waits for the reports of its calls to be delivered. */
+const REPORTS_DRAIN_TIMEOUT_MS = 30_000;
+
 export async function startTelephony(node: VoxgateNode): Promise<void> {
   const { config } = node;
   const log = node.log.child({ part: 'telephony' });
   const recordingDir = join(config.dataDir, 'recordings');
-  await mkdir(recordingDir, { recursive: true });
+  await mkdir(recordingDir, { recursive: true, mode: 0o700 });
   const pool = await MediaPool.start({
     workers: config.mediaWorkers,
     portRange: { min: config.rtp.portMin, max: config.rtp.portMax },
@@ -49,24 +53,40 @@ export async function startTelephony(node: VoxgateNode): Promise<void> {
     pool,
     emitter: webhooksFor(node).emitter,
     keyDeps: { db: node.db, secrets: secretBoxFor(config), config },
+    postCall: postCallFor(node),
   });
   await service.start();
-  await ua.listen();
+  await ua.listen().catch((err: unknown) => {
+    throw portInUse(err, 'SIP', config.sip.port, 'SIP_PORT');
+  });
   const telephony = service;
   node.services.telephony = telephony;
+  node.services.calls = telephony;
   node.services.routingCache = telephony.router;
   node.services.trunkAllowList = telephony.allowList;
-  node.health.register('sip', () => !telephony.draining);
+  node.health.register('sip', () => {
+    try {
+      return ua.address(config.sip.transports[0]) !== undefined;
+    } catch {
+      return false; // the listener is closed
+    }
+  });
   node.health.register('media', async () => (await pool.health()).workers.length === config.mediaWorkers);
   log.info({ transports: config.sip.transports, port: ua.address(config.sip.transports[0]), publicIp: config.sip.publicIp }, 'SIP listening');
-  node.onStop(
+  // Drain while the API and the webhook workers still run: the final reports of the drained
+  // calls go out before the node exits.
+  node.onDrain(
     'sip',
     async () => {
+      node.health.startDraining(() => telephony.liveCalls);
       await telephony.drain(config.calls.drainTimeoutMs);
-      await telephony.stop();
-      await ua.close();
-      await pool.stop();
+      await telephony.awaitReports(REPORTS_DRAIN_TIMEOUT_MS);
     },
-    { timeoutMs: config.calls.drainTimeoutMs + 30_000 },
+    { timeoutMs: config.calls.drainTimeoutMs + REPORTS_DRAIN_TIMEOUT_MS + 10_000 },
   );
+  node.onStop('sip', async () => {
+    await telephony.stop();
+    await ua.close();
+    await pool.stop();
+  });
 }

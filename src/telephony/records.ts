@@ -1,13 +1,10 @@
 /**
- * The call's rows in PostgreSQL: `calls` from ringing to the end, its transcript in
- * `call_messages`, notable moments in `call_events`, and at the end one `usage_logs` row with the
- * minutes billed per started minute (flireo-api B §5.6), taken from a prepaid balance if the
- * organization has one. None of this runs on the media path: the worker never waits for it.
+ * The call's rows in PostgreSQL while it lives: `calls` from ringing to the end (the end itself is
+ * written by closer.ts), its transcript in `call_messages`, notable moments in `call_events`, and
+ * the heartbeat of live calls. None of this runs on the media path: the worker never waits for it.
  */
-import type { Db, Queryable } from '../db/pool.js';
-import { withTransaction } from '../db/pool.js';
-import { recordUsage } from '../api/resources/usage/billing.js';
-import type { CallStatus, EndReason } from './call-status.js';
+import type { Queryable } from '../db/pool.js';
+import type { CallStatus } from './vocabulary.js';
 
 export interface NewCall {
   id: string;
@@ -23,13 +20,15 @@ export interface NewCall {
   nodeId: string;
   sipCallId: string | null;
   metadata?: Record<string, unknown>;
+  campaignId?: string | null;
+  leadId?: string | null;
 }
 
 export async function createCall(db: Queryable, c: NewCall): Promise<void> {
   await db.query(
     `INSERT INTO calls (id, org_id, direction, status, agent_id, number_id, agent_name, business_name, caller_phone,
-                        assistant_phone, node_id, sip_call_id, room_name, metadata)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+                        assistant_phone, node_id, sip_call_id, room_name, metadata, campaign_id, lead_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
     [
       c.id,
       c.orgId,
@@ -43,14 +42,30 @@ export async function createCall(db: Queryable, c: NewCall): Promise<void> {
       c.assistantPhone,
       c.nodeId,
       c.sipCallId,
-      `${c.direction}-${c.id.slice(0, 8)}`,
+      roomName(c.direction, c.id),
       JSON.stringify(c.metadata ?? {}),
+      c.campaignId ?? null,
+      c.leadId ?? null,
     ],
   );
 }
 
-export async function markInProgress(db: Queryable, id: string, startedAt: Date): Promise<void> {
-  await db.query(`UPDATE calls SET status = 'in-progress', started_at = $2 WHERE id = $1`, [id, startedAt]);
+export function roomName(direction: string, id: string): string {
+  return `${direction}-${id.slice(0, 8)}`;
+}
+
+/** A live status change (the call owner's state machine is the only caller); `startedAt` on answer. */
+export async function writeStatus(db: Queryable, id: string, status: CallStatus, startedAt?: Date): Promise<void> {
+  await db.query(`UPDATE calls SET status = $2, started_at = COALESCE($3, started_at), updated_at = now() WHERE id = $1 AND ended_at IS NULL`, [
+    id,
+    status,
+    startedAt ?? null,
+  ]);
+}
+
+/** The owning node's heartbeat: its live calls were alive now (billing after a crash stops here). */
+export async function markAlive(db: Queryable, nodeId: string): Promise<void> {
+  await db.query(`UPDATE calls SET alive_at = now() WHERE node_id = $1 AND ended_at IS NULL`, [nodeId]);
 }
 
 /** assistant-request chose another agent of the organization (`assistant_id`). */
@@ -80,53 +95,20 @@ export async function recordEvent(db: Queryable, orgId: string, callId: string, 
   await db.query(`INSERT INTO call_events (org_id, call_id, type, data) VALUES ($1, $2, $3, $4)`, [orgId, callId, type, JSON.stringify(data)]);
 }
 
-export interface FinishedCall {
-  id: string;
-  orgId: string;
-  status: CallStatus;
-  endReason: EndReason;
-  error: string | null;
-  endedAt: Date;
-  /** Null when the call was never answered (nothing is billed). */
-  durationSeconds: number | null;
-  tokenUsage: Record<string, number> | null;
-  quality: unknown;
-  recordingPath: string | null;
-  pricePerMinute: number;
-}
-
-/** Finalises the call, logs its usage and takes the minutes from a prepaid balance, atomically. */
-export async function finishCall(db: Db, f: FinishedCall): Promise<void> {
-  await withTransaction(db, async (tx) => {
-    await tx.query(
-      `UPDATE calls SET status = $2, end_reason = $3, error = $4, ended_at = $5, duration_seconds = $6,
-                        token_usage = $7, quality_stats = $8, recording_path = $9
-        WHERE id = $1`,
-      [
-        f.id,
-        f.status,
-        f.endReason,
-        f.error,
-        f.endedAt,
-        f.durationSeconds ?? 0,
-        f.tokenUsage ? JSON.stringify(f.tokenUsage) : null,
-        f.quality ? JSON.stringify(f.quality) : null,
-        f.recordingPath,
-      ],
-    );
-    if (f.durationSeconds === null) return;
-    const minutes = await recordUsage(tx, { orgId: f.orgId, callId: f.id, durationSeconds: f.durationSeconds, pricePerMinute: f.pricePerMinute });
-    if (minutes) {
-      await tx.query(`UPDATE organizations SET minutes_balance = GREATEST(0, minutes_balance - $2) WHERE id = $1 AND minutes_balance IS NOT NULL`, [
-        f.orgId,
-        minutes,
-      ]);
-    }
-  });
-}
-
 /** The org's prepaid minutes, or null when it has no balance (unlimited). */
 export async function minutesBalance(db: Queryable, orgId: string): Promise<number | null> {
   const { rows } = await db.query<{ minutes_balance: number | null }>(`SELECT minutes_balance FROM organizations WHERE id = $1`, [orgId]);
   return rows[0]?.minutes_balance ?? null;
+}
+
+/** Reports of this node's calls of the last hour not yet out: a report to queue, or a webhook to deliver. */
+export async function pendingReports(db: Queryable, nodeId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM calls c
+      WHERE c.node_id = $1 AND c.ended_at > now() - interval '1 hour'
+        AND (c.report_queued_at IS NULL
+             OR EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.call_id = c.id AND d.status IN ('pending', 'delivering')))`,
+    [nodeId],
+  );
+  return rows[0]?.n ?? 0;
 }

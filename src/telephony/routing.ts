@@ -9,6 +9,7 @@ import type { Queryable } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import type { RoutingEvent } from '../api/resources/numbers/routing-events.js';
 import { routingChannel } from '../api/resources/numbers/routing-events.js';
+import { duplicateClient } from '../redis.js';
 
 export interface NumberRoute {
   orgId: string;
@@ -65,8 +66,7 @@ export interface RoutingListener {
 
 /** Follows the API's routing changes made on any node. Returns a function that stops listening. */
 export async function subscribeRoutingEvents(redis: Redis, prefix: string, listener: RoutingListener, log: Logger): Promise<() => Promise<void>> {
-  const subscriber = redis.duplicate();
-  subscriber.on('error', (err) => log.warn({ err: err.message }, 'routing subscription error'));
+  const subscriber = duplicateClient(redis, log, 'routing channel');
   const channel = routingChannel(prefix);
   subscriber.on('message', (from, text) => {
     if (from !== channel) return;

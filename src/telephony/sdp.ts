@@ -4,7 +4,7 @@
  * answer advertises SIP_PUBLIC_IP and the RTP port the media worker bound, and every new answer
  * in the same session bumps the o= version.
  */
-import { createAnswer, SessionVersion, type Direction, type NegotiatedAudio, type SdpError } from '../../sip/index.js';
+import { createAnswer, createOffer, parseAnswer, SessionVersion, type Direction, type LocalMedia, type NegotiatedAudio, type SdpError } from '../../sip/index.js';
 import type { MediaDirection, RemoteMedia } from '../../media/index.js';
 
 /** Until the worker has bound a port, negotiation uses the discard port; only the codec choice matters. */
@@ -20,8 +20,9 @@ const REMOTE_DIRECTION: Readonly<Record<Direction, MediaDirection>> = {
   inactive: 'inactive',
 };
 
-export function remoteMediaOf(n: NegotiatedAudio): RemoteMedia {
+export function remoteMediaOf(n: NegotiatedAudio, signalAddress?: string): RemoteMedia {
   return {
+    ...(signalAddress !== undefined && { signalAddress }),
     address: n.remoteAddress,
     port: n.remotePort,
     rtcpPort: n.remoteRtcpPort,
@@ -38,6 +39,7 @@ export function remoteMediaOf(n: NegotiatedAudio): RemoteMedia {
 export class CallSdp {
   private readonly version = new SessionVersion();
   private port = PROBE_PORT;
+  private offered: string | null = null;
 
   constructor(private readonly publicIp: string) {}
 
@@ -46,19 +48,29 @@ export class CallSdp {
     this.port = port;
   }
 
-  /** Answers an offer (initial INVITE or re-INVITE/UPDATE). */
-  answer(offer: string | Buffer): Negotiation {
+  private local(version: number): LocalMedia {
+    return { address: this.publicIp, port: this.port, codecs: ['PCMU', 'PCMA'], telephoneEvent: true, sessionId: this.version.sessionId, version };
+  }
+
+  /** Our offer of an outbound INVITE (after `bind`). */
+  offer(): string {
+    this.offered = this.version.describe((version) => createOffer(this.local(version)));
+    return this.offered;
+  }
+
+  /** The far end's answer to `offer()`. */
+  readAnswer(answer: string | Buffer, signalAddress?: string): { ok: true; remote: RemoteMedia } | { ok: false; error: SdpError } {
+    if (this.offered === null) return { ok: false, error: { code: 'malformed', message: 'no offer was made', status: 400 } };
+    const result = parseAnswer(this.offered, answer);
+    return result.ok ? { ok: true, remote: remoteMediaOf(result.negotiated, signalAddress) } : result;
+  }
+
+  /** Answers an offer (initial INVITE or re-INVITE/UPDATE); `signalAddress` is where the SIP came from. */
+  answer(offer: string | Buffer, signalAddress?: string): Negotiation {
     let negotiated: NegotiatedAudio | undefined;
     let failure: SdpError | undefined;
     const sdp = this.version.describe((version) => {
-      const result = createAnswer(offer, {
-        address: this.publicIp,
-        port: this.port,
-        codecs: ['PCMU', 'PCMA'],
-        telephoneEvent: true,
-        sessionId: this.version.sessionId,
-        version,
-      });
+      const result = createAnswer(offer, this.local(version));
       if (!result.ok) {
         failure = result.error;
         return '';
@@ -67,6 +79,6 @@ export class CallSdp {
       return result.sdp;
     });
     if (failure || !negotiated) return { ok: false, error: failure ?? { code: 'malformed', message: 'no answer', status: 400 } };
-    return { ok: true, remote: remoteMediaOf(negotiated), sdp };
+    return { ok: true, remote: remoteMediaOf(negotiated, signalAddress), sdp };
   }
 }

@@ -172,7 +172,11 @@ describe('/api/v1/calls', () => {
       ended_at: '2026-01-05T10:01:29.000Z',
       duration_seconds: 84,
       summary: 'Caller booked an appointment.',
+      analysis_result: { summary: 'booked', sentiment: 8 },
+      analysis_error: null,
       recording_url: recordingUrl,
+      sip_status: null,
+      metadata: { crm_id: 'c-42' },
       created_at: '2026-01-05T10:00:00.000Z',
       updated_at: expect.any(String),
     });
@@ -180,12 +184,11 @@ describe('/api/v1/calls', () => {
       ...listed,
       phone_number: '+31850003000',
       messages: [
-        { role: 'assistant', content: 'Hello, Acme, how can I help?' },
-        { role: 'user', content: 'I would like an appointment.' },
-        { role: 'assistant', content: 'Tuesday at ten works.' },
+        { role: 'assistant', content: 'Hello, Acme, how can I help?', interrupted: false, started_at: null, ended_at: null },
+        { role: 'user', content: 'I would like an appointment.', interrupted: false, started_at: null, ended_at: null },
+        { role: 'assistant', content: 'Tuesday at ten works.', interrupted: false, started_at: null, ended_at: null },
       ],
       analysis_result: { summary: 'booked', sentiment: 8 },
-      metadata: { crm_id: 'c-42' },
       latency: null,
     });
     const bare = (await call(a, '/calls?status=failed&limit=1')).json().calls[0];

@@ -1,7 +1,7 @@
 /** A whole node on real sockets: startNode with DATABASE_URL/REDIS_URL, /health over HTTP, ordered stop. */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startNode, type RoleStarter } from '../../src/node.js';
+import { logMissingPlatformKeys, startNode, type RoleStarter } from '../../src/node.js';
 import { connectRedis } from '../../src/redis.js';
 import { freePort } from '../../src/db/embedded.js';
 import { createLogger } from '../../src/log.js';
@@ -49,6 +49,29 @@ describe('startNode', () => {
     await expect(fetch(`${node.apiUrl}/health`)).rejects.toThrow();
     // Idempotent.
     await node.stop('again');
+  });
+
+  it('drain hooks run first, while the other parts still run; then stop hooks in reverse', async () => {
+    const events: string[] = [];
+    const config = testConfig({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, VOXGATE_REDIS_PREFIX: testRedisPrefix() });
+    const node = await startNode(config, log, {
+      sip: [async (n) => {
+        n.onDrain('sip', async () => void events.push(`drain sip; api up: ${(await fetch(`${n.apiUrl}/health`).then((r) => r.status, () => 0)) === 200}`));
+        n.onStop('sip', async () => void events.push('stop sip'));
+      }],
+      worker: [],
+      api: [...ROLE_STARTERS.api],
+    });
+    await node.stop('test');
+    expect(events).toEqual(['drain sip; api up: true', 'stop sip']);
+  });
+
+  it('logs at start which providers have no platform key', () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const capture = createLogger('info', {}, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const config = testConfig({ OPENAI_API_KEY: 'sk-platform', DEEPGRAM_API_KEY: '' });
+    expect(logMissingPlatformKeys(config, capture)).toEqual(['xai', 'mistral', 'deepgram', 'elevenlabs', 'resend']);
+    expect(lines[0]).toMatchObject({ providers: ['xai', 'mistral', 'deepgram', 'elevenlabs', 'resend'], msg: expect.stringMatching(/no platform key/) });
   });
 
   it('starts only the configured roles', async () => {

@@ -10,6 +10,11 @@
  *   agent side: the provider's first audio delta of the reply → its first RTP packet at the phone.
  * Both shares include loopback transit and the 20 ms packetisation/tick alignment: they are what
  * a caller would notice on top of the model's own thinking time.
+ * Outbound calls, through a trunk played by a `sip/` user agent in this process:
+ * - API request → INVITE on the wire (at the trunk);
+ * - 200 OK sent by the callee → first agent RTP packet at the callee;
+ * - control `say` → first RTP packet of the spoken line, and the engine's share of it (minus the
+ *   provider's time to its first audio delta); control `end-call` → BYE at the callee.
  */
 import { performance } from 'node:perf_hooks';
 import { mulawSilence, mulawSpeech } from '../fakes/audio.js';
@@ -17,6 +22,8 @@ import { eventually } from '../events/fixtures.js';
 import { startTestEngine, type TestEngine } from '../call/engine.js';
 import { voiced, waitForQuiet } from '../call/helpers.js';
 import { TestPhone } from '../call/phone.js';
+import { RtpEndpoint } from '../call/rtp-endpoint.js';
+import { createAnswer, UserAgent, type Dialog } from '../../sip/index.js';
 
 const NUMBER = '+31850009999';
 const FRAME = 160;
@@ -87,16 +94,91 @@ async function oneCall(engine: TestEngine, turns: number, s: Samples): Promise<v
   }
 }
 
+interface OutboundSamples {
+  requestToInvite: number[];
+  okToFirstRtp: number[];
+  sayToFirstRtp: number[];
+  sayEngineShare: number[];
+  endCallToBye: number[];
+}
+
+/** A trunk that answers every INVITE at once, with its callee's RTP at `callee`. */
+function fakeTrunk(ua: UserAgent, onCall: (call: { inviteAt: number; okAt: number; dialog: Dialog; callee: RtpEndpoint }) => void): void {
+  ua.on('invite', (req, res) => {
+    const inviteAt = performance.now();
+    void (async () => {
+      const callee = await RtpEndpoint.bind();
+      callee.startOnFirstPacket();
+      const answer = createAnswer(req.sdp ?? '', { address: '127.0.0.1', port: callee.port, codecs: ['PCMU'], sessionId: '1', version: 1 });
+      if (!answer.ok) return void res.send(488);
+      const okAt = performance.now();
+      const dialog = await ua.createUAS(req, res, { localSdp: answer.sdp });
+      onCall({ inviteAt, okAt, dialog, callee });
+    })();
+  });
+}
+
+async function oneOutboundCall(engine: TestEngine, agentId: string, trunk: { next(): Promise<{ inviteAt: number; okAt: number; dialog: Dialog; callee: RtpEndpoint }> }, s: OutboundSamples): Promise<void> {
+  const answered = trunk.next();
+  const requested = performance.now();
+  const placed = await engine.post<{ call_id: string }>('calls/outbound', { destination: '+31612000999', agent_id: agentId });
+  const call = await answered;
+  try {
+    s.requestToInvite.push(call.inviteAt - requested);
+    await eventually(() => voiced(call.callee.heard).length > 0, 5_000, 'the greeting at the callee');
+    s.okToFirstRtp.push(voiced(call.callee.heard)[0].at - call.okAt);
+    await eventually(() => call.callee.heard.length > 0 && performance.now() - voiced(call.callee.heard).at(-1)!.at > 300, 10_000, 'the greeting to end');
+    const deltasBefore = engine.realtime.deltas.length;
+    const eventsBefore = engine.realtime.events.length;
+    const sayAt = performance.now();
+    await engine.post(`calls/${placed.call_id}/control`, { type: 'say', content: 'Your code is four seven one one.' });
+    await eventually(() => voiced(call.callee.heardSince(sayAt)).length > 0, 5_000, 'the spoken line');
+    const firstRtp = voiced(call.callee.heardSince(sayAt))[0].at;
+    s.sayToFirstRtp.push(firstRtp - sayAt);
+    // The provider's own part: from its receiving response.create to its first audio delta.
+    const created = engine.realtime.events.slice(eventsBefore).find((e) => e.type === 'response.create');
+    const delta = engine.realtime.deltas[deltasBefore];
+    if (created && delta) s.sayEngineShare.push(firstRtp - sayAt - (delta.at - created.at));
+    await eventually(() => performance.now() - voiced(call.callee.heard).at(-1)!.at > 300, 10_000, 'the line to end');
+    const ended = new Promise<number>((resolve) => call.dialog.on('bye', () => resolve(performance.now())));
+    const endAt = performance.now();
+    await engine.post(`calls/${placed.call_id}/control`, { type: 'end-call' });
+    s.endCallToBye.push((await ended) - endAt);
+  } finally {
+    call.callee.close();
+  }
+}
+
+async function outboundRuns(engine: TestEngine, calls: number): Promise<OutboundSamples> {
+  const samples: OutboundSamples = { requestToInvite: [], okToFirstRtp: [], sayToFirstRtp: [], sayEngineShare: [], endCallToBye: [] };
+  const ua = new UserAgent({ transports: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }] });
+  await ua.listen();
+  const waiting: Array<(call: { inviteAt: number; okAt: number; dialog: Dialog; callee: RtpEndpoint }) => void> = [];
+  fakeTrunk(ua, (call) => waiting.shift()?.(call));
+  const trunk = { next: () => new Promise<{ inviteAt: number; okAt: number; dialog: Dialog; callee: RtpEndpoint }>((resolve) => waiting.push(resolve)) };
+  try {
+    await engine.post('sip-trunks', { name: 'Bench trunk', host: '127.0.0.1', port: ua.address('udp'), is_default_outbound: true });
+    const { agentId } = await engine.agentWithNumber('+31850009998', { first_message: 'Hello, this is Acme calling.' });
+    await oneOutboundCall(engine, agentId, trunk, { requestToInvite: [], okToFirstRtp: [], sayToFirstRtp: [], sayEngineShare: [], endCallToBye: [] }); // warm-up
+    for (let i = 0; i < calls; i++) await oneOutboundCall(engine, agentId, trunk, samples);
+  } finally {
+    await ua.close(200);
+  }
+  return samples;
+}
+
 export async function run({ quick }: { quick: boolean }): Promise<Record<string, unknown>> {
   const calls = quick ? 4 : 20;
   const turns = quick ? 2 : 4;
   const thinkMs = 20;
   const engine = await startTestEngine({ realtime: { responseAudioMs: 800, thinkMs } });
   const samples: Samples = { inviteTo200: [], answerToFirstRtp: [], callerToProvider: [], deltaToRtp: [] };
+  let outbound: OutboundSamples;
   try {
     await engine.agentWithNumber(NUMBER, { first_message: 'Hello, thanks for calling.' });
     await oneCall(engine, 1, { inviteTo200: [], answerToFirstRtp: [], callerToProvider: [], deltaToRtp: [] }); // warm-up
     for (let i = 0; i < calls; i++) await oneCall(engine, turns, samples);
+    outbound = await outboundRuns(engine, calls);
   } finally {
     await engine.close();
   }
@@ -108,5 +190,12 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     answerToFirstGreetingRtpMs: summary(samples.answerToFirstRtp),
     engineShareCallerToProviderMs: summary(samples.callerToProvider),
     engineShareDeltaToRtpMs: summary(samples.deltaToRtp),
+    outbound: {
+      apiRequestToInviteMs: summary(outbound.requestToInvite),
+      okToFirstAgentRtpMs: summary(outbound.okToFirstRtp),
+      controlSayToFirstRtpMs: summary(outbound.sayToFirstRtp),
+      controlSayEngineShareMs: summary(outbound.sayEngineShare),
+      controlEndCallToByeMs: summary(outbound.endCallToBye),
+    },
   };
 }

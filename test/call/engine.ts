@@ -8,8 +8,10 @@ import type { FastifyInstance } from 'fastify';
 import { createOrganization } from '../../src/api/admin/service.js';
 import { buildApp } from '../../src/api/app.js';
 import { resolveSecretKey, type Env } from '../../src/config.js';
+import { startPostCallWorkers, type PostCallPolicy } from '../../src/analysis/index.js';
 import { startWebhookWorker } from '../../src/events/index.js';
 import { createLogger } from '../../src/log.js';
+import { createRedisClient } from '../../src/redis.js';
 import { VoxgateNode } from '../../src/node.js';
 import { startTelephony, type TelephonyService } from '../../src/telephony/index.js';
 import { FakeRealtimeServer, type FakeServerOptions } from '../fakes/realtime-server.js';
@@ -37,14 +39,25 @@ export interface TestEngine {
   close(): Promise<void>;
 }
 
-export async function startTestEngine(options: { env?: Env; realtime?: FakeServerOptions; minutesBalance?: number | null } = {}): Promise<TestEngine> {
-  const database = await createTestDatabase();
+export async function startTestEngine(
+  options: {
+    env?: Env;
+    realtime?: FakeServerOptions;
+    minutesBalance?: number | null;
+    postCallPolicy?: Partial<PostCallPolicy>;
+    /** A database the test owns (e.g. one it stops mid-call); default: a fresh one on the local server. */
+    database?: TestDatabase;
+    /** A Redis the test owns (e.g. one it stops); default: the local server under a fresh key prefix. */
+    redisUrl?: string;
+  } = {},
+): Promise<TestEngine> {
+  const database = options.database ?? (await createTestDatabase());
   const realtime = await FakeRealtimeServer.start({ apiKey: PROVIDER_KEY, ...options.realtime });
   const receiver = await FakeWebhookReceiver.start({ secret: WEBHOOK_SECRET });
   const config = await resolveSecretKey(
     testConfig({
       DATABASE_URL: database.url,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL: options.redisUrl ?? TEST_REDIS_URL,
       VOXGATE_REDIS_PREFIX: testRedisPrefix(),
       XAI_BASE_URL: realtime.baseUrl,
       XAI_API_KEY: PROVIDER_KEY,
@@ -57,10 +70,13 @@ export async function startTestEngine(options: { env?: Env; realtime?: FakeServe
     }),
   );
   const log = createLogger(config.logLevel);
-  const redis = createTestRedis();
-  const node = new VoxgateNode(config, log, database.db, redis, TEST_REDIS_URL);
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
+  const redis = options.redisUrl ? createRedisClient(redisUrl) : createTestRedis();
+  const node = new VoxgateNode(config, log, database.db, redis, redisUrl);
   await startTelephony(node);
   await startWebhookWorker(node);
+  // The end-of-call report comes from the post-call job (src/analysis).
+  await startPostCallWorkers(node, { policy: options.postCallPolicy });
   const api = await buildApp({ config, db: database.db, redis, health: node.health, services: node.services });
   await api.ready();
   const telephony = node.services.telephony!;

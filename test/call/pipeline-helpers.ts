@@ -80,7 +80,7 @@ export async function startPipelineEngine(options: PipelineEngineOptions = {}): 
   });
   const ended: CallEnded[] = [];
   const hangups: PipelineFakes['hangups'] = [];
-  engine.telephony.callDeps.pool.on('message', (msg: WorkerToMain) => {
+  engine.telephony.ownerDeps.pool.on('message', (msg: WorkerToMain) => {
     if (msg.type === 'call.ended') ended.push(msg);
     if (msg.type === 'call.hangup-request') hangups.push(msg);
   });

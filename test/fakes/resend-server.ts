@@ -1,7 +1,11 @@
 /**
  * A local fake of Resend's domain API (https://resend.com/docs/api-reference/domains), enough for
  * voxgate's domain routes: `POST /domains`, `GET /domains`, `GET /domains/{id}`,
- * `POST /domains/{id}/verify`, `DELETE /domains/{id}`.
+ * `POST /domains/{id}/verify`, `DELETE /domains/{id}`; and of sending (`POST /emails`,
+ * https://resend.com/docs/api-reference/emails/send-email): `from`, `to`, `subject` required (422),
+ * the `from` address must be on a verified domain of the account (403 "… domain is not verified"),
+ * an `Idempotency-Key` seen before answers the first send's id without sending again. Sent mails
+ * are in `emails`.
  *
  * - Bearer auth: no key → 401 `missing_api_key`, an unknown key → 403 `invalid_api_key`.
  * - Each API key is its own account with its own domains (like separate Resend accounts).
@@ -33,6 +37,17 @@ export interface FakeDomain {
   records: FakeRecord[];
 }
 
+export interface SentEmail {
+  id: string;
+  apiKey: string;
+  from: string;
+  to: string[];
+  subject: string;
+  text?: string;
+  html?: string;
+  idempotencyKey?: string;
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -54,6 +69,7 @@ function recordsFor(name: string, region: string, status: string): FakeRecord[] 
 
 export class FakeResend {
   readonly requests: RecordedRequest[] = [];
+  readonly emails: SentEmail[] = [];
   /** The status a domain takes after `POST /domains/{id}/verify`. */
   verifyOutcome: 'verified' | 'pending' | 'failed' = 'verified';
   /** Accept connections but never answer. */
@@ -115,6 +131,7 @@ export class FakeResend {
     if (!match) return sendError(res, 401, 'missing_api_key', 'Missing API key in the authorization header');
     const account = this.accounts.get(match[1]);
     if (!account) return sendError(res, 403, 'invalid_api_key', 'API key is invalid');
+    if (path === '/emails' && req.method === 'POST') return this.sendEmail(match[1], body, req.headers['idempotency-key'] as string | undefined, account, res);
     this.route(req.method ?? 'GET', path, body, account, res);
   }
 
@@ -139,6 +156,33 @@ export class FakeResend {
       return send(res, 200, { object: 'domain', id: domain.id, deleted: true });
     }
     sendError(res, 405, 'method_not_allowed', 'Method is not allowed for the requested path.');
+  }
+
+  private sendEmail(apiKey: string, body: unknown, idempotencyKey: string | undefined, account: Map<string, FakeDomain>, res: ServerResponse): void {
+    const input = (body ?? {}) as { from?: unknown; to?: unknown; subject?: unknown; text?: unknown; html?: unknown };
+    for (const field of ['from', 'to', 'subject'] as const) {
+      if (input[field] === undefined) return sendError(res, 422, 'missing_required_field', `Missing \`${field}\` field.`);
+    }
+    const earlier = idempotencyKey ? this.emails.find((e) => e.apiKey === apiKey && e.idempotencyKey === idempotencyKey) : undefined;
+    if (earlier) return send(res, 200, { id: earlier.id });
+    const address = /<([^>]+)>\s*$/.exec(String(input.from))?.[1] ?? String(input.from);
+    const domain = address.split('@')[1]?.toLowerCase() ?? '';
+    if (![...account.values()].some((d) => d.name === domain && d.status === 'verified')) {
+      return sendError(res, 403, 'validation_error', `The ${domain} domain is not verified. Please, add and verify your domain on https://resend.com/domains`);
+    }
+    const to = Array.isArray(input.to) ? input.to.map(String) : [String(input.to)];
+    const email: SentEmail = {
+      id: randomUUID(),
+      apiKey,
+      from: String(input.from),
+      to,
+      subject: String(input.subject),
+      ...(typeof input.text === 'string' && { text: input.text }),
+      ...(typeof input.html === 'string' && { html: input.html }),
+      ...(idempotencyKey && { idempotencyKey }),
+    };
+    this.emails.push(email);
+    send(res, 200, { id: email.id });
   }
 
   private create(body: unknown, account: Map<string, FakeDomain>, res: ServerResponse): void {

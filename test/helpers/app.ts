@@ -58,6 +58,8 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const prefix = testRedisPrefix();
   const config = testConfig({ DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, VOXGATE_REDIS_PREFIX: prefix, ...options.env });
   const redis = options.redis ?? createTestRedis();
+  // A fresh client is still connecting; /health answers "redis down" until it is ready.
+  if (!options.redis && redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   const health = options.health ?? new HealthChecks();
   const app = await buildApp({ config, db: database.db, redis, health, services: options.services, resources: options.resources });
   await app.ready();

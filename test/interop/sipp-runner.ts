@@ -5,10 +5,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), 'sipp');
@@ -42,7 +42,7 @@ export async function freePort(): Promise<number> {
 }
 
 export interface SippRun {
-  /** Scenario file name under test/interop/sipp. */
+  /** Scenario file name under test/interop/sipp, or an absolute path. */
   scenario: string;
   /** Where SIPp sends (our UA), omitted for SIPp acting as UAS. */
   remotePort?: number;
@@ -78,7 +78,7 @@ async function runOnce(run: SippRun): Promise<SippResult> {
   const mediaPort = await freePort();
   const args = [
     ...(run.remotePort !== undefined ? [`127.0.0.1:${run.remotePort}`] : []),
-    '-sf', join(SCENARIOS, run.scenario),
+    '-sf', isAbsolute(run.scenario) ? run.scenario : join(SCENARIOS, run.scenario),
     '-i', '127.0.0.1',
     '-p', String(localPort),
     '-mp', String(mediaPort),
@@ -113,4 +113,16 @@ async function readErrors(dir: string): Promise<string> {
     if (file.endsWith('.log')) out += `--- ${file}\n${(await readFile(join(dir, file), 'utf8')).slice(-4000)}\n`;
   }
   return out;
+}
+
+/**
+ * uas-reject.xml with its final response filled in (SIPp reads status codes when it loads a
+ * scenario, so they cannot be variables): a callee that rings, then answers `code reason`.
+ */
+export async function rejectScenario(code: number, reason: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'voxgate-reject-'));
+  const file = join(dir, `uas-reject-${code}.xml`);
+  const template = await readFile(join(SCENARIOS, 'uas-reject.xml'), 'utf8');
+  await writeFile(file, template.replace('CODE REASON', `${code} ${reason}`));
+  return file;
 }

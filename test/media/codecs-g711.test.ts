@@ -17,6 +17,120 @@ import {
   ulawToAlaw,
 } from '../../media/codecs/g711.js';
 
+/**
+ * The ITU-T G.711 algorithm as the classic Sun g711.c writes it, kept here as the reference the
+ * tables are checked against (the same results as the `alawmulaw` package): take sign and
+ * magnitude of the 16-bit sample, search the segment whose end point bounds the magnitude, keep
+ * the 4 bits below the segment's leading bit, then complement (µ-law) or XOR 0x55 (A-law).
+ */
+const SEG_END = [0xff, 0x1ff, 0x3ff, 0x7ff, 0xfff, 0x1fff, 0x3fff, 0x7fff];
+const BIAS = 0x84;
+const CLIP = 32635;
+
+function search(value: number): number {
+  for (let seg = 0; seg < SEG_END.length; seg++) if (value <= SEG_END[seg]) return seg;
+  return SEG_END.length;
+}
+
+function refLinearToUlaw(pcm: number): number {
+  let mask: number;
+  if (pcm < 0) {
+    pcm = -pcm;
+    mask = 0x7f;
+  } else mask = 0xff;
+  if (pcm > CLIP) pcm = CLIP;
+  pcm += BIAS;
+  const seg = search(pcm);
+  if (seg >= 8) return 0x7f ^ mask;
+  return ((seg << 4) | ((pcm >> (seg + 3)) & 0x0f)) ^ mask;
+}
+
+/**
+ * Sun's A-law offsets negative inputs by −8 (`-pcm_val - 8`), which is half a step off the mirror
+ * image and sends −1…−7 to a large negative code; G.711 defines the negative half as the mirror
+ * of the positive one, so the reference takes the plain magnitude (as alawmulaw does).
+ */
+function refLinearToAlaw(pcm: number): number {
+  let mask: number;
+  if (pcm >= 0) mask = 0xd5;
+  else {
+    mask = 0x55;
+    pcm = pcm === -32768 ? 32767 : -pcm;
+  }
+  const seg = search(pcm);
+  if (seg >= 8) return 0x7f ^ mask;
+  const step = seg < 2 ? (pcm >> 4) & 0x0f : (pcm >> (seg + 3)) & 0x0f;
+  return ((seg << 4) | step) ^ mask;
+}
+
+function refUlawToLinear(code: number): number {
+  const u = ~code & 0xff;
+  let t = ((u & 0x0f) << 3) + BIAS;
+  t <<= (u & 0x70) >> 4;
+  return u & 0x80 ? BIAS - t : t - BIAS;
+}
+
+function refAlawToLinear(code: number): number {
+  const a = code ^ 0x55;
+  let t = (a & 0x0f) << 4;
+  const seg = (a & 0x70) >> 4;
+  if (seg === 0) t += 8;
+  else if (seg === 1) t += 0x108;
+  else t = (t + 0x108) << (seg - 1);
+  return a & 0x80 ? t : -t;
+}
+
+/** Every 16-bit input, in sample order, and the inputs where `encode` and the reference differ. */
+function mismatches(encode: (samples: Int16Array, out: Uint8Array) => number, reference: (pcm: number) => number): number[] {
+  const all = new Int16Array(65536);
+  for (let i = 0; i < all.length; i++) all[i] = i - 32768;
+  const out = new Uint8Array(all.length);
+  expect(encode(all, out)).toBe(all.length);
+  const bad: number[] = [];
+  for (let i = 0; i < all.length; i++) if (out[i] !== reference(all[i])) bad.push(all[i]);
+  return bad;
+}
+
+describe('G.711 against the reference algorithm, every input', () => {
+  it('µ-law encodes all 65,536 samples bit-exact, buffer and single-sample paths alike', () => {
+    expect(mismatches(ulawEncode, refLinearToUlaw)).toEqual([]);
+    for (let x = -32768; x < 32768; x++) if (ulawEncodeSample(x) !== refLinearToUlaw(x)) expect.fail(`µ-law ${x}`);
+    // Where a shift-first encoder goes wrong: tiny negative values must stay (negative) zero.
+    expect([-1, -2, -3, -9, -17].map(ulawEncodeSample)).toEqual([0x7f, 0x7f, 0x7f, 0x7e, 0x7d]);
+  });
+
+  it('A-law encodes all 65,536 samples bit-exact', () => {
+    expect(mismatches(alawEncode, refLinearToAlaw)).toEqual([]);
+    for (let x = -32768; x < 32768; x++) if (alawEncodeSample(x) !== refLinearToAlaw(x)) expect.fail(`A-law ${x}`);
+    // Negative edges mirror the positive ones: ±16 both open the second step.
+    expect([alawEncodeSample(16), alawEncodeSample(-16), alawEncodeSample(-15)]).toEqual([0xd4, 0x54, 0x55]);
+  });
+
+  it('decodes all 256 codes of both laws bit-exact', () => {
+    const codes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const u = new Int16Array(256);
+    const a = new Int16Array(256);
+    ulawDecode(codes, u);
+    alawDecode(codes, a);
+    for (let c = 0; c < 256; c++) {
+      expect(u[c]).toBe(refUlawToLinear(c));
+      expect(a[c]).toBe(refAlawToLinear(c));
+    }
+  });
+
+  it('transcodes µ-law ↔ A-law exactly as decode then encode', () => {
+    const codes = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const a = new Uint8Array(256);
+    const u = new Uint8Array(256);
+    ulawToAlaw(codes, a);
+    alawToUlaw(codes, u);
+    for (let c = 0; c < 256; c++) {
+      expect(a[c]).toBe(refLinearToAlaw(refUlawToLinear(c)));
+      expect(u[c]).toBe(refLinearToUlaw(refAlawToLinear(c)));
+    }
+  });
+});
+
 describe('G.711 µ-law', () => {
   it('matches reference decode values (ITU-T G.711 / Sun g711.c table)', () => {
     expect(ulawDecodeSample(0xff)).toBe(0);

@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MediaPool, MediaStartError, type CallEnded, type PoolHealth, type RemoteMedia, type WorkerToMain } from '../../media/index.js';
 import { readWavHeader } from '../../media/recording/wav.js';
 import { TestCaller, freePortBlock, sleep, tagOf, taggedFrame, waitFor } from './integration-fixtures/caller.js';
+import { StrayStream } from './integration-fixtures/stray.js';
 
 const ULAW_SILENCE = 0xff;
 
@@ -46,17 +47,19 @@ afterEach(() => {
 describe('media pool with the loopback logic', () => {
   let pool: MediaPool;
   let inbox: Inbox;
+  let tempDir: string;
   let recordingDir: string;
 
   beforeAll(async () => {
-    recordingDir = mkdtempSync(join(tmpdir(), 'voxgate-rec-'));
+    tempDir = mkdtempSync(join(tmpdir(), 'voxgate-rec-'));
+    recordingDir = join(tempDir, 'data', 'recordings'); // the pool creates it
     pool = await MediaPool.start({ workers: 2, portRange: await freePortBlock(40), bindAddress: '127.0.0.1', recordingDir });
     inbox = new Inbox(pool);
   });
 
   afterAll(async () => {
     await pool?.stop();
-    rmSync(recordingDir, { recursive: true, force: true });
+    rmSync(tempDir, { recursive: true, force: true });
   });
 
   it('delivers caller audio in order through loss, reordering, duplicates and jitter, and paces outbound at 20 ms', async () => {
@@ -130,34 +133,63 @@ describe('media pool with the loopback logic', () => {
     expect(all[0].marker).toBe(true);
   });
 
-  it('latches to the real source of the negotiated payload type and then ignores other sources', async () => {
-    const sdpTarget = await openCaller(); // what the SDP said: nothing is sent from here
-    const natted = await openCaller(); // where the caller's packets really come from
-    const intruder = await openCaller();
-    const ready = await pool.startCall({ callId: 'latch', direction: 'inbound', remote: remoteFor(sdpTarget.port), agent: null, providers: {} });
-    pool.send('latch', { type: 'call.answered' });
-    // A telephone-event from a stranger must not latch.
-    intruder.send(ready.local.port, { seq: 1, ts: 1, pt: 101, ssrc: 99, payload: new Uint8Array([1, 0x80, 0, 160]) });
-    await sleep(40);
+  it('takes media only from the peer the SDP names: a stray stream that arrives first is neither heard nor answered', async () => {
+    const peer = await openCaller(); // A: pA in the SDP
+    const stray = await openCaller(); // B: a dead call's caller still streaming to this port
+    const ready = await pool.startCall({ callId: 'strict', direction: 'inbound', remote: remoteFor(peer.port), agent: null, providers: {} });
+    pool.send('strict', { type: 'call.answered' });
+    for (let i = 0; i < 5; i++) {
+      stray.send(ready.local.port, { seq: 7000 + i, ts: i * 160, ssrc: 99, payload: taggedFrame(1000 + i) });
+      await sleep(20);
+    }
+    for (let i = 0; i < 20; i++) {
+      peer.send(ready.local.port, { seq: 100 + i, ts: i * 160, payload: taggedFrame(i) });
+      stray.send(ready.local.port, { seq: 7005 + i, ts: (5 + i) * 160, ssrc: 99, payload: taggedFrame(1005 + i) });
+      await sleep(20);
+    }
+    await waitFor(() => echoedTags(peer).length === 20);
+    pool.send('strict', { type: 'call.stop', reason: 'done' });
+    const ended = await inbox.ended('strict');
+
+    // The call logic (here: the echo) heard only A, and everything it said went to A.
+    expect(echoedTags(peer)).toEqual([...Array(20).keys()]);
+    expect(stray.received).toEqual([]);
+    expect(ended.quality?.rtp.foreignSource).toBe(25);
+    expect(ended.quality?.callerFrames).toBe(20);
+    expect(inbox.messages.some((m) => m.type === 'call.event' && m.callId === 'strict' && m.event.kind === 'media-latched')).toBe(false);
+  });
+
+  it('behind NAT (unroutable SDP address, INVITE from elsewhere) latches to the signalling IP on any port, drops other IPs, and sends nothing before', async () => {
+    // 0.0.0.0 is as unreachable for the rule as a private address, but what is sent there stays on
+    // this machine (Linux delivers it locally), so the test can watch the SDP address for leaks.
+    const sdpAddress = await openCaller();
+    const natted = await openCaller(); // the NAT's public side: the signalling IP, another port
+    const intruder = await TestCaller.open('127.0.0.2'); // another IP
+    callers.push(intruder);
+    const remote = remoteFor(sdpAddress.port, { address: '0.0.0.0', signalAddress: '127.0.0.1' });
+    const ready = await pool.startCall({ callId: 'nat', direction: 'inbound', remote, agent: null, providers: {} });
+    pool.send('nat', { type: 'call.answered' });
+    intruder.send(ready.local.port, { seq: 1, ts: 0, ssrc: 99, payload: taggedFrame(999) });
+    await sleep(100); // five clock slots in which a strict call would already send comfort silence
     for (let i = 0; i < 20; i++) {
       natted.send(ready.local.port, { seq: 100 + i, ts: i * 160, payload: taggedFrame(i) });
       if (i >= 5) intruder.send(ready.local.port, { seq: 7000 + i, ts: i * 160, ssrc: 99, payload: taggedFrame(1000 + i) });
+      if (i === 10) pool.send('nat', { type: 'call.remote-sdp', remote }); // a session refresh: same address, the latch stays
       await sleep(20);
     }
-    await sleep(200);
-    const atStop = sdpTarget.received.length;
-    pool.send('latch', { type: 'call.stop', reason: 'done' });
-    const ended = await inbox.ended('latch');
+    await waitFor(() => echoedTags(natted).length === 20);
+    pool.send('nat', { type: 'call.stop', reason: 'done' });
+    const ended = await inbox.ended('nat');
 
     expect(echoedTags(natted)).toEqual([...Array(20).keys()]);
-    expect(echoedTags(intruder)).toEqual([]);
-    expect(echoedTags(sdpTarget)).toEqual([]);
+    expect(intruder.received).toEqual([]);
     expect(ended.quality?.rtp.foreignSource).toBe(16);
-    const latched = inbox.messages.find((m) => m.type === 'call.event' && m.callId === 'latch' && m.event.kind === 'media-latched');
-    expect(latched).toMatchObject({ event: { kind: 'media-latched', address: '127.0.0.1', port: natted.port } });
-    // Before the first audio packet, comfort silence went to the SDP address; afterwards none.
-    await sleep(60);
-    expect(sdpTarget.received.length).toBe(atStop);
+    const latched = inbox.messages.filter((m) => m.type === 'call.event' && m.callId === 'nat' && m.event.kind === 'media-latched');
+    expect(latched).toEqual([{ type: 'call.event', callId: 'nat', event: { kind: 'media-latched', address: '127.0.0.1', port: natted.port } }]);
+    // Every packet the call sent reached the NAT'd peer: none went to the SDP address before the latch.
+    await waitFor(() => natted.received.length >= (ended.quality?.rtp.packetsSent ?? 0));
+    expect(natted.received.length).toBe(ended.quality?.rtp.packetsSent);
+    expect(sdpAddress.received).toEqual([]);
   });
 
   it('counts and drops truncated, oversized and non-RTP datagrams without ending the call', async () => {
@@ -230,6 +262,9 @@ describe('media pool with the loopback logic', () => {
     const path = ended.recording!.path;
     expect(path.startsWith(recordingDir)).toBe(true);
     expect(existsSync(path)).toBe(true);
+    // A phone conversation: only the engine's user may read it, or list the directory.
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(recordingDir).mode & 0o777).toBe(0o700);
     // 8 kHz × 2 channels × 2 bytes: at least ~0.4 s of audio plus the 44-byte header.
     expect(statSync(path).size).toBeGreaterThan(44 + 0.4 * 32000);
     expect(ended.recording!.durationMs).toBeGreaterThan(400);
@@ -309,6 +344,65 @@ describe('media pool failure handling', () => {
     }
   });
 });
+
+describe('media pool restarted while the callers of its dead calls keep streaming (kill -9, issue #8)', () => {
+  it('gives new calls ports nobody else sends to, and each new call hears and answers only its own caller', async () => {
+    const range = await freePortBlock(32); // 16 pairs in one worker: without care a restart reuses the same ones
+    const options = { workers: 1, portRange: range, bindAddress: '127.0.0.1', portReuse: { spares: 3, spareQuietMs: 200 } };
+    const oldCallers = await Promise.all([StrayStream.open(), StrayStream.open(), StrayStream.open()]);
+    const before = await MediaPool.start(options);
+    const oldPorts: number[] = [];
+    for (const [i, old] of oldCallers.entries()) {
+      const ready = await before.startCall({ callId: `old-${i}`, direction: 'inbound', remote: remoteFor(old.port), agent: null, providers: {} });
+      oldPorts.push(ready.local.port);
+    }
+    await before.stop(); // the engine is gone; its callers got no BYE and keep sending
+    try {
+      oldCallers.forEach((old, i) => old.stream([oldPorts[i]]));
+      await Promise.all(oldCallers.map((old) => old.sent(5)));
+      for (const old of oldCallers) old.received = 0;
+
+      const after = await MediaPool.start(options);
+      try {
+        const inbox = new Inbox(after);
+        await until(async () => (await after.health()).workers[0]?.ports.sparesReady >= 3);
+        const calls = await Promise.all([0, 1, 2].map(async (k) => {
+          const caller = await openCaller();
+          const ready = await after.startCall({ callId: `new-${k}`, direction: 'inbound', remote: remoteFor(caller.port), agent: null, providers: {} });
+          return { k, caller, port: ready.local.port };
+        }));
+        for (let i = 0; i < 20; i++) {
+          for (const { k, caller, port } of calls) caller.send(port, { seq: i, ts: i * 160, payload: taggedFrame(k * 100 + i) });
+          await sleep(20);
+        }
+        await waitFor(() => calls.every(({ caller }) => echoedTags(caller).length === 20)).catch(() => undefined); // asserted below
+        for (const { k } of calls) after.send(`new-${k}`, { type: 'call.stop', reason: 'done' });
+        const ended = await Promise.all(calls.map(({ k }) => inbox.ended(`new-${k}`)));
+
+        // Each new caller hears itself (the echo logic: what the call logic heard), and only itself;
+        // the old callers hear nothing of the new calls.
+        for (const { k, caller } of calls) expect(echoedTags(caller)).toEqual([...Array(20).keys()].map((i) => k * 100 + i));
+        expect(oldCallers.map((old) => old.received)).toEqual([0, 0, 0]);
+        // And no new call even sits on a port an old caller streams to.
+        for (const e of ended) expect(e.quality?.rtp.foreignSource).toBe(0);
+        expect(calls.map((c) => c.port).filter((p) => oldPorts.includes(p))).toEqual([]);
+      } finally {
+        await after.stop();
+      }
+    } finally {
+      for (const old of oldCallers) old.stop();
+    }
+  });
+});
+
+/** Polls an asynchronous condition (pool health answers through the worker). */
+async function until(cond: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('until timed out');
+    await sleep(20);
+  }
+}
 
 /** The replacement worker takes a moment to load: retry while no worker is available. */
 async function retryStart(pool: MediaPool, callId: string, port: number): Promise<{ local: { port: number } }> {

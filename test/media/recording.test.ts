@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -122,6 +122,19 @@ describe('StereoWavRecorder', () => {
     expect(left[100 * FRAME]).toBe(100);
     expect(right[149 * FRAME]).toBe(-149);
     await rec.close();
+  });
+
+  it('creates the file readable by its owner only (0600), also when a world-readable file was there', async () => {
+    const fresh = file();
+    const stale = file();
+    writeFileSync(stale, 'old');
+    chmodSync(stale, 0o644);
+    const recs = [new StereoWavRecorder(fresh), new StereoWavRecorder(stale)];
+    for (const rec of recs) rec.writePcm(CALLER_CHANNEL, 0, frame(100));
+    for (const rec of recs) expect((await rec.close()).error).toBeNull();
+    expect(statSync(fresh).mode & 0o777).toBe(0o600);
+    expect(statSync(stale).mode & 0o777).toBe(0o600);
+    expect(readWavHeader(readFileSync(stale))?.dataSize).toBe(FRAME * 4);
   });
 
   it('reports a file error in the result instead of throwing', async () => {

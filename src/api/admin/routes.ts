@@ -6,7 +6,7 @@ import { adminKeyAuth } from '../auth.js';
 import type { ApiPlugin } from '../plugin.js';
 import { Organization } from '../resources/organization/schema.js';
 import { getOrganization } from '../resources/organization/service.js';
-import { Body, Name, Nullable, SuccessResponse, Type, Uuid } from '../schemas.js';
+import { Body, MAX_INT4, Name, Nullable, SuccessResponse, Type, Uuid } from '../schemas.js';
 import { SUCCESS } from '../wrap.js';
 import { addCredits, createApiKey, createOrganization, revokeApiKey } from './service.js';
 
@@ -34,7 +34,7 @@ export const adminRoutes: ApiPlugin = async (app) => {
         summary: 'Create an organization and its first API key',
         body: Body({
           name: Name(),
-          minutes_balance: Type.Optional(Nullable(Type.Integer({ minimum: 0, description: 'null or absent = unlimited' }))),
+          minutes_balance: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: MAX_INT4, description: 'null or absent = unlimited' }))),
         }),
         response: {
           201: Type.Object({ organization: Organization, api_key: Type.String({ description: 'Shown once' }), api_key_id: Uuid() }),

@@ -2,9 +2,10 @@
  * Organizations and API keys (flireo-api A.2), shared by the admin API, the CLI and the test
  * helpers. The plain key is returned once, here, and never stored.
  */
+import pg from 'pg';
 import { generateApiKey } from '../../crypto.js';
 import { withTransaction, type Db, type Queryable } from '../../db/pool.js';
-import { notFound } from '../errors.js';
+import { invalid, notFound } from '../errors.js';
 import type { OrganizationView } from '../resources/organization/schema.js';
 import { getOrganization } from '../resources/organization/service.js';
 
@@ -58,10 +59,13 @@ export async function revokeApiKey(db: Queryable, orgId: string, keyId: string):
 
 /** Adds minutes to the balance; an unlimited (null) balance starts counting from zero. */
 export async function addCredits(db: Queryable, orgId: string, minutes: number): Promise<OrganizationView> {
-  const { rowCount } = await db.query(
-    'UPDATE organizations SET minutes_balance = COALESCE(minutes_balance, 0) + $2 WHERE id = $1',
-    [orgId, minutes],
-  );
+  const { rowCount } = await db
+    .query('UPDATE organizations SET minutes_balance = COALESCE(minutes_balance, 0) + $2 WHERE id = $1', [orgId, minutes])
+    .catch((err: unknown) => {
+      // 22003: the sum no longer fits the integer column.
+      if (err instanceof pg.DatabaseError && err.code === '22003') throw invalid('minutes', 'would take the balance above 2147483647 minutes');
+      throw err;
+    });
   if (!rowCount) throw notFound('organization');
   return getOrganization(db, orgId);
 }

@@ -15,6 +15,7 @@ import { sipTrunkRoutes } from './sip-trunks/routes.js';
 import { domainRoutes } from './domains/routes.js';
 import { campaignRoutes } from './campaigns/routes.js';
 import { callRoutes } from './calls/routes.js';
+import { liveCallRoutes } from './calls/live.js';
 import { usageRoutes } from './usage/routes.js';
 
 export const resourcePlugins: readonly ApiPlugin[] = [
@@ -30,5 +31,6 @@ export const resourcePlugins: readonly ApiPlugin[] = [
   domainRoutes,
   campaignRoutes,
   callRoutes,
+  liveCallRoutes,
   usageRoutes,
 ];

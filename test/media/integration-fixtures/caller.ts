@@ -31,9 +31,10 @@ export class TestCaller {
     });
   }
 
-  static async open(): Promise<TestCaller> {
+  /** A peer on `address` (any of 127.0.0.0/8: a different address is a different host to the engine). */
+  static async open(address = '127.0.0.1'): Promise<TestCaller> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => socket.bind(0, address, () => resolve()));
     return new TestCaller(socket);
   }
 

@@ -25,7 +25,7 @@ const Message = open({ role: Type.String({ enum: ['system', 'user', 'assistant']
 
 export const LlmConfig = open(
   {
-    provider: Type.String({ description: 'openai | mistral | xai (pipeline) | xai_realtime | openai_realtime (speech-to-speech)' }),
+    provider: Type.String({ maxLength: 32, description: 'openai | mistral | xai (pipeline) | xai_realtime | openai_realtime (speech-to-speech)' }),
     model: Type.String({ maxLength: 200, description: "Default per provider: gpt-4o-mini, mistral-small-latest, grok-4-1-fast-non-reasoning, grok-voice-latest, gpt-realtime" }),
     temperature: Type.Number({ minimum: 0, maximum: 2, description: 'Default 0.7' }),
     voice: Type.String({ maxLength: 100, description: 'Realtime providers only; default ara (xai_realtime) / marin (openai_realtime)' }),
@@ -33,7 +33,7 @@ export const LlmConfig = open(
     tools: Type.Array(JsonObject({ description: 'A custom function tool, {"type":"endCall"} or {"type":"transferCall","destinations":[…]}' }), {
       maxItems: 64,
     }),
-    max_completion_tokens: Type.Integer({ minimum: 1 }),
+    max_completion_tokens: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     turn_detection: JsonObject({ description: 'Realtime only: threshold, prefix_padding_ms, silence_duration_ms, idle_timeout_ms' }),
   },
   'Language model; default {"provider":"openai","model":"gpt-4o-mini","temperature":0.7}',
@@ -41,7 +41,7 @@ export const LlmConfig = open(
 
 export const SttConfig = open(
   {
-    provider: Type.String({ description: 'deepgram' }),
+    provider: Type.String({ maxLength: 32, description: 'deepgram' }),
     model: Type.String({ maxLength: 200, description: 'Default nova-3-general' }),
     language: Type.String({ maxLength: 35, description: 'Default en' }),
     keyterms: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100 }),
@@ -61,7 +61,7 @@ export const SttConfig = open(
 
 export const TtsConfig = open(
   {
-    provider: Type.String({ description: 'openai | elevenlabs (alias 11labs) | local' }),
+    provider: Type.String({ maxLength: 32, description: 'openai | elevenlabs (alias 11labs) | local' }),
     voiceId: Type.String({ maxLength: 200, description: 'Also accepted as voice_id' }),
     model: Type.String({ maxLength: 200 }),
     stability: Type.Number({ minimum: 0, maximum: 1, description: 'ElevenLabs' }),

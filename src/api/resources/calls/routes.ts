@@ -9,6 +9,7 @@ import type { FastifyRequest } from 'fastify';
 import { notFound } from '../../errors.js';
 import type { ApiPlugin } from '../../plugin.js';
 import { IdParams, Type } from '../../schemas.js';
+import { callAnalyzeRoutes } from './analyze.js';
 import { Call, CallList, ListCallsQuery } from './schema.js';
 import { getCall, listCalls, recordingFile, type RecordingUrl } from './service.js';
 
@@ -22,6 +23,7 @@ function recordingUrlFor(request: FastifyRequest): RecordingUrl {
 
 export const callRoutes: ApiPlugin = async (app) => {
   const { db, config } = app.deps;
+  await app.register(callAnalyzeRoutes);
 
   app.get(
     '/calls',

@@ -3,6 +3,7 @@
  * GET /calls/{id}/recording on this API, which checks the key like any other route.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { loadTranscript, presentMessage } from '../../../analysis/transcript.js';
 import type { Queryable } from '../../../db/pool.js';
 import { invalid, notFound } from '../../errors.js';
 import { alias, iso, isoOrNull } from '../../wrap.js';
@@ -11,7 +12,8 @@ import { CALL_STATUSES, type CallSummaryView, type CallView, type ListCallsQuery
 
 type Status = (typeof CALL_STATUSES)[number];
 
-interface CallRow extends Omit<CallSummaryView, 'started_at' | 'ended_at' | 'created_at' | 'updated_at' | 'recording_url'> {
+interface CallRow extends Omit<CallSummaryView, 'started_at' | 'ended_at' | 'created_at' | 'updated_at' | 'recording_url' | 'analysis_result'> {
+  analysis_result: unknown;
   started_at: Date | null;
   ended_at: Date | null;
   created_at: Date;
@@ -20,16 +22,20 @@ interface CallRow extends Omit<CallSummaryView, 'started_at' | 'ended_at' | 'cre
 }
 
 const COLUMNS = `id, direction, status, end_reason, error, caller_phone, assistant_phone, agent_id, agent_name, business_name,
-                 number_id, campaign_id, lead_id, room_name, started_at, ended_at, duration_seconds, summary, recording_path,
-                 created_at, updated_at`;
+                 number_id, campaign_id, lead_id, room_name, started_at, ended_at, duration_seconds, summary, analysis_result,
+                 analysis_error, recording_path, sip_status, metadata, created_at, updated_at`;
 
 /** Turns a call id into the absolute URL of its recording. */
 export type RecordingUrl = (callId: string) => string;
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 function toSummary(row: CallRow, recordingUrl: RecordingUrl): CallSummaryView {
   const { recording_path, ...rest } = row;
   return {
     ...rest,
+    metadata: row.metadata ?? {},
+    analysis_result: isObject(row.analysis_result) ? row.analysis_result : null,
     started_at: isoOrNull(row.started_at),
     ended_at: isoOrNull(row.ended_at),
     created_at: iso(row.created_at),
@@ -42,7 +48,7 @@ function parseStatuses(value: string | undefined): Status[] | null {
   if (value === undefined || value.trim() === '') return null;
   const statuses = value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   const unknown = statuses.find((s) => !CALL_STATUSES.includes(s as Status));
-  if (unknown !== undefined) throw invalid('status', `unknown status "${unknown}"; one of ${CALL_STATUSES.join(', ')}`);
+  if (unknown !== undefined) throw invalid('status', `must be one of ${CALL_STATUSES.join(', ')} (or a comma list of them)`);
   return statuses as Status[];
 }
 
@@ -70,31 +76,29 @@ export async function listCalls(db: Queryable, orgId: string, query: ListCallsQu
   if (agentId) add((p) => `agent_id = ${p}`, agentId);
   if (query.direction) add((p) => `direction = ${p}`, query.direction);
   const filter = where.join(' AND ');
+  // LIMIT and OFFSET are bound like every other value, never written into the SQL text.
+  const n = values.length;
   const [page, count] = await Promise.all([
-    db.query<CallRow>(`SELECT ${COLUMNS} FROM calls WHERE ${filter} ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`, values),
+    db.query<CallRow>(`SELECT ${COLUMNS} FROM calls WHERE ${filter} ORDER BY created_at DESC, id DESC LIMIT $${n + 1} OFFSET $${n + 2}`, [
+      ...values,
+      limit,
+      offset,
+    ]),
     db.query<{ total: number }>(`SELECT count(*)::int AS total FROM calls WHERE ${filter}`, values),
   ]);
   return { calls: page.rows.map((r) => toSummary(r, recordingUrl)), pagination: { total: count.rows[0].total, limit, offset } };
 }
 
 export async function getCall(db: Queryable, orgId: string, id: string, recordingUrl: RecordingUrl): Promise<CallView> {
-  const { rows } = await db.query<CallRow & { analysis_result: Record<string, unknown> | null; metadata: Record<string, unknown>; latency: Record<string, unknown> | null }>(
-    `SELECT ${COLUMNS}, analysis_result, metadata, latency FROM calls WHERE org_id = $1 AND id = $2`,
-    [orgId, id],
-  );
+  const { rows } = await db.query<CallRow & { latency: Record<string, unknown> | null }>(`SELECT ${COLUMNS}, latency FROM calls WHERE org_id = $1 AND id = $2`, [orgId, id]);
   const row = rows[0];
   if (!row) throw notFound('call');
-  const messages = await db.query<{ role: CallView['messages'][number]['role']; content: string }>(
-    'SELECT role, content FROM call_messages WHERE org_id = $1 AND call_id = $2 ORDER BY seq',
-    [orgId, id],
-  );
-  const analysis = row.analysis_result !== null && typeof row.analysis_result === 'object' && !Array.isArray(row.analysis_result);
+  // The one stored transcript, presented as the end-of-call report presents it.
+  const messages = (await loadTranscript(db, orgId, id)).map(presentMessage) as CallView['messages'];
   return {
     ...toSummary(row, recordingUrl),
     phone_number: row.assistant_phone,
-    messages: messages.rows,
-    analysis_result: analysis ? row.analysis_result : null,
-    metadata: row.metadata ?? {},
+    messages,
     latency: row.latency ?? null,
   };
 }

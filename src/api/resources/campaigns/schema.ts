@@ -17,7 +17,8 @@ export const VariablesInput = Type.Unsafe<Record<string, string | number | boole
   type: 'object',
   maxProperties: MAX_VARIABLES,
   propertyNames: { minLength: 1, maxLength: 64 },
-  additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 1000 },
+  // Numbers beyond 2^53 would not survive as the exact text the placeholder shows.
+  additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 1000, minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER },
   description: 'Values for the {{placeholders}} of system_message_template; numbers and booleans are stored as strings',
 });
 

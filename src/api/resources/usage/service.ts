@@ -17,8 +17,8 @@ export async function listUsage(db: Queryable, orgId: string, query: UsageQueryV
   const [page, totals] = await Promise.all([
     db.query<UsageRow>(
       `SELECT id, call_id, duration_seconds, minutes_used, cost, created_at FROM usage_logs
-        WHERE ${filter} ORDER BY created_at DESC, id DESC LIMIT ${limit} OFFSET ${offset}`,
-      values,
+        WHERE ${filter} ORDER BY created_at DESC, id DESC LIMIT $4 OFFSET $5`,
+      [...values, limit, offset],
     ),
     db.query<{ calls: number; minutes: number; cost: number }>(
       `SELECT count(*)::int AS calls, COALESCE(SUM(minutes_used), 0)::int AS minutes, COALESCE(SUM(cost), 0)::numeric AS cost

@@ -57,11 +57,12 @@ export async function listDeliveries(db: Queryable, orgId: string, q: DeliveryLi
   filter('event_type', q.event_type);
   const limit = q.limit ?? 100;
   const offset = q.offset ?? 0;
+  const n = params.length;
   const [{ rows }, count] = await Promise.all([
     db.query<DeliveryRow>(
       `SELECT ${COLUMNS} FROM webhook_deliveries WHERE ${where.join(' AND ')}
-        ORDER BY created_at DESC, seq DESC LIMIT ${limit} OFFSET ${offset}`,
-      params,
+        ORDER BY created_at DESC, seq DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...params, limit, offset],
     ),
     db.query<{ total: number }>(`SELECT count(*)::int AS total FROM webhook_deliveries WHERE ${where.join(' AND ')}`, params),
   ]);

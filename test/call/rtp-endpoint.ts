@@ -1,0 +1,120 @@
+/**
+ * One end of an RTP stream for tests: a UDP socket that sends µ-law frames paced from a deadline
+ * clock (queued speech, else silence) to the peer's SDP address, and records every RTP packet
+ * it receives with its arrival time, so tests can check what was heard and when.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { createRtpHeader, parseRtp, writeRtpHeader } from '../../media/rtp/packet.js';
+import { mulawSilence } from '../fakes/audio.js';
+
+export interface HeardPacket {
+  at: number;
+  seq: number;
+  ts: number;
+  pt: number;
+  marker: boolean;
+  payload: Buffer;
+}
+
+const FRAME_BYTES = 160;
+const FRAME_MS = 20;
+
+export class RtpEndpoint {
+  readonly heard: HeardPacket[] = [];
+  /** performance.now() of every frame sent, and whether it carried speech. */
+  readonly sent: Array<{ at: number; voiced: boolean }> = [];
+  private remote: { address: string; port: number } | null = null;
+  private seq = Math.floor(Math.random() * 65535);
+  private ts = Math.floor(Math.random() * 2 ** 31);
+  private queue: Array<{ frame: Uint8Array; voiced: boolean }> = [];
+  private clock: NodeJS.Timeout | null = null;
+  private readonly silence = mulawSilence(FRAME_MS);
+  private replyToFirstSender = false;
+
+  private constructor(private readonly socket: Socket) {
+    const header = createRtpHeader();
+    socket.on('message', (msg, from) => {
+      if (parseRtp(msg, header) !== 0) return;
+      if (this.replyToFirstSender && !this.remote) this.start({ address: from.address, port: from.port });
+      this.heard.push({
+        at: performance.now(),
+        seq: header.sequenceNumber,
+        ts: header.timestamp,
+        pt: header.payloadType,
+        marker: header.marker,
+        payload: Buffer.from(msg.subarray(header.payloadOffset, header.payloadOffset + header.payloadLength)),
+      });
+    });
+  }
+
+  static async bind(host = '127.0.0.1', port = 0): Promise<RtpEndpoint> {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind(port, host, () => resolve()));
+    return new RtpEndpoint(socket);
+  }
+
+  get host(): string {
+    return this.socket.address().address;
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  /** Starts sending to the peer (silence until something is queued). */
+  start(remote: { address: string; port: number }): void {
+    this.remote = remote;
+    this.stop();
+    const start = performance.now();
+    let n = 0;
+    const tick = () => {
+      const next = this.queue.shift();
+      this.send(next?.frame ?? this.silence, next?.voiced ?? false);
+      n += 1;
+      this.clock = setTimeout(tick, Math.max(0, start + n * FRAME_MS - performance.now()));
+    };
+    tick();
+  }
+
+  /** Starts sending once the peer's first packet arrives, to where it came from (symmetric RTP). */
+  startOnFirstPacket(): void {
+    this.replyToFirstSender = true;
+  }
+
+  /** Queues µ-law audio (any length) to be sent in 20 ms frames after what is already queued. */
+  say(ulaw: Uint8Array, voiced = true): void {
+    for (let i = 0; i + FRAME_BYTES <= ulaw.length; i += FRAME_BYTES) this.queue.push({ frame: ulaw.subarray(i, i + FRAME_BYTES), voiced });
+  }
+
+  /** Milliseconds of audio still waiting to be sent. */
+  get pendingMs(): number {
+    return this.queue.length * FRAME_MS;
+  }
+
+  /** Packets heard since `since` (performance.now()). */
+  heardSince(since: number): HeardPacket[] {
+    return this.heard.filter((p) => p.at >= since);
+  }
+
+  stop(): void {
+    if (this.clock) clearTimeout(this.clock);
+    this.clock = null;
+  }
+
+  close(): void {
+    this.stop();
+    this.socket.close();
+  }
+
+  private send(frame: Uint8Array, voiced: boolean): void {
+    if (!this.remote) return;
+    const packet = Buffer.alloc(12 + frame.length);
+    writeRtpHeader(packet, 0, { marker: false, pt: 0, seq: this.seq, ts: this.ts, ssrc: 0x5eed });
+    packet.set(frame, 12);
+    this.seq = (this.seq + 1) & 0xffff;
+    this.ts = (this.ts + FRAME_BYTES) >>> 0;
+    this.sent.push({ at: performance.now(), voiced });
+    this.socket.send(packet, this.remote.port, this.remote.address);
+  }
+}
