@@ -16,6 +16,7 @@
  *   neither audio nor KeepAlive for `idleTimeoutMs` (Deepgram: 10 s) it closes with 1011 `NET-0001`.
  * - Failures: `failNext('refuse')` (HTTP 503 on the upgrade), `failNext('auth')` (401),
  *   `dropAfter(ms)` (the next connection is cut after that much audio, as a network drop),
+ *   `dropConnections()` (every open connection cut now),
  *   `stallResults()` (audio is taken, no result ever comes).
  */
 import { EventEmitter } from 'node:events';
@@ -103,6 +104,11 @@ export class FakeDeepgramServer {
   /** Cut the next connection after `ms` of received audio (no close frame). */
   dropAfter(ms: number): void {
     this.dropAfterMs = ms;
+  }
+
+  /** Cuts every open connection at once (no close frame), as a network drop. */
+  dropConnections(): void {
+    for (const ws of this.wss.clients) ws.terminate();
   }
 
   stallResults(on = true): void {

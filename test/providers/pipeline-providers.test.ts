@@ -85,6 +85,26 @@ describe('Deepgram live against the fake', () => {
     await silent.close();
   });
 
+  it('a stream dropped mid-call reconnects once and sends the audio of the gap first', async () => {
+    const stt = new DeepgramLive(sttOptions(fake, { keepAliveMs: 60_000 }));
+    let reconnected: { bufferedMs: number } | null = null;
+    stt.on('reconnected', (e) => (reconnected = e));
+    await stt.open();
+    const before = fake.connections.length;
+    fake.dropConnections();
+    // Frames keep coming in real time while the stream is down and comes back.
+    const frames = sliceFrames(mulawUtterance([{ silence: 1000 }]));
+    for (const frame of frames) {
+      stt.sendAudio(frame);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await until(() => reconnected !== null, 3000, 'the reconnect');
+    expect(fake.connections.length).toBe(before + 1);
+    await until(() => fake.connections.at(-1)!.audioBytes >= (frames.length - 2) * 160, 3000, 'the audio on the new stream');
+    expect(stt.stats()).toMatchObject({ reconnects: 1, audioBytesDropped: 0 });
+    await stt.close();
+  });
+
   it('a refused upgrade rejects open() with the HTTP class', async () => {
     fake.failNext('auth');
     await expect(new DeepgramLive(sttOptions(fake)).open()).rejects.toMatchObject({ code: 'auth_failed' });
