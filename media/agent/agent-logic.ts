@@ -203,16 +203,21 @@ class AgentCall implements CallLogic {
     this.refreshQuiet();
   }
 
-  /** A transfer bridged the caller elsewhere: the agent stops talking and listening until it returns. */
+  /**
+   * A transfer bridged the caller to a person: the agent leaves for good — it stops talking and
+   * listening and its model session closes, so nothing talks into the bridge and nothing is billed
+   * by the provider any more (usage so far is still reported at close).
+   */
   bridged(peerCallId: string | null): void {
-    this.isBridged = peerCallId !== null;
-    if (this.isBridged) {
-      this.bridge.listen(false);
-      this.interruptActive();
-      this.watchdog.disarm();
-    } else if (this.isAnswered && !this.farewell.closing && !this.failure.fault) {
-      this.bridge.listen(true);
-    }
+    if (peerCallId === null || this.isBridged) return;
+    this.isBridged = true;
+    this.bridge.listen(false);
+    this.interruptActive();
+    this.scheduler.stop();
+    this.silence.stop();
+    this.watchdog.stop();
+    this.tools.close();
+    void this.session?.close();
     this.refreshQuiet();
   }
 

@@ -20,6 +20,7 @@ import type { CallCloser, FinalRecord } from './closer.js';
 import type { CommandResult } from './command-bus.js';
 import type { CallDirectory } from './directory.js';
 import { bounded, type Leg } from './legs.js';
+import { isBillable, latencyRecord } from './media-report.js';
 import { appendMessage, createCall, recordEvent, writeStatus, type NewCall } from './records.js';
 import type { CallSdp } from './sdp.js';
 import { ToolRunner } from './tools.js';
@@ -586,7 +587,7 @@ export class CallOwner {
   }
 
   private billedSeconds(endedAt: Date): number | null {
-    if (!this.answeredAt || !this.billable || this.state.status === 'rejected') return null;
+    if (!this.answeredAt || !this.billable || !isBillable(this.mediaResult) || this.state.status === 'rejected') return null;
     return Math.max(0, Math.round((endedAt.getTime() - this.answeredAt.getTime()) / 1000));
   }
 
@@ -611,6 +612,7 @@ export class CallOwner {
       campaignId: this.init.campaignId ?? null,
       leadId: this.init.leadId ?? null,
       transfer: this.transferRecord,
+      latency: latencyRecord(media),
     };
   }
 

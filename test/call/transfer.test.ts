@@ -86,7 +86,7 @@ describe('transfers', () => {
       const tone = Buffer.from(ringback('eu', { encoding: 'pcmu', sampleRate: 8000 }));
       expect(phone.heardSince(forwardingAt).filter((p) => tone.indexOf(p.payload) >= 0).length).toBeGreaterThanOrEqual(10);
       const sessions = engine.realtime.connections.length;
-      //MODELCLOSE await eventually(() => engine.realtime.connections[sessions - 1].closed, 5_000, 'the model session to close');
+      await eventually(() => engine.realtime.connections[sessions - 1].closed, 5_000, 'the model session to close');
 
       // Caller → target and target → caller, as audio.
       const bridgedAt = performance.now();
