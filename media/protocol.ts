@@ -124,7 +124,8 @@ export type LatencyMark =
 
 /** Typed call events surfaced to the control plane (transcripts, speech, latency, DTMF). */
 export type CallEvent =
-  | { kind: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; itemId?: string }
+  /** `interrupted`: an agent turn the caller barged in on; `text` is what the caller heard where the engine knows it. */
+  | { kind: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; itemId?: string; interrupted?: boolean }
   | { kind: 'speech-started'; who: 'user' | 'assistant' }
   | { kind: 'speech-stopped'; who: 'user' | 'assistant' }
   | { kind: 'latency'; mark: LatencyMark; atMs: number; sinceMs?: number }
@@ -210,6 +211,52 @@ export type WorkerToMain =
   | { type: 'call.control-result'; callId: string; commandId: string; ok: boolean; error?: string }
   | CallEnded;
 
+/**
+ * The latency waterfall of one answered caller turn, in ms from the arrival of the caller's last
+ * voiced packet (the worker's voice activity detector). A step the engine does not have (a
+ * realtime model has no separate LLM and TTS requests) is null.
+ */
+export interface TurnLatency {
+  /** 1-based, in the order the turns were answered. */
+  turn: number;
+  engine: 'realtime' | 'pipeline';
+  /** End of turn decided (pipeline: the engine's turn detector; realtime: the server's response). */
+  endOfTurnMs: number | null;
+  llmRequestMs: number | null;
+  llmFirstTokenMs: number | null;
+  /** The LLM's first sentence (or clause) complete, handed to TTS. */
+  llmFirstSentenceMs: number | null;
+  ttsRequestMs: number | null;
+  /** First audio of the reply received (pipeline: from TTS; realtime: the first audio delta). */
+  ttsFirstAudioMs: number | null;
+  /** First RTP packet of the reply sent to the caller. */
+  firstRtpMs: number | null;
+  /** The caller barged in on this reply. */
+  interrupted: boolean;
+}
+
+/** A caller's speech over the agent: onset (first voiced packet) → the agent's last RTP packet. */
+export interface BargeInLatency {
+  onsetToLastRtpMs: number;
+  /** False: a false interruption (no words); the agent resumed. */
+  confirmed: boolean;
+}
+
+export type TurnLatencyField = 'endOfTurnMs' | 'llmRequestMs' | 'llmFirstTokenMs' | 'llmFirstSentenceMs' | 'ttsRequestMs' | 'ttsFirstAudioMs' | 'firstRtpMs';
+
+export interface LatencyPercentiles {
+  p50: number;
+  p95: number;
+  count: number;
+}
+
+export interface CallLatency {
+  turns: TurnLatency[];
+  bargeIns: BargeInLatency[];
+  /** p50/p95 of each field over the turns that have it (nearest rank); `bargeIn`: onset → last RTP. */
+  summary: Partial<Record<TurnLatencyField | 'bargeIn', LatencyPercentiles>>;
+}
+
 export interface CallEnded {
   type: 'call.ended';
   callId: string;
@@ -222,6 +269,13 @@ export interface CallEnded {
   quality: CallQuality | null;
   recording: RecordingInfo | null;
   messages: TranscriptMessage[];
+  /** The per-turn latency waterfall (agent calls). */
+  latency?: CallLatency;
+  /**
+   * False when the call never reached a working agent: only a built-in prompt was played (no
+   * provider key, a provider that refused at start, an announcement). Such a call is not billed.
+   */
+  agentReached?: boolean;
 }
 
 export type MainToWorkerType = MainToWorker['type'];

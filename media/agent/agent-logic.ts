@@ -1,54 +1,40 @@
 /**
  * The agent runtime of one call (the `CallLogic` a media worker runs for every real call): it
- * opens the realtime model session while the phone rings and wires the parts, each in its own
- * module — the audio bridge with barge-in, the response scheduler, tools, transcript, silence
- * handling, voicemail detection, failure handling with its watchdog, the goodbye tracker, usage
- * and latency. This file only routes events between them; it holds no audio and no policy of
- * its own beyond "who is told what".
+ * starts the call's agent engine while the phone rings — a realtime model session or the
+ * STT → LLM → TTS pipeline, behind one `AgentEngine` seam (engine.ts) — and wires the parts, each
+ * in its own module: the audio bridge with barge-in, the response scheduler, tools, transcript,
+ * silence handling, voicemail detection, failure handling with its watchdog, the goodbye tracker,
+ * usage, latency marks and the per-turn latency waterfall. This file only routes events between
+ * them; it holds no audio and no policy of its own beyond "who is told what", and branches on the
+ * engine's capabilities, never on its kind.
  *
  * Hang-up reasons it requests: `agent-hangup` (end_call), `end-call` (the control, or `say` with
  * `endAfter`), `silence-timeout`, `voicemail`, `provider-error` (with `error`).
  */
 import { systemTime, type TimeSource } from '../clock/time.js';
-import type { CallLogic, CallLogicResult, CallMedia, CallStart, WorkerHost } from '../call/types.js';
+import type { CallLogic, CallLogicResult, CallMedia, CallStart, CallerAudioInfo, WorkerHost } from '../call/types.js';
 import type { CallControl } from '../protocol.js';
-import {
-  createRealtimeSession,
-  type RealtimeAudioFormat,
-  type RealtimeErrorEvent,
-  type RealtimeSession,
-  type RealtimeSessionConfig,
-  type ResponseDoneEvent,
-  type SpeechStartedEvent,
-  type SpeechStoppedEvent,
-  type ToolCallEvent,
-  type TranscriptEvent,
-} from '../providers/index.js';
+import type { ResponseDoneEvent, SpeechStoppedEvent, ToolCallEvent, TranscriptEvent } from '../providers/index.js';
+import { loadVad } from '../vad/fvad.js';
+import { VoiceActivity } from '../vad/voice-activity.js';
 import { AudioBridge } from './audio-bridge.js';
 import { parseAgentConfig, TRANSFER_CALL_TOOL, type AgentRuntimeConfig } from './config.js';
+import type { AgentEngine, EngineErrorEvent, InterruptionEvent } from './engine.js';
+import { createEngine } from './engine-factory.js';
 import { FailureHandler, ProviderWatchdog, type ProviderFault } from './failure.js';
 import { Farewell, type HangupRequest } from './farewell.js';
 import { LatencyTracker } from './latency.js';
 import { builtinPrompt } from './prompts.js';
 import { ResponseScheduler } from './responses.js';
-import { providerEndpoint, sessionAudioFormat, sessionConfig } from './session-setup.js';
 import { SILENCE_GOODBYE_INSTRUCTIONS, SilenceMonitor, silenceCheckInstructions } from './silence.js';
 import { ToolRouter } from './tools.js';
 import { TranscriptLog, type FinalTurn } from './transcript.js';
+import { TurnLatencyLog } from './turn-latency.js';
 import { UsageMeter } from './usage.js';
 import { VoicemailDetector } from './voicemail.js';
+import { AGENT_LOGIC_DEFAULTS as DEFAULTS, numericOptions, type AgentLogicOptions } from './options.js';
 
-/** Engine knobs (the pool's `logicOptions`, or `deps.options` in tests). */
-export interface AgentLogicOptions {
-  /** The model is declared failed after this long without audio, transcript or tool call (default 20 000 ms; 0 = off). */
-  watchdogMs?: number;
-  /** Longest wait for a goodbye response before hanging up anyway (default 15 000 ms). */
-  goodbyeTimeoutMs?: number;
-  /** Safety net for tool results behind the main thread's own deadline (default 30 000 ms). */
-  toolTimeoutMs?: number;
-  /** Bound on opening and on configuring the model session, each (default 5000 ms). */
-  connectTimeoutMs?: number;
-}
+export type { AgentLogicOptions } from './options.js';
 
 export interface AgentLogicDeps {
   /** Timers of the runtime (silence, watchdog, goodbye, tools); default: the system clock. */
@@ -56,14 +42,12 @@ export interface AgentLogicDeps {
   options?: AgentLogicOptions;
 }
 
-const DEFAULTS: Required<AgentLogicOptions> = { watchdogMs: 20_000, goodbyeTimeoutMs: 15_000, toolTimeoutMs: 30_000, connectTimeoutMs: 5000 };
 const DRAIN_SLACK_MS = 2000;
 const APOLOGY_ITEM = 'voxgate-apology';
+/** Unvoiced caller frames (20 ms) after which the next voiced one starts a new speech run. */
+const RUN_GAP_FRAMES = 15;
 
-/** The provider cannot take the call's audio format: the worker answers `call.start-failed`. */
-export class AgentStartError extends Error {
-  readonly code = 'media/bad-request' as const;
-}
+export { AgentStartError } from './engine-factory.js';
 
 /** Builds the agent runtime for a call; throws (→ `call.start-failed`) on a malformed config. */
 export function createAgentLogic(media: CallMedia, start: CallStart, host: WorkerHost, deps: AgentLogicDeps = {}): CallLogic {
@@ -73,8 +57,10 @@ export function createAgentLogic(media: CallMedia, start: CallStart, host: Worke
 }
 
 class AgentCall implements CallLogic {
-  private readonly session: RealtimeSession | null;
-  private readonly sessionConfig: RealtimeSessionConfig;
+  private readonly session: AgentEngine | null;
+  private readonly startFault: ProviderFault | null;
+  private readonly voice: VoiceActivity;
+  private readonly turns: TurnLatencyLog;
   private readonly latency: LatencyTracker;
   private readonly bridge: AudioBridge;
   private readonly transcript = new TranscriptLog();
@@ -91,6 +77,12 @@ class AgentCall implements CallLogic {
   private isBridged = false;
   private callerSpeaking = false;
   private closed = false;
+  /** The engine started: the caller reached a working agent (else only a prompt plays: not billed). */
+  private engineStarted = false;
+  /** A tentative barge-in paused the agent's audio; the engine confirms or dismisses it. */
+  private pausedForCaller = false;
+  private unvoicedFrames = RUN_GAP_FRAMES;
+  private speechRunAt = -1;
 
   constructor(
     private readonly media: CallMedia,
@@ -100,22 +92,38 @@ class AgentCall implements CallLogic {
     time: TimeSource,
     options: Required<AgentLogicOptions>,
   ) {
-    const model = modelSession(config, start, media, options);
-    this.session = model.session;
-    this.sessionConfig = model.config;
-    this.latency = new LatencyTracker((event) => host.event(event));
-    this.bridge = new AudioBridge(media, this.session ?? { appendAudio: () => {} }, model.format, this.latency, () => host.now(), {
+    const setup = createEngine(config, start, media, {
+      time,
+      now: () => host.now(),
+      connectTimeoutMs: options.connectTimeoutMs,
+      pipeline: { llmTimeoutMs: options.llmTimeoutMs, ttsTimeoutMs: options.ttsTimeoutMs, sttKeepAliveMs: options.sttKeepAliveMs, connectTimeoutMs: options.connectTimeoutMs },
+    });
+    this.session = setup.engine;
+    this.startFault = setup.fault;
+    this.voice = new VoiceActivity(media.agentFormat);
+    this.turns = new TurnLatencyLog(config.mode === 'pipeline' ? 'pipeline' : 'realtime');
+    this.latency = new LatencyTracker(
+      (event) => host.event(event),
+      (responseId, at) => this.turns.firstRtp(responseId, at),
+    );
+    const lead = this.session?.capabilities.playoutLeadMs ?? Infinity;
+    const bridgeEvents = {
       agentSpeechStarted: () => host.event({ kind: 'speech-started', who: 'assistant' }),
       agentSpeechStopped: () => host.event({ kind: 'speech-stopped', who: 'assistant' }),
       drained: () => {
+        // Agent turns kept back until heard are reported before a goodbye hangs up.
+        for (const itemId of this.transcript.heldItems) this.report(this.transcript.release(itemId));
         this.farewell.drained();
         this.refreshQuiet();
       },
-    });
+      frameSent: (at: number) => this.turns.frameSent(at),
+    };
+    const engine = this.session ?? { appendAudio: () => {} };
+    this.bridge = new AudioBridge(media, engine, setup.format, this.latency, () => host.now(), bridgeEvents, lead, (payload, info) => this.callerVoiced(payload, info));
     this.scheduler = new ResponseScheduler(time);
     this.farewell = new Farewell({
       time,
-      queuedMs: () => media.queuedAgentMs,
+      queuedMs: () => this.bridge.pendingMs,
       hangup: (request) => this.postHangup(request),
       responseTimeoutMs: options.goodbyeTimeoutMs,
       drainSlackMs: DRAIN_SLACK_MS,
@@ -144,22 +152,25 @@ class AgentCall implements CallLogic {
 
   // ---- CallLogic ----------------------------------------------------------------------------
 
-  /** Opens the model while the phone rings; a failure is remembered for answer time, never thrown. */
+  /** Starts the engine while the phone rings; a failure is remembered for answer time, never thrown. */
   async start(): Promise<void> {
     this.startedAt = this.host.now();
     const first = this.config.firstMessage;
     if (first) this.respond(() => this.session?.say(first) ?? false);
-    if (!this.session) {
-      return this.failure.fail({ code: 'provider/no_api_key', message: `no API key for ${this.config.provider}` });
-    }
+    if (!this.session) return this.failure.fail(this.startFault ?? { code: 'provider/no_api_key', message: `no API key for ${this.config.provider}` });
+    // The voice detector only dates the caller's speech (and drives the pipeline's turns): a
+    // failure to load it must not stop the call.
+    const vad = loadVad().catch(() => undefined);
     try {
-      await this.session.open();
-      if (!this.closed) await this.session.configure(this.sessionConfig);
+      await this.session.start();
+      await vad;
     } catch (err) {
       if (!this.closed) this.failure.fail(faultOf(err));
       return;
     }
-    if (!this.closed) this.scheduler.setReady();
+    if (this.closed) return;
+    this.engineStarted = true;
+    this.scheduler.setReady();
   }
 
   answered(): void {
@@ -192,20 +203,26 @@ class AgentCall implements CallLogic {
     this.refreshQuiet();
   }
 
-  /** A transfer bridged the caller elsewhere: the agent stops talking and listening until it returns. */
+  /**
+   * A transfer bridged the caller to a person: the agent leaves for good — it stops talking and
+   * listening and its model session closes, so nothing talks into the bridge and nothing is billed
+   * by the provider any more (usage so far is still reported at close).
+   */
   bridged(peerCallId: string | null): void {
-    this.isBridged = peerCallId !== null;
-    if (this.isBridged) {
-      this.bridge.listen(false);
-      this.interruptActive();
-      this.watchdog.disarm();
-    } else if (this.isAnswered && !this.farewell.closing && !this.failure.fault) {
-      this.bridge.listen(true);
-    }
+    if (peerCallId === null || this.isBridged) return;
+    this.isBridged = true;
+    this.bridge.listen(false);
+    this.interruptActive();
+    this.scheduler.stop();
+    this.silence.stop();
+    this.watchdog.stop();
+    this.tools.close();
+    void this.session?.close();
     this.refreshQuiet();
   }
 
   close(): CallLogicResult {
+    this.reportUnheard();
     this.closed = true;
     this.silence.stop();
     this.watchdog.stop();
@@ -213,6 +230,7 @@ class AgentCall implements CallLogic {
     this.tools.close();
     this.scheduler.clear();
     this.bridge.close();
+    this.voice.destroy();
     const stats = this.session?.stats() ?? null;
     void this.session?.close();
     const usage = this.usage.summary({
@@ -221,20 +239,24 @@ class AgentCall implements CallLogic {
       session: stats,
       latency: this.latency.figures(),
       interruptedAudioBytesDropped: this.bridge.interruptedBytesDropped,
+      ...(this.session?.usage && { engine: this.session.usage() }),
     });
-    return { usage, messages: this.transcript.messages() };
+    return { usage, messages: this.transcript.messages(), latency: this.turns.report(), agentReached: this.engineStarted };
   }
 
   // ---- model events -------------------------------------------------------------------------
 
-  private listen(session: RealtimeSession): void {
+  private listen(session: AgentEngine): void {
     session.on('audio', (event) => {
       if (this.failure.fault) return;
       this.watchdog.disarm();
+      this.turns.firstAudio(event.responseId, this.host.now());
       this.bridge.onModelAudio(event);
       this.refreshQuiet();
     });
-    session.on('speech-started', (event) => this.onCallerSpeechStarted(event));
+    session.on('speech-started', () => this.onCallerSpeechStarted());
+    session.on('interruption', (event) => this.onInterruption(event));
+    session.on('turn-marks', (marks) => this.turns.update(marks));
     session.on('speech-stopped', (event) => this.onCallerSpeechStopped(event));
     session.on('transcript', (event) => this.onTranscript(event));
     session.on('tool-call', (event) => {
@@ -256,34 +278,81 @@ class AgentCall implements CallLogic {
     });
   }
 
-  private onCallerSpeechStarted(_event: SpeechStartedEvent): void {
+  /**
+   * The call ends with agent turns not fully heard (the caller hung up over them): they are
+   * reported with the words that were heard, flagged interrupted.
+   */
+  private reportUnheard(): void {
+    const held = this.transcript.heldItems;
+    if (held.length === 0 || !this.session || this.closed) return;
+    const played = this.bridge.interrupt(this.scheduler.activeResponseId);
+    const heard = this.session.interrupted(played, this.scheduler.activeResponseId);
+    for (const itemId of held) this.report(this.transcript.interrupt(itemId, heard?.get(itemId) ?? '', this.callMs()));
+  }
+
+  /** Dates the caller's speech runs for the latency waterfall; the verdict goes on to the engine. */
+  private callerVoiced(payload: Uint8Array, info: CallerAudioInfo): boolean {
+    const voiced = this.voice.voiced(payload);
+    if (!voiced) {
+      this.unvoicedFrames++;
+      return false;
+    }
+    if (this.unvoicedFrames >= RUN_GAP_FRAMES) this.speechRunAt = info.receivedAt;
+    this.unvoicedFrames = 0;
+    return true;
+  }
+
+  private onCallerSpeechStarted(): void {
     this.host.event({ kind: 'speech-started', who: 'user' });
     this.callerSpeaking = true;
     this.silence.callerSpoke();
     this.watchdog.disarm();
     const agentHeard = this.bridge.agentAudioPending || this.scheduler.activeResponseId !== null;
-    if (this.isAnswered && !this.farewell.closing && agentHeard) this.bargeIn();
+    if (this.isAnswered && !this.farewell.closing && agentHeard) {
+      this.turns.bargeInOnset(this.speechRunAt >= 0 ? this.speechRunAt : this.host.now());
+      // An engine with its own turn detector confirms the interruption first: pause, don't flush.
+      if (this.session?.capabilities.tentativeSpeech) {
+        this.pausedForCaller = true;
+        this.bridge.pause();
+      } else {
+        this.bargeIn();
+      }
+    }
+    this.refreshQuiet();
+  }
+
+  private onInterruption(event: InterruptionEvent): void {
+    if (!this.pausedForCaller) return this.refreshQuiet();
+    this.pausedForCaller = false;
+    if (event.confirmed && !this.farewell.closing) return this.bargeIn();
+    this.turns.bargeInResolved(false);
+    this.bridge.resume();
     this.refreshQuiet();
   }
 
   /**
-   * Barge-in (sip-media.md §4.5): flush at once, then tell the model what the caller heard —
-   * `truncate` to the milliseconds actually sent where the provider supports it, else cancel.
+   * Barge-in (sip-media.md §4.5): flush at once, then tell the engine what the caller heard — it
+   * truncates or cancels; an engine that knows the heard text gives it for the transcript.
    */
   private bargeIn(): void {
+    this.pausedForCaller = false;
     const active = this.scheduler.activeResponseId;
     const played = this.bridge.interrupt(active);
+    this.turns.bargeInResolved(true);
+    this.turns.interrupted(active);
     this.usage.bargeIns++;
     const generating = this.bridge.lastItemOf(active);
-    for (const itemId of new Set([played?.itemId, generating])) if (itemId) this.report(this.transcript.interrupt(itemId));
-    if (!this.session) return;
-    if (!this.session.capabilities.truncate) this.session.cancelResponse();
-    else if (played) this.session.truncate(played.itemId, played.playedMs);
+    const heard = this.session?.interrupted(played, active) ?? null;
+    for (const itemId of new Set([played?.itemId, generating])) {
+      if (itemId) this.report(this.transcript.interrupt(itemId, heard?.get(itemId) ?? (heard ? '' : undefined), this.callMs()));
+    }
   }
 
   private onCallerSpeechStopped(event: SpeechStoppedEvent): void {
     this.callerSpeaking = false;
     this.host.event({ kind: 'speech-stopped', who: 'user' });
+    // Noise without words: nothing was said, nothing will be answered.
+    if (event.noTurn) return this.refreshQuiet();
     this.latency.callerSpeechEnded(this.host.now());
     this.transcript.reserveUser(event.itemId, this.callMs());
     if (!this.farewell.closing && !this.failure.fault) this.watchdog.arm();
@@ -296,7 +365,8 @@ class AgentCall implements CallLogic {
       if (event.responseId !== undefined && this.bridge.wasInterrupted(event.responseId)) return;
       this.watchdog.disarm();
     }
-    const turn = this.transcript.onTranscript(event, this.callMs());
+    const hold = event.role === 'assistant' && (this.session?.capabilities.knowsHeardText ?? false) && this.bridge.agentAudioPending;
+    const turn = this.transcript.onTranscript(event, this.callMs(), hold);
     if (!turn) return;
     this.report(turn);
     if (turn.role === 'user' && this.voicemail.onUserTranscript(turn.text)?.voicemail) this.onVoicemail();
@@ -310,8 +380,8 @@ class AgentCall implements CallLogic {
     this.refreshQuiet();
   }
 
-  private onProviderError(event: RealtimeErrorEvent): void {
-    if (event.fatal) return this.failure.fail({ code: `provider/${event.code}`, message: event.message });
+  private onProviderError(event: EngineErrorEvent): void {
+    if (event.fatal) return this.failure.fail({ code: `${event.stage}/${event.code}`, message: event.message });
     if (event.providerCode === 'conversation_already_has_active_response') this.scheduler.onBusy();
   }
 
@@ -412,37 +482,13 @@ class AgentCall implements CallLogic {
   }
 
   private report(turn: FinalTurn | null): void {
-    if (turn) this.host.event({ kind: 'transcript', role: turn.role, text: turn.text, final: true, itemId: turn.itemId });
+    if (!turn) return;
+    this.host.event({ kind: 'transcript', role: turn.role, text: turn.text, final: true, itemId: turn.itemId, ...(turn.interrupted && { interrupted: true }) });
   }
 
   private callMs(): number {
     return this.host.now() - this.startedAt;
   }
-}
-
-/**
- * The model session (not yet connected) and its config in the audio format the provider takes
- * for this call; no session without a key (the call then fails with an apology at answer).
- */
-function modelSession(
-  config: AgentRuntimeConfig,
-  start: CallStart,
-  media: CallMedia,
-  options: Required<AgentLogicOptions>,
-): { session: RealtimeSession | null; config: RealtimeSessionConfig; format: RealtimeAudioFormat } {
-  const endpoint = providerEndpoint(start.providers, config.provider);
-  const session = endpoint.apiKey === null ? null : createRealtimeSession(config.provider, {
-    apiKey: endpoint.apiKey,
-    ...(endpoint.baseUrl === undefined ? {} : { baseUrl: endpoint.baseUrl }),
-    config: sessionConfig(config, 'pcmu'),
-    connectTimeoutMs: options.connectTimeoutMs,
-  });
-  const format = session ? sessionAudioFormat(media.agentFormat, session.capabilities) : 'pcmu';
-  if (format === null) {
-    const { encoding, sampleRate } = media.agentFormat;
-    throw new AgentStartError(`${config.provider} does not take the call's audio (${encoding} at ${sampleRate} Hz)`);
-  }
-  return { session, config: sessionConfig(config, format), format };
 }
 
 function remoteToolNames(config: AgentRuntimeConfig): Set<string> {
@@ -455,20 +501,9 @@ function remoteToolNames(config: AgentRuntimeConfig): Set<string> {
 }
 
 function faultOf(err: unknown): ProviderFault {
-  const code = (err as { code?: unknown })?.code;
+  const { code, stage } = (err ?? {}) as { code?: unknown; stage?: unknown };
   return {
-    code: `provider/${typeof code === 'string' ? code : 'connect_failed'}`,
+    code: `${typeof stage === 'string' ? stage : 'provider'}/${typeof code === 'string' ? code : 'connect_failed'}`,
     message: err instanceof Error ? err.message : String(err),
   };
-}
-
-/** Keeps the positive finite numbers of an options object (it crossed a thread: trust nothing). */
-function numericOptions(value: unknown): Partial<AgentLogicOptions> {
-  if (value === null || typeof value !== 'object') return {};
-  const out: Partial<AgentLogicOptions> = {};
-  for (const key of Object.keys(DEFAULTS) as (keyof AgentLogicOptions)[]) {
-    const v = (value as Record<string, unknown>)[key];
-    if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[key] = v;
-  }
-  return out;
 }

@@ -47,7 +47,8 @@ export const createAnnouncementLogic: CallLogicFactory = (media, start, host): C
     },
     close() {
       if (timer) clearTimeout(timer);
-      return { usage: {}, messages: [] };
+      // Only a prompt played: the caller never reached a working agent (not billed).
+      return { usage: {}, messages: [], agentReached: false };
     },
   };
 };

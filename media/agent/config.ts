@@ -8,8 +8,14 @@
  * `call.start-failed`.
  */
 
-export type AgentProvider = 'openai_realtime' | 'xai_realtime';
-export const AGENT_PROVIDERS: readonly AgentProvider[] = ['openai_realtime', 'xai_realtime'];
+export type RealtimeAgentProvider = 'openai_realtime' | 'xai_realtime';
+/** Chat LLMs of pipeline agents (OpenAI-compatible chat completions with each vendor's base URL). */
+export type PipelineLlmProvider = 'openai' | 'mistral' | 'xai';
+export type AgentProvider = RealtimeAgentProvider | PipelineLlmProvider;
+export const REALTIME_AGENT_PROVIDERS: readonly RealtimeAgentProvider[] = ['openai_realtime', 'xai_realtime'];
+export const PIPELINE_LLM_PROVIDERS: readonly PipelineLlmProvider[] = ['openai', 'mistral', 'xai'];
+export const AGENT_PROVIDERS: readonly AgentProvider[] = [...REALTIME_AGENT_PROVIDERS, ...PIPELINE_LLM_PROVIDERS];
+export type AgentMode = 'realtime' | 'pipeline';
 
 /** A custom (webhook) tool; the main thread runs it. `parameters` is a JSON Schema object. */
 export interface AgentFunctionTool {
@@ -61,7 +67,74 @@ export interface AgentSilenceConfig {
   maxPrompts: number;
 }
 
+/**
+ * Turn-taking of pipeline agents (`stt_config`), all in ms. Defaults: research/pipeline.md §3
+ * (Deepgram endpointing and utterance end; Vapi's punctuation-aware waits; LiveKit's bounds and
+ * minimum interruption).
+ */
+export interface TurnTakingConfig {
+  /** Deepgram `endpointing`: silence before `speech_final`. */
+  endpointingMs: number;
+  /** Deepgram `utterance_end_ms`: gap after the last word before `UtteranceEnd`. */
+  utteranceEndMs: number;
+  /** Extra wait after a final transcript ending in punctuation. */
+  onPunctuationMs: number;
+  /** … ending in a digit (a number being read out). */
+  onNumberMs: number;
+  /** … ending without punctuation (the caller may go on). */
+  onNoPunctuationMs: number;
+  /** End of turn never earlier than this after the caller's last voiced packet… */
+  minEndOfTurnMs: number;
+  /** …and never later (with any transcript at all). */
+  maxEndOfTurnMs: number;
+  /** Caller speech over the agent confirms an interruption after this long… */
+  interruptionMinSpeechMs: number;
+  /** …and only with this many transcribed words (0: speech alone; words confirm earlier). */
+  interruptionMinWords: number;
+  /** A pause with no words resumes the agent's audio this long after the caller fell silent. */
+  falseInterruptionMs: number;
+}
+
+export const TURN_TAKING_DEFAULTS: Readonly<TurnTakingConfig> = Object.freeze({
+  endpointingMs: 300,
+  utteranceEndMs: 1000,
+  onPunctuationMs: 100,
+  onNumberMs: 400,
+  onNoPunctuationMs: 1500,
+  minEndOfTurnMs: 500,
+  maxEndOfTurnMs: 3000,
+  interruptionMinSpeechMs: 500,
+  interruptionMinWords: 0,
+  falseInterruptionMs: 1000,
+});
+
+/** `stt_config` of a pipeline agent. */
+export interface AgentSttConfig {
+  provider: 'deepgram';
+  model: string;
+  /** BCP-47, e.g. `en`, `nl`. */
+  language: string;
+  keyterms?: string[];
+  turn: TurnTakingConfig;
+}
+
+export type AgentTtsProvider = 'openai' | 'elevenlabs' | 'local';
+
+/** `tts_config` of a pipeline agent (voice settings: ElevenLabs; `speed`: OpenAI and ElevenLabs). */
+export interface AgentTtsConfig {
+  provider: AgentTtsProvider;
+  voiceId: string;
+  model?: string;
+  stability?: number;
+  similarityBoost?: number;
+  style?: number;
+  useSpeakerBoost?: boolean;
+  speed?: number;
+}
+
 export interface AgentRuntimeConfig {
+  /** Omitted: realtime for the realtime providers, pipeline otherwise. */
+  mode?: AgentMode;
   provider: AgentProvider;
   model: string;
   /** Realtime voice (`llm_config.voice`); omitted = the vendor's default. */
@@ -72,6 +145,13 @@ export interface AgentRuntimeConfig {
   /** Language hint for caller transcription, e.g. `nl`, `en-US`. */
   language?: string;
   turnDetection?: AgentTurnDetection;
+  /** Pipeline agents: speech to text, and text to speech. */
+  stt?: AgentSttConfig;
+  tts?: AgentTtsConfig;
+  /** Pipeline agents: `llm_config.max_completion_tokens`. */
+  maxCompletionTokens?: number;
+  /** Pipeline agents: the non-system `llm_config.messages` (example turns), before the call's own. */
+  seedMessages?: Array<{ role: 'user' | 'assistant'; content: string }>;
   tools: AgentTool[];
   /** Spoken when the call is answered; omitted = wait for the caller. */
   firstMessage?: string;
@@ -122,7 +202,9 @@ export function parseAgentConfig(value: unknown): AgentRuntimeConfig {
   }
   const direction = v.direction;
   if (direction !== 'inbound' && direction !== 'outbound') throw new AgentConfigError('agent.direction', 'must be inbound or outbound');
+  const mode = agentMode(provider as AgentProvider, v.mode);
   const config: AgentRuntimeConfig = {
+    mode,
     provider: provider as AgentProvider,
     model: text(v.model, 'agent.model', { min: 1 }),
     instructions: v.instructions === undefined ? '' : text(v.instructions, 'agent.instructions'),
@@ -138,7 +220,73 @@ export function parseAgentConfig(value: unknown): AgentRuntimeConfig {
   optionalText(v, 'context', config);
   if (v.temperature !== undefined) config.temperature = num(v.temperature, 'agent.temperature', 0, 2);
   if (v.turnDetection !== undefined && v.turnDetection !== null) config.turnDetection = parseTurnDetection(v.turnDetection);
+  if (mode === 'pipeline') {
+    config.stt = parseStt(v.stt);
+    config.tts = parseTts(v.tts);
+    if (v.maxCompletionTokens !== undefined) config.maxCompletionTokens = Math.floor(num(v.maxCompletionTokens, 'agent.maxCompletionTokens', 1, 1_000_000));
+    if (v.seedMessages !== undefined) config.seedMessages = parseSeed(v.seedMessages);
+  }
   return config;
+}
+
+/** The mode follows the provider; an explicit mode must agree with it. */
+function agentMode(provider: AgentProvider, value: unknown): AgentMode {
+  const mode: AgentMode = (REALTIME_AGENT_PROVIDERS as readonly string[]).includes(provider) ? 'realtime' : 'pipeline';
+  if (value !== undefined && value !== mode) throw new AgentConfigError('agent.mode', `must be ${mode} for provider ${provider}`);
+  return mode;
+}
+
+function parseStt(value: unknown): AgentSttConfig {
+  const v = object(value, 'agent.stt');
+  if (v.provider !== 'deepgram') throw new AgentConfigError('agent.stt.provider', 'must be deepgram');
+  const out: AgentSttConfig = {
+    provider: 'deepgram',
+    model: text(v.model, 'agent.stt.model', { min: 1 }),
+    language: v.language === undefined ? 'en' : text(v.language, 'agent.stt.language', { min: 1 }),
+    turn: parseTurnTaking(v.turn),
+  };
+  if (v.keyterms !== undefined) {
+    if (!Array.isArray(v.keyterms)) throw new AgentConfigError('agent.stt.keyterms', 'must be an array');
+    out.keyterms = v.keyterms.map((k, i) => text(k, `agent.stt.keyterms[${i}]`, { min: 1 }));
+  }
+  return out;
+}
+
+function parseTurnTaking(value: unknown): TurnTakingConfig {
+  const out: TurnTakingConfig = { ...TURN_TAKING_DEFAULTS };
+  if (value === undefined || value === null) return out;
+  const v = object(value, 'agent.stt.turn');
+  for (const key of Object.keys(TURN_TAKING_DEFAULTS) as (keyof TurnTakingConfig)[]) {
+    if (v[key] !== undefined) out[key] = num(v[key], `agent.stt.turn.${key}`, 0, key === 'interruptionMinWords' ? 20 : 60_000);
+  }
+  if (out.maxEndOfTurnMs < out.minEndOfTurnMs) throw new AgentConfigError('agent.stt.turn.maxEndOfTurnMs', 'must not be below minEndOfTurnMs');
+  return out;
+}
+
+function parseSeed(value: unknown): Array<{ role: 'user' | 'assistant'; content: string }> {
+  if (!Array.isArray(value)) throw new AgentConfigError('agent.seedMessages', 'must be an array');
+  return value.map((raw, i) => {
+    const m = object(raw, `agent.seedMessages[${i}]`);
+    if (m.role !== 'user' && m.role !== 'assistant') throw new AgentConfigError(`agent.seedMessages[${i}].role`, 'must be user or assistant');
+    return { role: m.role, content: text(m.content, `agent.seedMessages[${i}].content`) };
+  });
+}
+
+const TTS_PROVIDERS: readonly AgentTtsProvider[] = ['openai', 'elevenlabs', 'local'];
+
+function parseTts(value: unknown): AgentTtsConfig {
+  const v = object(value, 'agent.tts');
+  if (typeof v.provider !== 'string' || !(TTS_PROVIDERS as readonly string[]).includes(v.provider)) {
+    throw new AgentConfigError('agent.tts.provider', `must be one of ${TTS_PROVIDERS.join(', ')}`);
+  }
+  const out: AgentTtsConfig = { provider: v.provider as AgentTtsProvider, voiceId: text(v.voiceId, 'agent.tts.voiceId', { min: 1 }) };
+  optionalText(v, 'model', out, 'agent.tts');
+  if (v.stability !== undefined) out.stability = num(v.stability, 'agent.tts.stability', 0, 1);
+  if (v.similarityBoost !== undefined) out.similarityBoost = num(v.similarityBoost, 'agent.tts.similarityBoost', 0, 1);
+  if (v.style !== undefined) out.style = num(v.style, 'agent.tts.style', 0, 1);
+  if (v.useSpeakerBoost !== undefined) out.useSpeakerBoost = bool(v.useSpeakerBoost, 'agent.tts.useSpeakerBoost');
+  if (v.speed !== undefined) out.speed = num(v.speed, 'agent.tts.speed', 0.25, 4);
+  return out;
 }
 
 function parseTools(value: unknown): AgentTool[] {

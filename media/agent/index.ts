@@ -16,9 +16,14 @@ export {
   END_CALL_TOOL,
   SILENCE_DEFAULTS,
   TRANSFER_CALL_TOOL,
+  TURN_TAKING_DEFAULTS,
   parseAgentConfig,
 } from './config.js';
 export type {
+  AgentMode,
+  AgentSttConfig,
+  AgentTtsConfig,
+  TurnTakingConfig,
   AgentFunctionTool,
   AgentProvider,
   AgentRuntimeConfig,
@@ -30,6 +35,8 @@ export type {
 } from './config.js';
 export { VOICEMAIL_INDICATORS, findVoicemailIndicator } from './voicemail.js';
 export { PROVIDER_ERROR_REASON } from './failure.js';
+export { LOCAL_VOICES, DEFAULT_LOCAL_VOICE, type LocalVoice } from '../speech/voices.js';
+export { percentiles } from './turn-latency.js';
 export type { ProviderFault } from './failure.js';
 
 export { isAnnouncement, type Announcement, type AnnouncementConfig } from './announcement.js';

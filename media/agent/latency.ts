@@ -29,13 +29,19 @@ export class LatencyTracker {
   private readonly fifoAt = new Float64Array(FIFO);
   /** Bit 0: first chunk of its response (mark); bit 1: found the queue empty (histogram). */
   private readonly fifoFlags = new Uint8Array(FIFO);
+  /** The response of each followed chunk (a reference, not a copy). */
+  private readonly fifoResponse: (string | null)[] = new Array<string | null>(FIFO).fill(null);
   private head = 0;
   private tail = 0;
   /** When the caller's last turn ended (model's speech-stopped), or -1. */
   private speechEndAt = -1;
   private lastDeltaResponse: string | null = null;
 
-  constructor(private readonly emit: (event: CallEvent) => void) {}
+  constructor(
+    private readonly emit: (event: CallEvent) => void,
+    /** A response's first byte went out on RTP (the turn latency log). */
+    private readonly firstSent: (responseId: string, at: number) => void = () => {},
+  ) {}
 
   /** One caller frame went to the provider; `receivedAt` is the packet's arrival time. */
   callerFrameSent(receivedAt: number, now: number): void {
@@ -64,12 +70,13 @@ export class LatencyTracker {
    * released at answer). Only chunks that mark a response's start or found the queue empty are
    * followed; with the FIFO full a chunk is not followed.
    */
-  chunkQueued(position: number, at: number, first: boolean, queueEmpty: boolean): boolean {
+  chunkQueued(position: number, at: number, first: boolean, queueEmpty: boolean, responseId: string | null = null): boolean {
     if ((!first && !queueEmpty) || this.tail - this.head >= FIFO) return false;
     const i = this.tail % FIFO;
     this.fifoPos[i] = position;
     this.fifoAt[i] = at;
     this.fifoFlags[i] = (first ? 1 : 0) | (queueEmpty ? 2 : 0);
+    this.fifoResponse[i] = responseId;
     this.tail++;
     return true;
   }
@@ -88,6 +95,8 @@ export class LatencyTracker {
       if ((flags & 2) !== 0) this.deltaToRtp.record(sentAt - this.fifoAt[i]);
       if ((flags & 1) === 0) continue;
       this.mark('first-audio-sent', sentAt);
+      const responseId = this.fifoResponse[i];
+      if (responseId !== null) this.firstSent(responseId, sentAt);
       // The turn is answered: a later response without a caller turn (say, check-in) has no `sinceMs`.
       this.speechEndAt = -1;
     }

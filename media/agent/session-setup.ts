@@ -6,11 +6,11 @@
  */
 import type { AudioFormat } from '../call/types.js';
 import type { ProviderSettings } from '../protocol.js';
-import type { RealtimeAudioFormat, RealtimeCapabilities, RealtimeSessionConfig, RealtimeToolDefinition, TurnDetectionConfig } from '../providers/index.js';
+import type { RealtimeAudioFormat, RealtimeSessionConfig, RealtimeToolDefinition, TurnDetectionConfig } from '../providers/index.js';
 import { END_CALL_TOOL, TRANSFER_CALL_TOOL, type AgentRuntimeConfig, type AgentTransferDestination } from './config.js';
 
 /** The vendor whose key serves each realtime provider (BYOK keys are stored per vendor). */
-const VENDOR: Record<AgentRuntimeConfig['provider'], string> = { openai_realtime: 'openai', xai_realtime: 'xai' };
+const VENDOR: Record<string, string> = { openai_realtime: 'openai', xai_realtime: 'xai' };
 
 export interface ProviderEndpoint {
   apiKey: string | null;
@@ -18,9 +18,9 @@ export interface ProviderEndpoint {
 }
 
 /** `providers.openai_realtime` (or `.xai_realtime`) wins over the vendor entry (`openai`, `xai`). */
-export function providerEndpoint(settings: ProviderSettings, provider: AgentRuntimeConfig['provider']): ProviderEndpoint {
+export function providerEndpoint(settings: ProviderSettings, provider: string): ProviderEndpoint {
   const specific = settings[provider];
-  const vendor = settings[VENDOR[provider]];
+  const vendor = settings[VENDOR[provider] ?? provider];
   const apiKey = specific?.apiKey ?? vendor?.apiKey ?? null;
   const baseUrl = specific?.baseUrl ?? vendor?.baseUrl;
   return baseUrl === undefined ? { apiKey: apiKey || null } : { apiKey: apiKey || null, baseUrl };
@@ -31,7 +31,7 @@ export function providerEndpoint(settings: ProviderSettings, provider: AgentRunt
  * nothing is transcoded, DESIGN §8; Opus legs hand the logic PCM16 at 24 kHz), else the other
  * G.711 law with a byte-wise conversion in the bridge; null when the provider takes neither.
  */
-export function sessionAudioFormat(format: AudioFormat, capabilities: RealtimeCapabilities): RealtimeAudioFormat | null {
+export function sessionAudioFormat(format: AudioFormat, capabilities: { readonly audioFormats: readonly RealtimeAudioFormat[] }): RealtimeAudioFormat | null {
   const accepted = capabilities.audioFormats;
   if (format.encoding === 'pcm16') {
     const pcm = `pcm16@${format.sampleRate / 1000}k` as RealtimeAudioFormat;

@@ -4,10 +4,11 @@
  * (speech-stopped), even if its transcription arrives after the agent began to answer; an agent
  * turn takes its place with its first transcript fragment.
  *
- * Barge-in: neither provider sends the transcript of what the caller actually heard (OpenAI
- * deletes the unheard text server-side on truncate but sends no new text), so an interrupted
- * agent turn keeps the text generated so far and is flagged `interrupted: true` rather than
- * guessed at; it may hold words the caller did not hear.
+ * Barge-in: an engine that knows what the caller heard (the pipeline: its own TTS audio per
+ * sentence) gives that text, and the interrupted turn keeps only it. Neither realtime provider
+ * sends the transcript of what was heard (OpenAI deletes the unheard text server-side on truncate
+ * but sends no new text), so there an interrupted agent turn keeps the text generated so far; it
+ * may hold words the caller did not hear. Either way it is flagged `interrupted: true`.
  */
 import type { TranscriptEvent } from '../providers/index.js';
 import type { TranscriptMessage } from '../protocol.js';
@@ -18,6 +19,8 @@ interface Turn {
   text: string;
   final: boolean;
   interrupted: boolean;
+  /** Final, but not reported until its audio has been heard. */
+  held: boolean;
   atMs: number;
 }
 
@@ -28,6 +31,7 @@ export interface FinalTurn {
   role: 'user' | 'assistant';
   text: string;
   itemId: string;
+  interrupted?: boolean;
 }
 
 export class TranscriptLog {
@@ -39,8 +43,12 @@ export class TranscriptLog {
     if (!this.byItem.has(itemId)) this.add('user', itemId, atMs);
   }
 
-  /** A transcript fragment; returns the turn when it just became final (to report it). */
-  onTranscript(event: TranscriptEvent, atMs: number): FinalTurn | null {
+  /**
+   * A transcript fragment; returns the turn when it just became final (to report it). With
+   * `holdUntilHeard` a final turn is kept back until `release()` (its audio was heard) or
+   * `interrupt()` (only part of it was).
+   */
+  onTranscript(event: TranscriptEvent, atMs: number, holdUntilHeard = false): FinalTurn | null {
     const turn = this.byItem.get(event.itemId) ?? this.add(event.role, event.itemId, atMs);
     if (!turn || turn.final) return null;
     if (!event.final) {
@@ -49,20 +57,41 @@ export class TranscriptLog {
     }
     turn.text = event.text;
     turn.final = true;
+    if (holdUntilHeard) {
+      turn.held = true;
+      return null;
+    }
+    return { role: turn.role, text: turn.text, itemId: turn.itemId };
+  }
+
+  /** Turns held back until heard, oldest first. */
+  get heldItems(): string[] {
+    return this.turns.filter((t) => t.held).map((t) => t.itemId);
+  }
+
+  /** The held turn's audio was heard in full: report it now. */
+  release(itemId: string): FinalTurn | null {
+    const turn = this.byItem.get(itemId);
+    if (!turn?.held) return null;
+    turn.held = false;
     return { role: turn.role, text: turn.text, itemId: turn.itemId };
   }
 
   /**
-   * The caller barged in on `itemId`: the turn is closed with what was generated so far and
-   * flagged. Returns it when this made it final (to report it).
+   * The caller barged in on `itemId`: the turn is closed with `heard` (what the caller heard, when
+   * the engine knows it), else with what was generated so far, and flagged. Returns it when this
+   * made it final (to report it).
    */
-  interrupt(itemId: string): FinalTurn | null {
-    const turn = this.byItem.get(itemId);
+  interrupt(itemId: string, heard?: string, atMs = 0): FinalTurn | null {
+    let turn = this.byItem.get(itemId);
+    if (!turn && heard !== undefined && heard.trim() !== '') turn = this.add('assistant', itemId, atMs);
     if (!turn || turn.role !== 'assistant') return null;
     turn.interrupted = true;
-    if (turn.final) return null;
+    if (turn.final && !turn.held) return null;
     turn.final = true;
-    return turn.text.trim() === '' ? null : { role: turn.role, text: turn.text, itemId: turn.itemId };
+    turn.held = false;
+    if (heard !== undefined) turn.text = heard;
+    return turn.text.trim() === '' ? null : { role: turn.role, text: turn.text, itemId: turn.itemId, interrupted: true };
   }
 
   messages(): TranscriptMessage[] {
@@ -79,7 +108,7 @@ export class TranscriptLog {
 
   private add(role: 'user' | 'assistant', itemId: string, atMs: number): Turn | undefined {
     if (this.turns.length >= MAX_TURNS) return undefined;
-    const turn: Turn = { role, itemId, text: '', final: false, interrupted: false, atMs };
+    const turn: Turn = { role, itemId, text: '', final: false, interrupted: false, held: false, atMs };
     this.turns.push(turn);
     this.byItem.set(itemId, turn);
     return turn;

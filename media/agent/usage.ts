@@ -42,6 +42,8 @@ export class UsageMeter {
     session: RealtimeSessionStats | null;
     latency: LatencyFigures;
     interruptedAudioBytesDropped: number;
+    /** The engine's own counters (pipeline stages). */
+    engine?: Record<string, number>;
   }): Record<string, number> {
     const s = extra.session;
     return {
@@ -56,6 +58,7 @@ export class UsageMeter {
       providerAudioBytesReceived: s?.audioBytesReceived ?? 0,
       interruptedAudioBytesDropped: extra.interruptedAudioBytesDropped,
       ...extra.latency,
+      ...extra.engine,
     };
   }
 }

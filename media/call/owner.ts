@@ -194,6 +194,8 @@ export class CallOwner {
       quality,
       recording,
       messages: result.messages ?? [],
+      ...(result.latency && { latency: result.latency }),
+      ...(result.agentReached !== undefined && { agentReached: result.agentReached }),
     };
     this.env.post(ended);
     this.env.onClosed(this);

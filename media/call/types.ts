@@ -8,6 +8,7 @@ import type {
   CallControl,
   CallEndReason,
   CallEvent,
+  CallLatency,
   CallOutbound,
   CallQuality,
   CallStartMessage,
@@ -74,6 +75,9 @@ export interface CallMedia {
 export interface CallLogicResult {
   usage?: Record<string, number>;
   messages?: TranscriptMessage[];
+  latency?: CallLatency;
+  /** False: only a built-in prompt played, no working agent (the call is not billed). */
+  agentReached?: boolean;
 }
 
 /** One call's behaviour. Every hook is optional except `close`. */

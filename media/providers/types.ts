@@ -143,6 +143,8 @@ export interface SpeechStoppedEvent {
   itemId: string;
   /** Position in the input audio stream where the turn ended, ms. */
   audioEndMs: number;
+  /** The speech made no turn (noise, no words): no response follows. */
+  noTurn?: boolean;
 }
 
 /**

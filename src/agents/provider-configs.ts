@@ -13,6 +13,7 @@ import {
   LLM_PROVIDERS,
   STT_PROVIDERS,
   TTS_PROVIDERS,
+  TURN_TAKING_FIELDS,
   isRealtimeProvider,
   type ChatMessage,
   type LlmConfig,
@@ -104,8 +105,28 @@ export function normalizeSttConfig(input: unknown): SttConfig {
   if (raw.keyterms !== undefined && raw.keyterms !== null) {
     config.keyterms = check.array(raw.keyterms, 'stt_config.keyterms', 100).map((k, i) => check.string(k, `stt_config.keyterms[${i}]`, { min: 1, max: 100 }));
   }
+  for (const field of TURN_TAKING_FIELDS) {
+    const value = raw[field];
+    if (value === undefined || value === null) continue;
+    config[field] = check.number(value, `stt_config.${field}`, ...TURN_BOUNDS[field], true);
+  }
+  if ((config.max_end_of_turn_ms ?? 3000) < (config.min_end_of_turn_ms ?? 500)) throw invalidField('stt_config.max_end_of_turn_ms', 'must not be below min_end_of_turn_ms');
   return config;
 }
+
+/** Bounds of the turn-taking settings (the API schema documents the same). */
+const TURN_BOUNDS: Record<(typeof TURN_TAKING_FIELDS)[number], [number, number]> = {
+  endpointing_ms: [10, 10_000],
+  utterance_end_ms: [1000, 10_000],
+  on_punctuation_ms: [0, 10_000],
+  on_number_ms: [0, 10_000],
+  on_no_punctuation_ms: [0, 10_000],
+  min_end_of_turn_ms: [0, 10_000],
+  max_end_of_turn_ms: [100, 30_000],
+  interruption_min_speech_ms: [0, 10_000],
+  interruption_min_words: [0, 20],
+  false_interruption_ms: [100, 10_000],
+};
 
 const TTS_ALIASES: Record<string, TtsProvider> = { '11labs': 'elevenlabs' };
 

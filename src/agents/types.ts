@@ -77,7 +77,22 @@ export interface LlmConfig {
   turn_detection?: TurnDetection;
 }
 
-export interface SttConfig {
+/** Turn-taking of pipeline agents (all optional; defaults in media/agent/config.ts TURN_TAKING_DEFAULTS). */
+export const TURN_TAKING_FIELDS = [
+  'endpointing_ms',
+  'utterance_end_ms',
+  'on_punctuation_ms',
+  'on_number_ms',
+  'on_no_punctuation_ms',
+  'min_end_of_turn_ms',
+  'max_end_of_turn_ms',
+  'interruption_min_speech_ms',
+  'interruption_min_words',
+  'false_interruption_ms',
+] as const;
+export type TurnTakingField = (typeof TURN_TAKING_FIELDS)[number];
+
+export interface SttConfig extends Partial<Record<TurnTakingField, number>> {
   provider: SttProvider;
   model: string;
   language: string;

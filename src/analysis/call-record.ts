@@ -4,6 +4,7 @@
  * `report_queued_at`) that make the job idempotent and let the sweep find calls whose report
  * was never queued.
  */
+import type { CallLatency } from '../../media/index.js';
 import type { Queryable } from '../db/pool.js';
 import { LIVE_STATUSES } from '../telephony/vocabulary.js';
 
@@ -30,6 +31,10 @@ export interface CallRecord {
   report_queued_at: Date | null;
   recording_path: string | null;
   metadata: Record<string, unknown>;
+  /** The per-turn latency waterfall (pipeline and realtime calls), null without agent turns. */
+  latency: CallLatency | null;
+  /** What the call's transfer did, when it had one. */
+  transfer: Record<string, unknown> | null;
   /** Milliseconds since `ended_at`, on the database's clock (null while the call is live). */
   ended_ms_ago: number | null;
 }
@@ -39,6 +44,7 @@ export async function loadCallRecord(db: Queryable, callId: string, orgId?: stri
     `SELECT c.id, c.org_id, c.agent_id, c.agent_name, c.direction, c.status, c.end_reason, c.error, c.caller_phone,
             c.assistant_phone, c.number_id, n.name AS number_name, c.started_at, c.ended_at, c.duration_seconds, c.summary,
             c.analysis_result, c.analysis_error, c.analyzed_at, c.report_queued_at, c.recording_path, c.metadata,
+            c.latency, c.transfer,
             (EXTRACT(EPOCH FROM (now() - c.ended_at)) * 1000)::float8 AS ended_ms_ago
        FROM calls c LEFT JOIN numbers n ON n.id = c.number_id AND n.org_id = c.org_id
       WHERE c.id = $1 AND ($2::uuid IS NULL OR c.org_id = $2)`,

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/pool.js';
+import { withLatency } from '../telephony/media-report.js';
 import { endOfCallReportPayload, wantsEvent, type Envelope, type WebhookCallContext, type WebhookQueue } from '../events/index.js';
 import type { PostCallAgent } from './agent-settings.js';
 import type { CallRecord } from './call-record.js';
@@ -36,7 +37,7 @@ export function webhookContextOf(call: CallRecord, agent: PostCallAgent): Webhoo
 }
 
 export function reportPayload(call: CallRecord, transcript: readonly StoredMessage[], agent: PostCallAgent, plan: EffectivePlan, publicUrl: string): Envelope {
-  return endOfCallReportPayload(webhookContextOf(call, agent), {
+  const payload = endOfCallReportPayload(webhookContextOf(call, agent), {
     status: call.status,
     durationSeconds: call.duration_seconds ?? 0,
     summary: call.summary ?? '',
@@ -50,6 +51,9 @@ export function reportPayload(call: CallRecord, transcript: readonly StoredMessa
     recordingUrl: call.recording_path ? `${publicUrl}/api/v1/calls/${call.id}/recording` : null,
     error: call.error,
   });
+  // voxgate extensions: what a transfer did (target, mode, outcome, bridged time), and the latency waterfall.
+  if (call.transfer) payload.message.transfer = call.transfer;
+  return withLatency(payload, call.latency ?? null);
 }
 
 export type ReportOutcome = 'queued' | 'already-queued' | 'not-wanted';

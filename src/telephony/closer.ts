@@ -15,6 +15,7 @@ import type { SecretBox } from '../crypto.js';
 import type { Db, Queryable } from '../db/pool.js';
 import { withTransaction } from '../db/pool.js';
 import type { AgentRuntimeConfig as ResolvedAgent } from '../agents/index.js';
+import type { CallLatency } from '../../media/index.js';
 import {
   statusUpdatePayload,
   type AgentWebhookSettings,
@@ -49,6 +50,8 @@ export interface FinalRecord {
   leadId?: string | null;
   /** What the call's transfer did (target, mode, outcome, bridged time), when it had one. */
   transfer?: Record<string, unknown> | null;
+  /** The per-turn latency waterfall the worker measured (`calls.latency`). */
+  latency?: CallLatency | null;
 }
 
 /** What the rest of the node hears about a call whose end was written (dialer, metrics). */
@@ -167,7 +170,7 @@ export class CallCloser {
     const { rowCount } = await tx.query(
       `UPDATE calls SET status = $2, end_reason = $3, error = $4, ended_at = $5, duration_seconds = $6,
                         token_usage = $7, quality_stats = $8, recording_path = $9, sip_status = $10,
-                        transfer = COALESCE($11, transfer), updated_at = now()
+                        transfer = COALESCE($11, transfer), latency = COALESCE($12, latency), updated_at = now()
         WHERE id = $1 AND ended_at IS NULL`,
       [
         r.callId,
@@ -181,6 +184,7 @@ export class CallCloser {
         r.recordingPath,
         r.sipStatus,
         r.transfer ? JSON.stringify(r.transfer) : null,
+        r.latency ? JSON.stringify(r.latency) : null,
       ],
     );
     if (!rowCount) return false;

@@ -1,11 +1,12 @@
 /**
  * The agent as the media worker runs it: the control plane's resolved agent (src/agents) mapped
  * onto the worker's `AgentRuntimeConfig` (media/agent), which travels in `call.start.agent`.
- * Pipeline agents (STT → LLM → TTS) are not runnable yet; `mediaAgentFor` says so instead of
- * starting a call that would stay silent.
+ * Realtime agents and pipeline agents (STT → LLM → TTS) both run; whether a call can run is then
+ * decided once, by the keys of `agent.keyProviders` (inbound.ts), and in the worker by the same
+ * rule per stage.
  */
-import type { AgentRuntimeConfig as ResolvedAgent } from '../agents/index.js';
-import type { AgentRuntimeConfig, AgentTool } from '../../media/index.js';
+import { TURN_TAKING_FIELDS, type AgentRuntimeConfig as ResolvedAgent, type SttConfig, type TtsConfig } from '../agents/index.js';
+import type { AgentRuntimeConfig, AgentSttConfig, AgentTool, AgentTtsConfig } from '../../media/index.js';
 
 export class AgentNotRunnableError extends Error {
   constructor(message: string) {
@@ -38,14 +39,59 @@ export interface MediaAgentOptions {
   firstMessage?: string | null;
 }
 
+/** `stt_config.<field>_ms` → the worker's camelCase turn-taking setting. */
+const TURN_KEYS: Record<(typeof TURN_TAKING_FIELDS)[number], keyof AgentSttConfig['turn']> = {
+  endpointing_ms: 'endpointingMs',
+  utterance_end_ms: 'utteranceEndMs',
+  on_punctuation_ms: 'onPunctuationMs',
+  on_number_ms: 'onNumberMs',
+  on_no_punctuation_ms: 'onNoPunctuationMs',
+  min_end_of_turn_ms: 'minEndOfTurnMs',
+  max_end_of_turn_ms: 'maxEndOfTurnMs',
+  interruption_min_speech_ms: 'interruptionMinSpeechMs',
+  interruption_min_words: 'interruptionMinWords',
+  false_interruption_ms: 'falseInterruptionMs',
+};
+
+/** Omitted settings are filled with the worker's defaults (`parseAgentConfig`). */
+function sttFor(stt: SttConfig): Omit<AgentSttConfig, 'turn'> & { turn: Partial<AgentSttConfig['turn']> } {
+  const turn: Partial<AgentSttConfig['turn']> = {};
+  for (const field of TURN_TAKING_FIELDS) if (stt[field] !== undefined) turn[TURN_KEYS[field]] = stt[field];
+  return { provider: stt.provider, model: stt.model, language: stt.language, ...(stt.keyterms && { keyterms: stt.keyterms }), turn };
+}
+
+function ttsFor(tts: TtsConfig): AgentTtsConfig {
+  return {
+    provider: tts.provider,
+    voiceId: tts.voiceId,
+    ...(tts.model !== undefined && { model: tts.model }),
+    ...(tts.stability !== undefined && { stability: tts.stability }),
+    ...(tts.similarity_boost !== undefined && { similarityBoost: tts.similarity_boost }),
+    ...(tts.style !== undefined && { style: tts.style }),
+    ...(tts.use_speaker_boost !== undefined && { useSpeakerBoost: tts.use_speaker_boost }),
+    ...(tts.speed !== undefined && { speed: tts.speed }),
+  };
+}
+
 export function mediaAgentFor(agent: ResolvedAgent, options: MediaAgentOptions): AgentRuntimeConfig {
   const provider = agent.llm.provider;
-  if (provider !== 'openai_realtime' && provider !== 'xai_realtime') {
-    throw new AgentNotRunnableError(`agents on the ${provider} pipeline (STT → LLM → TTS) cannot take calls yet; use xai_realtime or openai_realtime`);
+  if (agent.mode === 'pipeline' && (!agent.stt || !agent.tts)) {
+    throw new AgentNotRunnableError(`the ${provider} pipeline agent has no stt_config or tts_config`);
   }
   const td = agent.llm.turnDetection;
   const firstMessage = options.firstMessage ?? agent.firstMessage;
+  const pipeline =
+    agent.mode === 'pipeline' && agent.stt && agent.tts
+      ? {
+          stt: sttFor(agent.stt) as AgentSttConfig,
+          tts: ttsFor(agent.tts),
+          language: agent.stt.language,
+          ...(agent.llm.maxCompletionTokens !== undefined && { maxCompletionTokens: agent.llm.maxCompletionTokens }),
+          seedMessages: agent.messages.filter((m): m is { role: 'user' | 'assistant'; content: string } => m.role !== 'system'),
+        }
+      : {};
   return {
+    mode: agent.mode,
     provider,
     model: agent.llm.model,
     ...(agent.llm.voice !== undefined && { voice: agent.llm.voice }),
@@ -70,5 +116,6 @@ export function mediaAgentFor(agent: ResolvedAgent, options: MediaAgentOptions):
     },
     ...(options.context ? { context: options.context } : {}),
     direction: options.direction,
+    ...pipeline,
   };
 }

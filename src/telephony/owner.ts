@@ -20,6 +20,7 @@ import type { CallCloser, FinalRecord } from './closer.js';
 import type { CommandResult } from './command-bus.js';
 import type { CallDirectory } from './directory.js';
 import { bounded, type Leg } from './legs.js';
+import { isBillable, latencyRecord } from './media-report.js';
 import { appendMessage, createCall, recordEvent, writeStatus, type NewCall } from './records.js';
 import type { CallSdp } from './sdp.js';
 import { ToolRunner } from './tools.js';
@@ -289,6 +290,7 @@ export class CallOwner {
 
   /** A control command (POST /calls/{id}/control), answered once the media worker took it. */
   async control(control: LiveControl): Promise<CommandResult> {
+    if (control.kind === 'transfer' && this.transfer) return { ok: false, status: 409, error: 'conflict', message: 'A transfer is already under way on this call.' };
     if (this.state.status !== 'in-progress' || this.ending || this.pendingEnd) {
       return { ok: false, status: 400, error: 'call_not_active', message: `The call is ${this.ending ? 'ending' : this.state.status}, not in progress.` };
     }
@@ -585,7 +587,7 @@ export class CallOwner {
   }
 
   private billedSeconds(endedAt: Date): number | null {
-    if (!this.answeredAt || !this.billable || this.state.status === 'rejected') return null;
+    if (!this.answeredAt || !this.billable || !isBillable(this.mediaResult) || this.state.status === 'rejected') return null;
     return Math.max(0, Math.round((endedAt.getTime() - this.answeredAt.getTime()) / 1000));
   }
 
@@ -610,6 +612,7 @@ export class CallOwner {
       campaignId: this.init.campaignId ?? null,
       leadId: this.init.leadId ?? null,
       transfer: this.transferRecord,
+      latency: latencyRecord(media),
     };
   }
 

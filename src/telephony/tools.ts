@@ -1,20 +1,18 @@
 /**
  * The model's tool calls, run in the main thread (DESIGN §3 step 7): custom tools become a
  * `tool-calls` webhook to the tool's `url` (else the agent's `webhook_url`) answered within 10 s,
- * async tools are answered at once with their `asyncResponse` while the webhook goes out, and
- * `transfer_call` answers that transfers are not available yet. Every outcome is a value the
- * model can speak about — a failing webhook never ends the call.
+ * and async tools are answered at once with their `asyncResponse` while the webhook goes out
+ * (`transfer_call` is the call owner's, see transfer.ts). Every outcome is a value the model can
+ * speak about — a failing webhook never ends the call.
  */
 import type { AgentRuntimeConfig as ResolvedAgent, FunctionTool } from '../agents/index.js';
 import { TOOL_CALLS_TIMEOUT_MS, toolCallsPayload, type EventOrigin, type WebhookCallContext, type WebhookEmitter } from '../events/index.js';
-import { TRANSFER_CALL_TOOL } from '../../media/index.js';
 
 export interface ToolOutcome {
   result: unknown;
   error?: string;
 }
 
-export const TRANSFER_UNAVAILABLE = 'Transferring calls is not available on this line yet. Tell the caller and offer to help otherwise.';
 
 /** Reads the four reply shapes of flireo-api B §4.4. */
 export function toolReplyResult(body: unknown, toolCallId: string): ToolOutcome {
@@ -47,7 +45,6 @@ export class ToolRunner {
   ) {}
 
   async run(call: ToolCallRequest): Promise<ToolOutcome> {
-    if (call.name === TRANSFER_CALL_TOOL) return { result: null, error: TRANSFER_UNAVAILABLE };
     const tool = this.agent.tools.functions.find((t) => t.name === call.name);
     if (!tool) return { result: null, error: `Unknown tool "${call.name}".` };
     const url = tool.url ?? this.agent.webhook.url;

@@ -78,10 +78,10 @@ describe('agent runtime in the media pool', () => {
   it('refuses a malformed agent config with call.start-failed', async () => {
     // The owner reports every factory error as media/start-error, with the validator's message.
     const err = await pool
-      .startCall({ callId: 'agent-pool-bad', direction: 'inbound', remote: remoteFor(caller.port), agent: { provider: 'openai' }, providers: {} })
+      .startCall({ callId: 'agent-pool-bad', direction: 'inbound', remote: remoteFor(caller.port), agent: { provider: 'claude' }, providers: {} })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'media/start-error' });
-    expect((err as Error).message).toContain('invalid agent config: agent.provider must be one of openai_realtime, xai_realtime');
+    expect((err as Error).message).toContain('invalid agent config: agent.provider must be one of openai_realtime, xai_realtime, openai, mistral, xai');
   });
 
   it('without a key: the apology on RTP, then a provider-error hang-up request', async () => {

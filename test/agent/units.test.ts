@@ -19,6 +19,7 @@ describe('parseAgentConfig', () => {
   it('fills the documented defaults', () => {
     expect(parseAgentConfig(valid)).toEqual({
       ...valid,
+      mode: 'realtime',
       instructions: '',
       tools: [],
       voicemail: { enabled: false, message: null },
@@ -42,12 +43,14 @@ describe('parseAgentConfig', () => {
       direction: 'outbound',
       voicemail: { enabled: true, message: 'Call us back.' },
     });
-    expect(parseAgentConfig(structuredClone(full))).toEqual(full);
+    expect(parseAgentConfig(structuredClone(full))).toEqual({ ...full, mode: 'realtime' });
   });
 
   it.each([
     [null, 'agent', 'must be an object'],
-    [{ ...valid, provider: 'openai' }, 'agent.provider', 'must be one of'],
+    [{ ...valid, provider: 'claude' }, 'agent.provider', 'must be one of'],
+    [{ ...valid, provider: 'openai' }, 'agent.stt', 'must be an object'],
+    [{ ...valid, mode: 'pipeline' }, 'agent.mode', 'must be realtime'],
     [{ ...valid, model: '' }, 'agent.model', 'must not be empty'],
     [{ ...valid, direction: 'sideways' }, 'agent.direction', 'inbound or outbound'],
     [{ ...valid, temperature: 3 }, 'agent.temperature', 'between 0 and 2'],

@@ -362,7 +362,7 @@ describe('PATCH /agents/{id}', () => {
   });
 
   it('switching to realtime drops stt/tts; switching back applies the defaults', async () => {
-    const agent = await create({ name: 'Switch', stt_config: { language: 'de' }, tts_config: { provider: 'local', voiceId: 'local-de-de-1' } });
+    const agent = await create({ name: 'Switch', stt_config: { language: 'de' }, tts_config: { provider: 'local', voiceId: 'local-en-gb-1' } });
     const rt = await call('PATCH', `/agents/${agent.id}`, { llm_config: { provider: 'xai_realtime', voice: 'rex' } });
     expect(rt.body.agent).toMatchObject({ stt_config: null, tts_config: null, llm_config: { provider: 'xai_realtime', voice: 'rex' } });
     const back = await call('PATCH', `/agents/${agent.id}`, { llm_config: { provider: 'openai' } });

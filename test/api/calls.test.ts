@@ -189,6 +189,7 @@ describe('/api/v1/calls', () => {
         { role: 'assistant', content: 'Tuesday at ten works.', interrupted: false, started_at: null, ended_at: null },
       ],
       analysis_result: { summary: 'booked', sentiment: 8 },
+      latency: null,
     });
     const bare = (await call(a, '/calls?status=failed&limit=1')).json().calls[0];
     expect(bare).toMatchObject({ recording_url: null, caller_phone: null, duration_seconds: null });

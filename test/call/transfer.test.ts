@@ -86,7 +86,7 @@ describe('transfers', () => {
       const tone = Buffer.from(ringback('eu', { encoding: 'pcmu', sampleRate: 8000 }));
       expect(phone.heardSince(forwardingAt).filter((p) => tone.indexOf(p.payload) >= 0).length).toBeGreaterThanOrEqual(10);
       const sessions = engine.realtime.connections.length;
-      //MODELCLOSE await eventually(() => engine.realtime.connections[sessions - 1].closed, 5_000, 'the model session to close');
+      await eventually(() => engine.realtime.connections[sessions - 1].closed, 5_000, 'the model session to close');
 
       // Caller → target and target → caller, as audio.
       const bridgedAt = performance.now();
@@ -138,6 +138,34 @@ describe('transfers', () => {
       expect(await callRow(engine, callId)).toMatchObject({ status: 'ended', end_reason: 'customer-hangup' });
       const final = await engine.database.db.query<{ transfer: Record<string, unknown> }>(`SELECT transfer FROM calls WHERE id = $1`, [callId]);
       expect(final.rows[0].transfer).toMatchObject({ outcome: 'busy', sip_status: 486 });
+    } finally {
+      await phone.close();
+    }
+  }, 60_000);
+
+  it('a second transfer while one rings is refused; the caller hanging up CANCELs the ringing target; a bad destination is refused', async () => {
+    const phone = await TestPhone.start();
+    let started!: (port: number) => void;
+    const sippPort = new Promise<number>((resolve) => (started = resolve));
+    const sipp = runSipp({ scenario: 'uas-ring-forever.xml', timeoutSeconds: 30, onStarted: (port) => started(port) });
+    try {
+      await trunkAt(await sippPort);
+      engine.realtime.setScript({ turns: [] });
+      await phone.dial(`${NUMBER}@127.0.0.1:${engine.sipPort}`, CALLER);
+      await eventually(async () => (await latestCall(engine))?.status === 'in-progress', 8_000, 'the call');
+      const callId = (await latestCall(engine))!.id;
+      const control = (body: Record<string, unknown>) =>
+        engine.api.inject({ method: 'POST', url: `/api/v1/calls/${callId}/control`, headers: asOrg(), payload: { type: 'transfer', ...body } });
+      expect((await control({ destination: 'not a number' })).json()).toMatchObject({ error: 'invalid_request' });
+      expect((await control({ destination: SALES, message: 'One moment.' })).json()).toEqual({ success: true, message: 'Command sent successfully' });
+      await eventually(async () => (await callRow(engine, callId)).status === 'forwarding', 5_000, 'forwarding');
+      const second = await control({ destination: SALES });
+      expect(second.statusCode).toBe(409);
+      expect(second.json()).toMatchObject({ error: 'conflict' });
+      await phone.hangup();
+      expectSippOk(await sipp); // the scenario ends on our CANCEL
+      await eventually(async () => (await callRow(engine, callId)).ended_at !== null, 10_000, 'the call to end');
+      expect(await callRow(engine, callId)).toMatchObject({ status: 'ended', end_reason: 'customer-hangup' });
     } finally {
       await phone.close();
     }

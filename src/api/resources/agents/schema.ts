@@ -122,6 +122,17 @@ const sttFields = {
   model: Str(200, 'Default nova-3-general'),
   language: Str(35, 'Default en'),
   keyterms: Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100 }),
+  // Turn-taking of pipeline agents (src/agents, media/agent): Deepgram's and the turn detector's.
+  endpointing_ms: Type.Integer({ minimum: 10, maximum: 10_000, description: 'Deepgram endpointing (silence before speech_final); default 300' }),
+  utterance_end_ms: Type.Integer({ minimum: 1000, maximum: 10_000, description: 'Deepgram utterance_end_ms; default 1000' }),
+  on_punctuation_ms: Type.Integer({ minimum: 0, maximum: 10_000, description: 'Wait after a final transcript ending in punctuation; default 100' }),
+  on_number_ms: Type.Integer({ minimum: 0, maximum: 10_000, description: 'Wait after one ending in a digit; default 400' }),
+  on_no_punctuation_ms: Type.Integer({ minimum: 0, maximum: 10_000, description: 'Wait after one ending without punctuation; default 1500' }),
+  min_end_of_turn_ms: Type.Integer({ minimum: 0, maximum: 10_000, description: "End of turn at the earliest this long after the caller's last voiced packet; default 500" }),
+  max_end_of_turn_ms: Type.Integer({ minimum: 100, maximum: 30_000, description: 'End of turn at the latest; default 3000' }),
+  interruption_min_speech_ms: Type.Integer({ minimum: 0, maximum: 10_000, description: 'Caller speech over the agent that confirms an interruption; default 500' }),
+  interruption_min_words: Type.Integer({ minimum: 0, maximum: 20, description: 'Transcribed words an interruption also needs (0: speech alone); default 0' }),
+  false_interruption_ms: Type.Integer({ minimum: 100, maximum: 10_000, description: 'A pause without words resumes the agent after this long; default 1000' }),
 };
 const STT_DESCRIPTION = 'Speech-to-text of pipeline agents; null on realtime agents. Default {"provider":"deepgram","model":"nova-3-general","language":"en"}';
 export const SttConfigInput = closed(sttFields, STT_DESCRIPTION);
@@ -136,7 +147,7 @@ const ttsFields = {
   similarity_boost: Unit('ElevenLabs'),
   style: Unit('ElevenLabs'),
   use_speaker_boost: Type.Boolean({ description: 'ElevenLabs' }),
-  speed: Type.Number({ minimum: 0.5, maximum: 2, description: 'ElevenLabs' }),
+  speed: Type.Number({ minimum: 0.5, maximum: 2, description: 'OpenAI and ElevenLabs' }),
 };
 const TTS_DESCRIPTION = 'Text-to-speech of pipeline agents; null on realtime agents. Default {"provider":"openai","voiceId":"alloy"}';
 export const TtsConfigInput = closed(

@@ -136,7 +136,8 @@ export const liveCallRoutes: ApiPlugin = async (app) => {
       const { rows } = await db.query<{ status: string }>(`SELECT status FROM calls WHERE org_id = $1 AND id = $2`, [request.org.id, request.params.id]);
       if (!rows[0]) throw notFound('call');
       const control = controlOf(request.body);
-      if (rows[0].status !== 'in-progress') throw callNotActive(`The call is ${rows[0].status}, not in progress.`);
+      // A call being transferred is still live: its owner says what it can do (a second transfer: 409).
+      if (rows[0].status !== 'in-progress' && rows[0].status !== 'forwarding') throw callNotActive(`The call is ${rows[0].status}, not in progress.`);
       const result = await calls().control(request.org.id, request.params.id, control);
       if (!result.ok) throw failure(result);
       return { success: true as const, message: 'Command sent successfully' };

@@ -62,6 +62,14 @@ export const Call = Type.Object(
     ...callFields,
     phone_number: Nullable(E164({ description: 'Your number the call went through (= assistant_phone)' })),
     messages: Type.Array(CallMessage, { description: 'Transcript in order' }),
+    latency: Nullable(
+      JsonObject({
+        description:
+          "voxgate extension: the latency waterfall per answered turn, ms from the caller's last voiced packet — " +
+          '{turns: [{turn, engine, endOfTurnMs, llmRequestMs, llmFirstTokenMs, llmFirstSentenceMs, ttsRequestMs, ttsFirstAudioMs, firstRtpMs, interrupted}], ' +
+          'bargeIns: [{onsetToLastRtpMs, confirmed}], summary: {<field>: {p50, p95, count}}}; null without agent turns',
+      }),
+    ),
   },
   { title: 'Call' },
 );

@@ -90,7 +90,7 @@ export async function listCalls(db: Queryable, orgId: string, query: ListCallsQu
 }
 
 export async function getCall(db: Queryable, orgId: string, id: string, recordingUrl: RecordingUrl): Promise<CallView> {
-  const { rows } = await db.query<CallRow>(`SELECT ${COLUMNS} FROM calls WHERE org_id = $1 AND id = $2`, [orgId, id]);
+  const { rows } = await db.query<CallRow & { latency: Record<string, unknown> | null }>(`SELECT ${COLUMNS}, latency FROM calls WHERE org_id = $1 AND id = $2`, [orgId, id]);
   const row = rows[0];
   if (!row) throw notFound('call');
   // The one stored transcript, presented as the end-of-call report presents it.
@@ -99,6 +99,7 @@ export async function getCall(db: Queryable, orgId: string, id: string, recordin
     ...toSummary(row, recordingUrl),
     phone_number: row.assistant_phone,
     messages,
+    latency: row.latency ?? null,
   };
 }
 
