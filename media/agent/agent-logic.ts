@@ -78,6 +78,7 @@ class AgentCall implements CallLogic {
   private startedAt = 0;
   private isAnswered = false;
   private isBridged = false;
+  private isHeld = false;
   private callerSpeaking = false;
   private closed = false;
   /** The engine started: the caller reached a working agent (else only a prompt plays: not billed). */
@@ -206,6 +207,20 @@ class AgentCall implements CallLogic {
 
   toolResult(toolCallId: string, result: unknown, error?: string): void {
     this.tools.onResult(toolCallId, result, error);
+    this.refreshQuiet();
+  }
+
+  /** A warm transfer consults: the agent neither talks nor listens until the caller is back. */
+  held(on: boolean): void {
+    if (this.isBridged || this.closed) return;
+    this.isHeld = on;
+    if (on) {
+      this.interruptActive();
+      this.bridge.listen(false);
+      this.watchdog.disarm();
+    } else if (this.isAnswered && !this.farewell.closing && !this.failure.fault) {
+      this.bridge.listen(true);
+    }
     this.refreshQuiet();
   }
 
@@ -484,7 +499,7 @@ class AgentCall implements CallLogic {
   /** Silence handling runs only while nobody speaks and nothing is under way. */
   private refreshQuiet(): void {
     const quiet =
-      this.isAnswered && !this.isBridged && !this.callerSpeaking && !this.closed && !this.farewell.closing && !this.failure.fault &&
+      this.isAnswered && !this.isBridged && !this.isHeld && !this.callerSpeaking && !this.closed && !this.farewell.closing && !this.failure.fault &&
       !this.scheduler.busy && !this.tools.busy && !this.bridge.agentAudioPending;
     this.silence.setQuiet(quiet);
   }
