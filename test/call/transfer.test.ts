@@ -96,6 +96,9 @@ describe('transfers', () => {
       await eventually(() => voiced(target.heardSince(bridgedAt)).length >= 20, 5_000, "the caller's voice at the target");
       target.say(mulawSpeech(1000));
       await eventually(() => voiced(phone.heardSince(bridgedAt)).length >= 20, 5_000, "the target's voice at the caller");
+      // A digit the caller presses reaches the target as RFC 4733 events (event 5, ending with E).
+      phone.rtp.sendDigit('5');
+      await eventually(() => target.heard.some((p) => p.pt === 101 && p.payload[0] === 5 && (p.payload[1] & 0x80) !== 0), 5_000, 'the digit at the target');
 
       await new Promise((r) => setTimeout(r, 1_100)); // a bridged second
       await phone.hangup();
