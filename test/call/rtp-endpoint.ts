@@ -23,8 +23,8 @@ const FRAME_MS = 20;
 
 export class RtpEndpoint {
   readonly heard: HeardPacket[] = [];
-  /** performance.now() of every frame sent, and whether it carried speech. */
-  readonly sent: Array<{ at: number; voiced: boolean }> = [];
+  /** performance.now() of every frame sent, whether it carried speech, and its payload. */
+  readonly sent: Array<{ at: number; voiced: boolean; payload: Uint8Array }> = [];
   private remote: { address: string; port: number } | null = null;
   private seq = Math.floor(Math.random() * 65535);
   private ts = Math.floor(Math.random() * 2 ** 31);
@@ -142,7 +142,7 @@ export class RtpEndpoint {
     packet.set(frame, 12);
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + FRAME_BYTES) >>> 0;
-    this.sent.push({ at: performance.now(), voiced });
+    this.sent.push({ at: performance.now(), voiced, payload: frame });
     this.socket.send(packet, this.remote.port, this.remote.address);
   }
 }
