@@ -89,6 +89,8 @@ export type MainToWorker =
   | { type: 'call.tool-result'; callId: string; toolCallId: string; result: unknown; error?: string }
   /** Plays `tone` whenever the agent is silent (a ringback while a transfer rings), or stops it (null). */
   | { type: 'call.tone'; callId: string; tone: 'ringback-us' | 'ringback-uk' | 'ringback-eu' | null }
+  /** Holds the agent (it stops talking and listening while a warm transfer consults), or resumes it. */
+  | { type: 'call.hold'; callId: string; on: boolean }
   | { type: 'call.bridge'; callId: string; peerCallId: string }
   | { type: 'call.unbridge'; callId: string }
   | { type: 'call.stop'; callId: string; reason: string };
@@ -296,6 +298,7 @@ const MAIN_TO_WORKER_TYPES: ReadonlySet<string> = new Set<MainToWorkerType>([
   'call.control',
   'call.tool-result',
   'call.tone',
+  'call.hold',
   'call.bridge',
   'call.unbridge',
   'call.stop',

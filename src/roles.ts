@@ -9,6 +9,7 @@ import type { Role } from './config.js';
 import { startWebhookWorker, webhooksFor } from './events/index.js';
 import type { RoleStarter } from './node.js';
 import { startTelephony } from './telephony/index.js';
+import { startRemoteCalls } from './telephony/remote.js';
 
 export const ROLE_STARTERS: Readonly<Record<Role, readonly RoleStarter[]>> = {
   sip: [startTelephony],
@@ -18,5 +19,6 @@ export const ROLE_STARTERS: Readonly<Record<Role, readonly RoleStarter[]>> = {
     // campaign queue workers plug in here
   ],
   // The webhook queue first: the deliveries API replays through it.
-  api: [async (node) => void webhooksFor(node), startApiRole],
+  // Call control reaches the owning node from an API-only node too.
+  api: [async (node) => void webhooksFor(node), startRemoteCalls, startApiRole],
 };

@@ -17,6 +17,7 @@ import type { CallControl } from '../protocol.js';
 import type { ResponseDoneEvent, SpeechStoppedEvent, ToolCallEvent, TranscriptEvent } from '../providers/index.js';
 import { loadVad } from '../vad/fvad.js';
 import { VoiceActivity } from '../vad/voice-activity.js';
+import { GreetingGate } from './greeting-gate.js';
 import { AudioBridge } from './audio-bridge.js';
 import { parseAgentConfig, TRANSFER_CALL_TOOL, type AgentRuntimeConfig } from './config.js';
 import type { AgentEngine, EngineErrorEvent, InterruptionEvent } from './engine.js';
@@ -60,6 +61,8 @@ class AgentCall implements CallLogic {
   private readonly session: AgentEngine | null;
   private readonly startFault: ProviderFault | null;
   private readonly voice: VoiceActivity;
+  /** Outbound calls only: holds the first words until the callee's own greeting is over. */
+  private readonly greetingGate: GreetingGate | null;
   private readonly turns: TurnLatencyLog;
   private readonly latency: LatencyTracker;
   private readonly bridge: AudioBridge;
@@ -75,6 +78,7 @@ class AgentCall implements CallLogic {
   private startedAt = 0;
   private isAnswered = false;
   private isBridged = false;
+  private isHeld = false;
   private callerSpeaking = false;
   private closed = false;
   /** The engine started: the caller reached a working agent (else only a prompt plays: not billed). */
@@ -101,6 +105,7 @@ class AgentCall implements CallLogic {
     this.session = setup.engine;
     this.startFault = setup.fault;
     this.voice = new VoiceActivity(media.agentFormat);
+    this.greetingGate = config.direction === 'outbound' && config.firstMessage ? new GreetingGate(time, () => this.bridge.release()) : null;
     this.turns = new TurnLatencyLog(config.mode === 'pipeline' ? 'pipeline' : 'realtime');
     this.latency = new LatencyTracker(
       (event) => host.event(event),
@@ -176,8 +181,10 @@ class AgentCall implements CallLogic {
   answered(): void {
     this.isAnswered = true;
     if (!this.failure.fault) {
-      this.bridge.release();
       this.bridge.listen(true);
+      // Outbound: the greeting waits for the callee's "Hello?" (or a second of silence).
+      if (this.greetingGate) this.greetingGate.start();
+      else this.bridge.release();
     }
     this.failure.answeredCall();
     this.refreshQuiet();
@@ -203,6 +210,20 @@ class AgentCall implements CallLogic {
     this.refreshQuiet();
   }
 
+  /** A warm transfer consults: the agent neither talks nor listens until the caller is back. */
+  held(on: boolean): void {
+    if (this.isBridged || this.closed) return;
+    this.isHeld = on;
+    if (on) {
+      this.interruptActive();
+      this.bridge.listen(false);
+      this.watchdog.disarm();
+    } else if (this.isAnswered && !this.farewell.closing && !this.failure.fault) {
+      this.bridge.listen(true);
+    }
+    this.refreshQuiet();
+  }
+
   /**
    * A transfer bridged the caller to a person: the agent leaves for good — it stops talking and
    * listening and its model session closes, so nothing talks into the bridge and nothing is billed
@@ -222,6 +243,7 @@ class AgentCall implements CallLogic {
   }
 
   close(): CallLogicResult {
+    this.greetingGate?.stop();
     this.reportUnheard();
     this.closed = true;
     this.silence.stop();
@@ -293,6 +315,7 @@ class AgentCall implements CallLogic {
   /** Dates the caller's speech runs for the latency waterfall; the verdict goes on to the engine. */
   private callerVoiced(payload: Uint8Array, info: CallerAudioInfo): boolean {
     const voiced = this.voice.voiced(payload);
+    this.greetingGate?.frame(voiced);
     if (!voiced) {
       this.unvoicedFrames++;
       return false;
@@ -476,7 +499,7 @@ class AgentCall implements CallLogic {
   /** Silence handling runs only while nobody speaks and nothing is under way. */
   private refreshQuiet(): void {
     const quiet =
-      this.isAnswered && !this.isBridged && !this.callerSpeaking && !this.closed && !this.farewell.closing && !this.failure.fault &&
+      this.isAnswered && !this.isBridged && !this.isHeld && !this.callerSpeaking && !this.closed && !this.farewell.closing && !this.failure.fault &&
       !this.scheduler.busy && !this.tools.busy && !this.bridge.agentAudioPending;
     this.silence.setQuiet(quiet);
   }

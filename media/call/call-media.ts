@@ -11,6 +11,7 @@ import type { PortPair } from '../ports.js';
 import type { AudioCodecName, CallEndReason, CallMediaOptions, CallQuality, RemoteMedia } from '../protocol.js';
 import { RtpSession } from '../rtp/session.js';
 import { DtmfReceiver } from '../dtmf/receiver.js';
+import { DtmfSender } from '../dtmf/sender.js';
 import { alawToUlaw, ulawToAlaw } from '../codecs/g711.js';
 import { FrameConverter, audioFormatFor, playoutFormatFor } from './frame-codec.js';
 import type { CallRecorder } from './recorder.js';
@@ -67,6 +68,9 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
   /** Played instead of silence while the playout is empty (a ringback while a transfer rings). */
   private filler: Uint8Array | null = null;
   private fillerAt = 0;
+  /** A digit relayed from the bridged peer, sent as RFC 4733 events in place of audio frames. */
+  private readonly relay = new DtmfSender();
+  private readonly relayPayload = new Uint8Array(4);
   /** Media-timer baseline: answer, remote change; 0 = not answered, no timer yet. */
   private timerFrom = 0;
   private gap = true;
@@ -87,7 +91,9 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
     this.dtmf = new DtmfReceiver({
       onDigit: (digit) => {
         deps.onDtmf?.(digit);
-        this.dtmfCb?.(digit);
+        // Bridged to a transfer target: the digit goes on to the other party, regenerated.
+        if (this.bridgePeer) this.bridgePeer.relayDigit(digit);
+        else this.dtmfCb?.(digit);
       },
     });
     this.session = new RtpSession({
@@ -202,7 +208,18 @@ export class CallMediaImpl implements CallMedia, ClockTarget {
     this.converter.close();
   }
 
+  /** Queues a digit the bridged peer's party pressed (dropped when the remote took no telephone-events). */
+  relayDigit(digit: string): void {
+    if (!this.closed && this.session.telephoneEventPt >= 0 && !this.relay.active) this.relay.start(digit, this.session.timestamp);
+  }
+
   private sendFrame(now: number): Uint8Array | null {
+    if (this.relay.active) {
+      const n = this.relay.next(this.relayPayload);
+      this.playout.pull(this.frame); // the audio of this slot is not heard; the queue moves on
+      this.session.sendEvent(this.relayPayload, n, this.relay.marker, this.relay.timestamp, now);
+      return null;
+    }
     let kind = this.playout.pull(this.frame);
     const filled = kind !== Frame.AUDIO && this.filler !== null;
     if (filled) kind = this.fill();

@@ -130,6 +130,8 @@ export class CallOwner {
         return this.control(msg.control, msg.commandId);
       case 'call.tool-result':
         return this.guard(() => this.logic?.toolResult?.(msg.toolCallId, msg.result, msg.error));
+      case 'call.hold':
+        return this.guard(() => this.logic?.held?.(msg.on));
       case 'call.tone':
         return this.media.setFiller(msg.tone ? ringback(msg.tone.slice('ringback-'.length) as ToneRegion, this.media.agentFormat) : null);
       case 'call.stop':

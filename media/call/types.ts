@@ -88,6 +88,8 @@ export interface CallLogic {
   answered?(): void;
   remoteChanged?(remote: RemoteMedia): void;
   /** A control command; `{refused}` says why it cannot be done (the API answers 400 with it). */
+  /** A warm transfer put the caller on hold (`true`) or gave them back (`false`). */
+  held?(on: boolean): void;
   control?(control: CallControl): void | { refused: string };
   toolResult?(toolCallId: string, result: unknown, error?: string): void;
   /** The call's audio now goes to `peerCallId` (a transfer), or back to the logic (null). */

@@ -87,6 +87,20 @@ export class RtpSender {
     this.fields.ts = (this.fields.ts + slots * this.samplesPerFrame) >>> 0;
   }
 
+  /**
+   * Sends an RFC 4733 event packet in this slot: its own payload type, the timestamp of the
+   * event's start (§2.5.1.2); sequence and stream timestamp move on as for a frame.
+   */
+  sendEvent(socket: Socket, payload: Uint8Array, length: number, marker: boolean, pt: number, eventTimestamp: number, address: string, port: number, now: number): void {
+    const audioPt = this.fields.pt;
+    const audioTs = this.fields.ts;
+    this.fields.pt = pt;
+    this.fields.ts = eventTimestamp;
+    this.send(socket, payload, length, marker, address, port, now);
+    this.fields.pt = audioPt;
+    this.fields.ts = (audioTs + this.samplesPerFrame) >>> 0;
+  }
+
   /** Sends one frame of `length` payload bytes and advances sequence and timestamp. */
   send(socket: Socket, payload: Uint8Array, length: number, marker: boolean, address: string, port: number, now: number): void {
     const i = this.freeBuffer();

@@ -157,6 +157,23 @@ export class RtpSession {
     this.sender.send(this.ports.rtp, payload, length, marker, this.latch.address, this.latch.port, now);
   }
 
+  /** The remote's RFC 4733 payload type, or -1 when it did not offer telephone-events. */
+  get telephoneEventPt(): number {
+    return this.remote?.telephoneEventPt ?? -1;
+  }
+
+  /** Timestamp the next frame carries (an event starting in this slot starts here). */
+  get timestamp(): number {
+    return this.sender.timestamp;
+  }
+
+  /** An RFC 4733 packet in this slot instead of audio (`eventTimestamp`: the event's start). */
+  sendEvent(payload: Uint8Array, length: number, marker: boolean, eventTimestamp: number, now: number): void {
+    const pt = this.telephoneEventPt;
+    if (!this.sending || pt < 0) return this.sender.skip(1);
+    this.sender.sendEvent(this.ports.rtp, payload, length, marker, pt, eventTimestamp, this.latch.address, this.latch.port, now);
+  }
+
   /** Slots that pass without a packet (nothing to send, or skipped after a stall). */
   skip(slots: number, stalled: boolean): void {
     this.sender.skip(slots);

@@ -10,7 +10,7 @@ const ORDER = {
   stt: ['provider', 'model', 'language', 'keyterms'],
   tts: ['provider', 'voiceId', 'model', 'stability', 'similarity_boost', 'style', 'use_speaker_boost', 'speed'],
   tool: ['type', 'name', 'description', 'url', 'async', 'asyncResponse', 'parameters', 'destinations'],
-  destination: ['type', 'number', 'sipUri', 'description', 'message'],
+  destination: ['type', 'number', 'sipUri', 'description', 'message', 'mode', 'timeout_seconds'],
   message: ['role', 'content'],
   plan: ['structuredDataPlan', 'summaryPlan', 'minMessagesThreshold'],
   subPlan: ['enabled', 'schema', 'messages'],

@@ -83,7 +83,15 @@ function destination(raw: unknown, param: string): TransferDestination {
   const type = d.type ?? (sipUri !== undefined ? 'sip' : 'number');
   const description = check.optionalString(d.description, `${param}.description`, DESCRIPTION);
   const message = check.optionalString(d.message, `${param}.message`, SPOKEN);
-  const extra = { ...(description !== undefined && { description }), ...(message !== undefined && { message }) };
+  const mode = d.mode === undefined || d.mode === null || d.mode === 'blind' || d.mode === 'bridge' ? undefined : check.oneOf(d.mode, `${param}.mode`, ['warm'] as const);
+  const timeoutRaw = check.pick(d, 'timeout_seconds', 'timeoutSeconds');
+  const timeout = timeoutRaw === undefined || timeoutRaw === null ? undefined : check.number(timeoutRaw, `${param}.timeout_seconds`, 5, 120, true);
+  const extra = {
+    ...(description !== undefined && { description }),
+    ...(message !== undefined && { message }),
+    ...(mode !== undefined && { mode }),
+    ...(timeout !== undefined && { timeout_seconds: timeout }),
+  };
   if (type === 'number') {
     const value = check.pick(d, 'number', 'phone_number', 'phoneNumber');
     if (value === undefined || value === null) throw missing(`${param}.number`);

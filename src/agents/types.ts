@@ -43,9 +43,17 @@ export interface EndCallTool {
   type: 'endCall';
 }
 
+/** How a transfer to a destination goes (voxgate extensions): `warm` briefs the person first; `timeout_seconds` rings that long. */
+export interface TransferDestinationOptions {
+  description?: string;
+  message?: string;
+  mode?: 'warm';
+  timeout_seconds?: number;
+}
+
 export type TransferDestination =
-  | { type: 'number'; number: string; description?: string; message?: string }
-  | { type: 'sip'; sipUri: string; description?: string; message?: string };
+  | ({ type: 'number'; number: string } & TransferDestinationOptions)
+  | ({ type: 'sip'; sipUri: string } & TransferDestinationOptions);
 
 export interface TransferCallTool {
   type: 'transferCall';

@@ -25,9 +25,13 @@ import { appendMessage, createCall, recordEvent, writeStatus, type NewCall } fro
 import type { CallSdp } from './sdp.js';
 import { ToolRunner } from './tools.js';
 import {
+  ACCEPT_TRANSFER_TOOL,
   bridgedTransfer,
+  DECLINE_TRANSFER_TOOL,
   DEFAULT_TRANSFER_TIMEOUT_S,
   referTransfer,
+  warmTransfer,
+  type TargetMedia,
   transferTarget,
   transferTrunk,
   type TargetLeg,
@@ -123,6 +127,8 @@ export class CallOwner {
   private transfer: { startedAt: Date; target: string; toolCallId: string | null; leg: TargetLeg | null; toneTimer: NodeJS.Timeout | null } | null = null;
   private bridgedLeg: { leg: TargetLeg; at: Date; target: string } | null = null;
   private transferRecord: Record<string, unknown> | null = null;
+  /** The agent the worker runs and its providers (a warm transfer's briefing agent derives from it). */
+  private mediaAgent: TargetMedia | null = null;
 
   private constructor(
     private readonly deps: OwnerDeps,
@@ -230,6 +236,7 @@ export class CallOwner {
   /** Hands the call to a media worker; resolves with the local RTP address for the SDP. */
   async startMedia(request: Omit<CallStartRequest, 'callId'>): Promise<CallReady> {
     this.mediaStarted = true;
+    this.mediaAgent = { agent: request.agent, providers: request.providers };
     try {
       return await this.deps.pool.startCall({ ...request, callId: this.id });
     } catch (err) {
@@ -312,10 +319,7 @@ export class CallOwner {
 
   /** Messages from this call's media worker (and from its transfer target's media). */
   onWorkerMessage(msg: WorkerToMain): void {
-    if (msg.callId !== this.id) {
-      if (msg.type === 'call.ended') this.targetMediaEnded(msg.callId);
-      return;
-    }
+    if (msg.callId !== this.id) return this.onTargetMessage(msg);
     switch (msg.type) {
       case 'call.event':
         return this.onEvent(msg.event);
@@ -417,6 +421,8 @@ export class CallOwner {
     const request: TransferRequest = {
       destination: chosen,
       ...(destination.message && { message: destination.message }),
+      ...(destination.mode && { mode: destination.mode }),
+      ...(destination.timeout_seconds && { timeoutSeconds: destination.timeout_seconds }),
     };
     void this.startTransfer(request, toolCallId).then((started) => {
       if (!started.ok) this.toolResult(toolCallId, { status: 'failed', reason: started.message });
@@ -437,8 +443,13 @@ export class CallOwner {
     void this.report('status-update', statusUpdatePayload(this.webhookContext(), { status: 'forwarding' }));
     this.note('transfer-started', { target, mode: trunk.transferMode, trunkId: trunk.id, via: toolCallId ? 'tool' : 'control' });
     this.log.info({ event: 'transfer', mode: trunk.transferMode, pii: { target } }, 'transfer started');
-    // The caller hears the message, then ringback until the target answers: never silence.
-    if (request.message?.trim()) {
+    const warm = request.mode === 'warm' && trunk.transferMode !== 'refer';
+    // The caller hears the message, then ringback until the target answers: never silence. A warm
+    // transfer's message is the person's briefing instead, and the caller waits on hold.
+    if (warm) {
+      this.deps.pool.send(this.id, { type: 'call.hold', on: true });
+      this.ringback(true);
+    } else if (request.message?.trim()) {
       this.deps.pool.send(this.id, { type: 'call.control', control: { kind: 'say', content: request.message, endAfter: false } });
       this.transfer.toneTimer = setTimeout(() => this.ringback(true), MESSAGE_MAX_MS);
     } else {
@@ -448,7 +459,9 @@ export class CallOwner {
     const run =
       trunk.transferMode === 'refer'
         ? referTransfer(this.transferHost(), trunk, target, timeoutMs)
-        : bridgedTransfer(this.transferHost(), trunk, target, timeoutMs, (leg) => this.watchTargetLeg(leg));
+        : warm
+          ? this.briefing(request).then((media) => warmTransfer(this.transferHost(), trunk, target, timeoutMs, media, (leg) => this.watchTargetLeg(leg)))
+          : bridgedTransfer(this.transferHost(), trunk, target, timeoutMs, (leg) => this.watchTargetLeg(leg));
     void run.then(
       (outcome) => this.transferDone(outcome),
       (err: unknown) => {
@@ -471,11 +484,14 @@ export class CallOwner {
     this.deps.adoptLeg(leg.mediaId, this);
   }
 
-  private targetMediaEnded(mediaId: string): void {
-    const leg = this.bridgedLeg?.leg.mediaId === mediaId ? this.bridgedLeg.leg : this.transfer?.leg?.mediaId === mediaId ? this.transfer.leg : null;
-    leg?.mediaEnded();
-    this.deps.forgetLeg(mediaId);
-    if (leg && this.bridgedLeg?.leg === leg && !this.ending) void this.end('transferred');
+  /** A transfer target's media: its briefing agent's signals (warm), or its end. */
+  private onTargetMessage(msg: WorkerToMain): void {
+    const leg = this.bridgedLeg?.leg.mediaId === msg.callId ? this.bridgedLeg.leg : this.transfer?.leg?.mediaId === msg.callId ? this.transfer.leg : null;
+    if (!leg) return;
+    leg.onWorkerMessage(msg);
+    if (msg.type !== 'call.ended') return;
+    this.deps.forgetLeg(msg.callId);
+    if (this.bridgedLeg?.leg === leg && !this.ending) void this.end('transferred');
   }
 
   private transferHost(): TransferHost {
@@ -525,6 +541,7 @@ export class CallOwner {
       return;
     }
     this.transferRecord = record;
+    if (outcome.mode === 'warm') this.deps.pool.send(this.id, { type: 'call.hold', on: false });
     this.transition({ kind: 'transfer-failed' });
     this.note('transfer-failed', { target: outcome.target, outcome: outcome.status, sipStatus: outcome.sipCode, reason: outcome.reason });
     void this.report('status-update', statusUpdatePayload(this.webhookContext(), { status: 'in-progress' }));
@@ -534,6 +551,35 @@ export class CallOwner {
     // A transfer the API asked for: the agent learns it from its context and tells the caller.
     const context = `The transfer to ${outcome.target} did not connect (${outcome.status}${outcome.sipCode ? `, SIP ${outcome.sipCode}` : ''}). Tell the caller and offer to help otherwise.`;
     this.deps.pool.send(this.id, { type: 'call.control', control: { kind: 'inject-context', content: context, triggerResponse: true } });
+  }
+
+  /**
+   * The agent that briefs the person on a warm transfer: the call's own agent (same provider and
+   * voice) with the conversation so far, two tools for the person's answer, voicemail detection.
+   */
+  private async briefing(request: TransferRequest): Promise<TargetMedia> {
+    const base = (this.mediaAgent?.agent ?? {}) as Record<string, unknown>;
+    const { rows } = await this.deps.db.query<{ role: string; content: string }>(`SELECT role, content FROM call_messages WHERE call_id = $1 ORDER BY seq`, [this.id]);
+    const transcript = rows.map((m) => `${m.role === 'user' ? 'Caller' : 'Agent'}: ${m.content}`).join('\n') || '(nothing was said yet)';
+    const noArgs = { type: 'object', properties: {} };
+    const agent = {
+      ...base,
+      direction: 'outbound',
+      instructions:
+        'You are handing a caller over to the person you are now speaking to, a colleague. Greet them, tell them in two short sentences ' +
+        'who is calling and what about, then ask whether they can take the call now (they may also press 1 to accept or 2 to decline). ' +
+        `If they accept, call ${ACCEPT_TRANSFER_TOOL}; if they decline or cannot, call ${DECLINE_TRANSFER_TOOL}. Do not talk to them about anything else.\n\n` +
+        `The conversation with the caller so far:\n${transcript.slice(-6000)}`,
+      ...(request.message?.trim() ? { firstMessage: request.message } : { firstMessage: undefined }),
+      tools: [
+        { type: 'function', name: ACCEPT_TRANSFER_TOOL, description: 'The person accepts the call: connect the caller.', parameters: noArgs },
+        { type: 'function', name: DECLINE_TRANSFER_TOOL, description: 'The person declines or cannot take the call.', parameters: noArgs },
+      ],
+      voicemail: { enabled: true, message: null },
+      silence: { enabled: false, firstCheckMs: 7000, intervalMs: 12000, maxPrompts: 3 },
+      context: undefined,
+    };
+    return { agent, providers: this.mediaAgent?.providers ?? {} };
   }
 
   private toolResult(toolCallId: string, result: unknown): void {

@@ -137,6 +137,11 @@ export class TelephonyService implements TelephonyContext {
     }
   }
 
+  /** The media workers' figures (clock, event-loop utilisation, ports); `reset` starts a new window. */
+  mediaHealth(reset = false): ReturnType<MediaPool['health']> {
+    return this.o.pool.health({ reset });
+  }
+
   get liveCalls(): number {
     return this.calls.size;
   }

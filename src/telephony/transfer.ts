@@ -13,7 +13,7 @@
  * (the call owner), which owns the status, the events and the legs.
  */
 import { randomUUID } from 'node:crypto';
-import type { MediaPool } from '../../media/index.js';
+import type { MediaPool, WorkerToMain } from '../../media/index.js';
 import type { Dialog as SipDialog, SipError, UserAgent } from '../../sip/index.js';
 import type { SecretBox } from '../crypto.js';
 import type { Queryable } from '../db/pool.js';
@@ -31,14 +31,33 @@ const MEDIA_STOP_TIMEOUT_MS = 3_000;
 export interface TransferRequest {
   /** E.164, or a SIP URI. */
   destination: string;
-  /** Spoken to the caller while the target is dialed. */
+  /** Spoken to the caller while the target is dialed (warm: said to the person as the briefing). */
   message?: string;
   timeoutSeconds?: number;
+  /** `warm`: the person is briefed by the agent and accepts or declines before the bridge. */
+  mode?: 'warm';
 }
 
+/** The tools the briefing agent of a warm transfer has; the person's answer, as the call owner takes it. */
+export const ACCEPT_TRANSFER_TOOL = 'accept_transfer';
+export const DECLINE_TRANSFER_TOOL = 'decline_transfer';
+
+/** How long a warm transfer waits for the person's yes or no once they answered. */
+export const CONSULT_TIMEOUT_MS = 60_000;
+
+export type ConsultDecision = { accepted: true; via: string } | { accepted: false; outcome: SipOutcome; reason: string };
+
+/** What the target leg's media runs: nothing (bridged transfers) or a briefing agent (warm). */
+export interface TargetMedia {
+  agent: unknown;
+  providers: Record<string, { baseUrl?: string; apiKey?: string } | undefined>;
+}
+
+export type TransferMode = 'bridge' | 'refer' | 'warm';
+
 export type TransferOutcome =
-  | { status: 'transferred'; target: string; mode: 'bridge' | 'refer' }
-  | { status: SipOutcome; target: string; mode: 'bridge' | 'refer'; sipCode: number | null; reason: string };
+  | { status: 'transferred'; target: string; mode: TransferMode }
+  | { status: SipOutcome; target: string; mode: TransferMode; sipCode: number | null; reason: string };
 
 /** What a transfer needs from the call it belongs to. */
 export interface TransferHost {
@@ -76,7 +95,7 @@ export class TargetLeg {
   }
 
   /** The target's media session in the worker of the call (audio never crosses a thread). */
-  async startMedia(): Promise<CallSdp> {
+  async startMedia(media: TargetMedia = { agent: { kind: 'transfer-target' }, providers: {} }): Promise<CallSdp> {
     this.mediaStarted = true;
     this.ended = new Promise<void>((resolve) => (this.resolveEnded = resolve));
     const ready = await this.host.pool.startCall({
@@ -84,8 +103,8 @@ export class TargetLeg {
       direction: 'outbound',
       remote: null,
       codec: 'PCMU',
-      agent: { kind: 'transfer-target' },
-      providers: {},
+      agent: media.agent,
+      providers: media.providers,
       media: { record: false, emptyPlayout: 'silence' },
       colocateWith: this.host.id,
     });
@@ -98,6 +117,43 @@ export class TargetLeg {
   mediaEnded(): void {
     this.mediaStarted = false;
     this.resolveEnded?.();
+    this.decide?.({ accepted: false, outcome: 'declined', reason: 'the person hung up' });
+  }
+
+  private decide: ((decision: ConsultDecision) => void) | null = null;
+
+  /** The person hung up (BYE) while being briefed. */
+  peerHungUp(): void {
+    this.decide?.({ accepted: false, outcome: 'declined', reason: 'the person hung up' });
+  }
+
+  /** Warm transfer: waits for the person's yes (tool, DTMF 1) or no (tool, DTMF 2, hang-up, voicemail), bounded. */
+  consult(timeoutMs: number): Promise<ConsultDecision> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.decide?.({ accepted: false, outcome: 'no-answer', reason: 'no decision within the consult time' }), timeoutMs);
+      this.decide = (decision) => {
+        clearTimeout(timer);
+        this.decide = null;
+        resolve(decision);
+      };
+    });
+  }
+
+  /** Messages of the target's media (warm transfers: its briefing agent). */
+  onWorkerMessage(msg: WorkerToMain): void {
+    if (msg.type === 'call.ended') return this.mediaEnded();
+    if (!this.decide) return;
+    if (msg.type === 'call.tool-call') {
+      this.host.pool.send(this.mediaId, { type: 'call.tool-result', toolCallId: msg.toolCallId, result: 'ok' });
+      if (msg.name === ACCEPT_TRANSFER_TOOL) this.decide({ accepted: true, via: 'voice' });
+      else if (msg.name === DECLINE_TRANSFER_TOOL) this.decide({ accepted: false, outcome: 'declined', reason: 'the person declined' });
+    } else if (msg.type === 'call.event' && msg.event.kind === 'dtmf') {
+      if (msg.event.digit === '1') this.decide({ accepted: true, via: 'dtmf' });
+      else if (msg.event.digit === '2') this.decide({ accepted: false, outcome: 'declined', reason: 'the person declined (DTMF 2)' });
+    } else if (msg.type === 'call.hangup-request') {
+      const reason = msg.reason === 'voicemail' ? 'a voicemail answered' : 'the briefing ended';
+      this.decide({ accepted: false, outcome: msg.reason === 'voicemail' ? 'no-answer' : 'declined', reason });
+    }
   }
 
   /** Tears the leg down: BYE or CANCEL, then its media. Bounded, idempotent. */
@@ -159,8 +215,42 @@ export async function bridgedTransfer(host: TransferHost, trunk: Trunk, target: 
   throw new Error('unreachable');
 }
 
-async function dialTarget(host: TransferHost, trunk: Trunk, target: string, leg: TargetLeg, callerId: string | null, timeoutMs: number): Promise<TransferOutcome> {
-  const sdp = await leg.startMedia();
+/**
+ * A warm transfer: the person is dialed while the caller waits on hold (ringback); when they
+ * answer, a briefing agent (the same voice) tells them about the caller and asks whether they
+ * take the call; yes (by voice or DTMF 1) bridges, no (DTMF 2, hang-up, voicemail, no decision)
+ * gives the caller back to the agent.
+ */
+export async function warmTransfer(host: TransferHost, trunk: Trunk, target: string, timeoutMs: number, briefing: TargetMedia, onTarget: (leg: TargetLeg) => void): Promise<TransferOutcome> {
+  const leg = new TargetLeg(host);
+  onTarget(leg);
+  const answered = await dialTarget(host, trunk, target, leg, presentedCallerId(trunk, host), timeoutMs, briefing, false);
+  if (answered.status !== 'transferred') {
+    await leg.hangup();
+    return answered;
+  }
+  host.note('transfer-consult', { target });
+  const decision = await leg.consult(CONSULT_TIMEOUT_MS);
+  if (!decision.accepted) {
+    await leg.hangup();
+    return { status: decision.outcome, target, mode: 'warm', sipCode: null, reason: decision.reason };
+  }
+  host.note('transfer-accepted', { target, via: decision.via });
+  host.bridged(leg);
+  return { status: 'transferred', target, mode: 'warm' };
+}
+
+async function dialTarget(
+  host: TransferHost,
+  trunk: Trunk,
+  target: string,
+  leg: TargetLeg,
+  callerId: string | null,
+  timeoutMs: number,
+  media?: TargetMedia,
+  bridgeOnAnswer = true,
+): Promise<TransferOutcome> {
+  const sdp = await leg.startMedia(media);
   const headers: Record<string, string> = {};
   // RFC 5806: the number the caller dialed, so the person knows which line the call came in on.
   if (host.ourNumber) headers.Diversion = `<sip:${host.ourNumber}@${host.publicIp}>;reason=unconditional`;
@@ -195,8 +285,11 @@ async function dialTarget(host: TransferHost, trunk: Trunk, target: string, leg:
   if (!answer.ok) return failed(target, 'failed', null, `the target answered without a usable SDP answer (${answer.error.message})`);
   host.pool.send(leg.mediaId, { type: 'call.remote-sdp', remote: answer.remote });
   host.pool.send(leg.mediaId, { type: 'call.answered' });
-  outcome.dialog.on('destroyed', () => host.targetHungUp());
-  host.bridged(leg);
+  outcome.dialog.on('destroyed', () => {
+    leg.peerHungUp();
+    host.targetHungUp();
+  });
+  if (bridgeOnAnswer) host.bridged(leg);
   return { status: 'transferred', target, mode: 'bridge' };
 }
 

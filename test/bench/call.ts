@@ -15,6 +15,11 @@
  * - 200 OK sent by the callee → first agent RTP packet at the callee;
  * - control `say` → first RTP packet of the spoken line, and the engine's share of it (minus the
  *   provider's time to its first audio delta); control `end-call` → BYE at the callee.
+ * Transfers (bridged), to a target played by a `sip/` user agent that answers at once:
+ * - transfer control → the target's INVITE on the wire;
+ * - the target's 200 OK → the first bridged RTP packet each way (the target's audio at the caller,
+ *   the caller's audio at the target, matched by payload);
+ * - the media worker's event-loop utilisation per bridged call (calls held bridged together).
  */
 import { performance } from 'node:perf_hooks';
 import { mulawSilence, mulawSpeech } from '../fakes/audio.js';
@@ -167,6 +172,76 @@ async function outboundRuns(engine: TestEngine, calls: number): Promise<Outbound
   return samples;
 }
 
+interface TransferSamples {
+  controlToInvite: number[];
+  okToTargetAtCaller: number[];
+  okToCallerAtTarget: number[];
+}
+
+/** First packet in `heard` after `since` whose payload is one of `sent` (exact bytes: G.711 passthrough). */
+function firstOf(heard: Array<{ at: number; payload: Buffer }>, sent: Array<{ payload: Uint8Array }>, since: number): number | null {
+  const mine = new Set(sent.map((f) => Buffer.from(f.payload).toString('hex')));
+  return heard.find((p) => p.at >= since && mine.has(p.payload.toString('hex')))?.at ?? null;
+}
+
+async function transferRuns(engine: TestEngine, calls: number, concurrent: number): Promise<{ samples: TransferSamples; eluPerBridgedCall: number | null }> {
+  const samples: TransferSamples = { controlToInvite: [], okToTargetAtCaller: [], okToCallerAtTarget: [] };
+  const ua = new UserAgent({ transports: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }] });
+  await ua.listen();
+  const waiting: Array<(call: { inviteAt: number; okAt: number; dialog: Dialog; callee: RtpEndpoint }) => void> = [];
+  fakeTrunk(ua, (call) => waiting.shift()?.(call));
+  const phones: TestPhone[] = [];
+  const targets: RtpEndpoint[] = [];
+  try {
+    const trunk = await engine.post<{ trunk: { id: string } }>('sip-trunks', { name: 'PBX', host: '127.0.0.1', port: ua.address('udp'), is_default_outbound: true });
+    const number = '+31850009997';
+    const { numberId } = await engine.agentWithNumber(number, { first_message: 'Hello.' });
+    // The worker's utilisation with no call, to take off the bridged figure (clock spin, timers).
+    await engine.telephony.mediaHealth(true);
+    await new Promise((r) => setTimeout(r, 3_000));
+    const idle = (await engine.telephony.mediaHealth()).workers[0]?.eventLoopUtilization ?? 0;
+    await engine.api.inject({ method: 'PATCH', url: `/api/v1/numbers/${numberId}`, headers: { authorization: `Bearer ${engine.apiKey}` }, payload: { transfer_trunk_id: trunk.trunk.id } });
+    for (let i = 0; i < calls; i++) {
+      const phone = await TestPhone.start();
+      phones.push(phone);
+      await phone.dial(`${number}@127.0.0.1:${engine.sipPort}`, '+31612340000');
+      await eventually(() => voiced(phone.heard).length > 0, 5_000, 'the greeting');
+      await waitForQuiet(phone, 300);
+      let live: Array<{ id: string }> = [];
+      await eventually(async () => (live = (await engine.get<{ calls: Array<{ id: string }> }>('calls?status=in-progress&limit=1')).calls).length > 0, 5_000, 'the call in progress');
+      const answered = new Promise<{ inviteAt: number; okAt: number; dialog: Dialog; callee: RtpEndpoint }>((resolve) => waiting.push(resolve));
+      const sentAt = performance.now();
+      await engine.post(`calls/${live[0].id}/control`, { type: 'transfer', destination: '+31850001234' });
+      const target = await answered;
+      targets.push(target.callee);
+      samples.controlToInvite.push(target.inviteAt - sentAt);
+      // Both sides talk from the answer on.
+      phone.say(mulawSpeech(2000, { seed: 50 + i }));
+      target.callee.say(mulawSpeech(2000, { seed: 90 + i }));
+      await eventually(() => firstOf(phone.heard, target.callee.sent, target.okAt) !== null && firstOf(target.callee.heard, phone.sent, target.okAt) !== null, 5_000, 'bridged audio both ways');
+      samples.okToTargetAtCaller.push(firstOf(phone.heard, target.callee.sent, target.okAt)! - target.okAt);
+      samples.okToCallerAtTarget.push(firstOf(target.callee.heard, phone.sent, target.okAt)! - target.okAt);
+      if (phones.length >= concurrent) {
+        const bridged = phones.length;
+        await engine.telephony.mediaHealth(true);
+        await new Promise((r) => setTimeout(r, 3_000));
+        const health = await engine.telephony.mediaHealth();
+        const elu = health.workers[0]?.eventLoopUtilization ?? null;
+        for (const p of phones.splice(0)) {
+          await p.hangup();
+          await p.close();
+        }
+        if (i === calls - 1 && elu !== null) return { samples, eluPerBridgedCall: Math.round((Math.max(0, elu - idle) / bridged) * 10_000) / 10_000 };
+      }
+    }
+    return { samples, eluPerBridgedCall: null };
+  } finally {
+    for (const p of phones) await p.close();
+    for (const t of targets) t.close();
+    await ua.close(200);
+  }
+}
+
 export async function run({ quick }: { quick: boolean }): Promise<Record<string, unknown>> {
   const calls = quick ? 4 : 20;
   const turns = quick ? 2 : 4;
@@ -174,11 +249,13 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const engine = await startTestEngine({ realtime: { responseAudioMs: 800, thinkMs } });
   const samples: Samples = { inviteTo200: [], answerToFirstRtp: [], callerToProvider: [], deltaToRtp: [] };
   let outbound: OutboundSamples;
+  let transfers: Awaited<ReturnType<typeof transferRuns>>;
   try {
     await engine.agentWithNumber(NUMBER, { first_message: 'Hello, thanks for calling.' });
     await oneCall(engine, 1, { inviteTo200: [], answerToFirstRtp: [], callerToProvider: [], deltaToRtp: [] }); // warm-up
     for (let i = 0; i < calls; i++) await oneCall(engine, turns, samples);
     outbound = await outboundRuns(engine, calls);
+    transfers = await transferRuns(engine, quick ? 4 : 10, quick ? 4 : 10);
   } finally {
     await engine.close();
   }
@@ -192,10 +269,17 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     engineShareDeltaToRtpMs: summary(samples.deltaToRtp),
     outbound: {
       apiRequestToInviteMs: summary(outbound.requestToInvite),
+      // The callee stays silent here, so this includes the greeting gate's 1 s wait for a "Hello?".
       okToFirstAgentRtpMs: summary(outbound.okToFirstRtp),
       controlSayToFirstRtpMs: summary(outbound.sayToFirstRtp),
       controlSayEngineShareMs: summary(outbound.sayEngineShare),
       controlEndCallToByeMs: summary(outbound.endCallToBye),
+    },
+    transfer: {
+      controlToTargetInviteMs: summary(transfers.samples.controlToInvite),
+      targetOkToFirstBridgedRtpAtCallerMs: summary(transfers.samples.okToTargetAtCaller),
+      targetOkToFirstBridgedRtpAtTargetMs: summary(transfers.samples.okToCallerAtTarget),
+      mediaWorkerEluPerBridgedCall: transfers.eluPerBridgedCall,
     },
   };
 }

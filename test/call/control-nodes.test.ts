@@ -72,6 +72,32 @@ describe('call control through another engine process', () => {
     expect((await control(callId, { type: 'say', content: 'late' })).json).toMatchObject({ error: 'call_not_active' });
   }, 60_000);
 
+  it('an API-only node (VOXGATE_ROLES=api) passes control commands on to the owner, and refuses to place calls', async () => {
+    const apiOnly = new ChildEngine({
+      dataDir: mkdtempSync(join(tmpdir(), 'voxgate-api-only-')),
+      env: { DATABASE_URL: owner.database.url, REDIS_URL: owner.node.redisUrl, VOXGATE_REDIS_PREFIX: owner.node.config.redisPrefix, VOXGATE_ROLES: 'api' },
+    });
+    await apiOnly.start();
+    const caller = await TestPhone.start();
+    try {
+      await caller.dial(`${NUMBER}@127.0.0.1:${owner.sipPort}`, '+31612000403');
+      await eventually(() => voiced(caller.heard).length >= 10, 8_000, 'the greeting');
+      await waitForQuiet(caller, 300);
+      const callId = (await latestCall(owner))!.id;
+      const post = (path: string, body: unknown) =>
+        fetch(`${apiOnly.apiUrl}/api/v1/${path}`, { method: 'POST', headers: { authorization: `Bearer ${owner.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const before = performance.now();
+      expect((await post(`calls/${callId}/control`, { type: 'say', content: 'Relayed through an API node.' })).status).toBe(200);
+      await eventually(() => voiced(caller.heardSince(before)).length >= 10, 8_000, 'the spoken line');
+      const outbound = await post('calls/outbound', { destination: '+31612000999', agent_id: (await latestCall(owner))!.agent_id });
+      expect(outbound.status).toBe(503);
+      await caller.hangup();
+    } finally {
+      await caller.close();
+      await apiOnly.stop();
+    }
+  }, 60_000);
+
   it('a transfer sent to the other node starts on the owner: the caller is REFERred and the call ends transferred', async () => {
     const trunk = await owner.post<{ trunk: { id: string } }>('sip-trunks', { name: 'PBX', host: '127.0.0.1', port: 5999, transfer_mode: 'refer', is_default_outbound: true });
     expect(trunk.trunk.id).toBeDefined();

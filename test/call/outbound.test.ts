@@ -82,6 +82,8 @@ describe('outbound calls through a SIP trunk (SIPp as the trunk)', () => {
   it('is answered through a trunk that challenges with 401: the agent and the callee hear each other, control commands act, end-call sends BYE', async () => {
     const callee = await RtpEndpoint.bind();
     callee.startOnFirstPacket();
+    // The callee picks up and says "Hello?" at once: the agent must not talk over it.
+    callee.say(mulawSpeech(600, { seed: 7 }));
     try {
       const { placed, sipp } = await callThrough('uas-outbound.xml', ['-set', 'rtpport', String(callee.port)], { metadata: { crm_id: 'A-17' } });
       expect(placed.status).toBe(201);
@@ -89,8 +91,10 @@ describe('outbound calls through a SIP trunk (SIPp as the trunk)', () => {
       const callId = placed.callId;
       await eventually(async () => (await callRow(engine, callId)).status === 'in-progress', 10_000, 'the call to be answered');
 
-      // The greeting reaches the callee as RTP; the callee's speech reaches the model.
+      // The greeting reaches the callee as RTP once their "Hello?" is over; their speech reaches the model.
       await eventually(() => voiced(callee.heard).length >= 10, 8_000, 'the greeting at the callee');
+      const helloEnd = callee.sent.filter((f) => f.voiced).at(-1)!.at;
+      expect(voiced(callee.heard)[0].at).toBeGreaterThan(helloEnd);
       callee.say(mulawSpeech(800));
       callee.say(mulawSilence(400), false);
       await eventually(() => engine.realtime.receivedAudio().length > 8 * 600, 8_000, "the callee's speech at the model");

@@ -6,6 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { createRtpHeader, parseRtp, writeRtpHeader } from '../../media/rtp/packet.js';
+import { DtmfSender } from '../../media/dtmf/sender.js';
 import { mulawSilence } from '../fakes/audio.js';
 
 export interface HeardPacket {
@@ -22,12 +23,14 @@ const FRAME_MS = 20;
 
 export class RtpEndpoint {
   readonly heard: HeardPacket[] = [];
-  /** performance.now() of every frame sent, and whether it carried speech. */
-  readonly sent: Array<{ at: number; voiced: boolean }> = [];
+  /** performance.now() of every frame sent, whether it carried speech, and its payload. */
+  readonly sent: Array<{ at: number; voiced: boolean; payload: Uint8Array }> = [];
   private remote: { address: string; port: number } | null = null;
   private seq = Math.floor(Math.random() * 65535);
   private ts = Math.floor(Math.random() * 2 ** 31);
   private queue: Array<{ frame: Uint8Array; voiced: boolean }> = [];
+  /** A digit being sent as RFC 4733 events in place of audio frames, and its payload type. */
+  private dtmf: { sender: DtmfSender; pt: number } | null = null;
   private clock: NodeJS.Timeout | null = null;
   private readonly silence = mulawSilence(FRAME_MS);
   private replyToFirstSender = false;
@@ -69,8 +72,11 @@ export class RtpEndpoint {
     const start = performance.now();
     let n = 0;
     const tick = () => {
-      const next = this.queue.shift();
-      this.send(next?.frame ?? this.silence, next?.voiced ?? false);
+      if (this.dtmf) this.sendDtmfPacket();
+      else {
+        const next = this.queue.shift();
+        this.send(next?.frame ?? this.silence, next?.voiced ?? false);
+      }
       n += 1;
       this.clock = setTimeout(tick, Math.max(0, start + n * FRAME_MS - performance.now()));
     };
@@ -85,6 +91,28 @@ export class RtpEndpoint {
   /** Queues µ-law audio (any length) to be sent in 20 ms frames after what is already queued. */
   say(ulaw: Uint8Array, voiced = true): void {
     for (let i = 0; i + FRAME_BYTES <= ulaw.length; i += FRAME_BYTES) this.queue.push({ frame: ulaw.subarray(i, i + FRAME_BYTES), voiced });
+  }
+
+  /** Sends `digit` as RFC 4733 telephone-events (payload type `pt`) in place of audio. */
+  sendDigit(digit: string, pt = 101): void {
+    const sender = new DtmfSender();
+    sender.start(digit, this.ts);
+    this.dtmf = { sender, pt };
+  }
+
+  private sendDtmfPacket(): void {
+    const { sender, pt } = this.dtmf!;
+    if (!this.remote) return;
+    const packet = Buffer.alloc(12 + 4);
+    const n = sender.next(packet, 12);
+    if (n === 0) {
+      this.ts = (this.ts + sender.durationUnits) >>> 0;
+      this.dtmf = null;
+      return;
+    }
+    writeRtpHeader(packet, 0, { marker: sender.marker, pt, seq: this.seq, ts: sender.timestamp, ssrc: 0x5eed });
+    this.seq = (this.seq + 1) & 0xffff;
+    this.socket.send(packet.subarray(0, 12 + n), this.remote.port, this.remote.address);
   }
 
   /** Milliseconds of audio still waiting to be sent. */
@@ -114,7 +142,7 @@ export class RtpEndpoint {
     packet.set(frame, 12);
     this.seq = (this.seq + 1) & 0xffff;
     this.ts = (this.ts + FRAME_BYTES) >>> 0;
-    this.sent.push({ at: performance.now(), voiced });
+    this.sent.push({ at: performance.now(), voiced, payload: frame });
     this.socket.send(packet, this.remote.port, this.remote.address);
   }
 }

@@ -13,6 +13,7 @@ import { startTestEngine, type TestEngine } from './engine.js';
 import { callRow, eventually, latestCall, voiced, waitForQuiet, webhookMessages } from './helpers.js';
 import { TestPhone } from './phone.js';
 import { RtpEndpoint } from './rtp-endpoint.js';
+import { createAnswer, UserAgent, type Dialog } from '../../sip/index.js';
 import { ringback } from '../../media/playout/tones.js';
 
 const NUMBER = '+31850000300';
@@ -22,11 +23,12 @@ const SALES = '+31850000200';
 describe('transfers', () => {
   let engine: TestEngine;
   let numberId: string;
+  let agentId: string;
   let trunkId: string | null = null;
 
   beforeAll(async () => {
     engine = await startTestEngine({ realtime: { responseAudioMs: 600 } });
-    ({ numberId } = await engine.agentWithNumber(NUMBER, {
+    ({ numberId, agentId } = await engine.agentWithNumber(NUMBER, {
       llm_config: {
         provider: 'xai_realtime',
         voice: 'ara',
@@ -94,6 +96,9 @@ describe('transfers', () => {
       await eventually(() => voiced(target.heardSince(bridgedAt)).length >= 20, 5_000, "the caller's voice at the target");
       target.say(mulawSpeech(1000));
       await eventually(() => voiced(phone.heardSince(bridgedAt)).length >= 20, 5_000, "the target's voice at the caller");
+      // A digit the caller presses reaches the target as RFC 4733 events (event 5, ending with E).
+      phone.rtp.sendDigit('5');
+      await eventually(() => target.heard.some((p) => p.pt === 101 && p.payload[0] === 5 && (p.payload[1] & 0x80) !== 0), 5_000, 'the digit at the target');
 
       await new Promise((r) => setTimeout(r, 1_100)); // a bridged second
       await phone.hangup();
@@ -168,6 +173,67 @@ describe('transfers', () => {
       expect(await callRow(engine, callId)).toMatchObject({ status: 'ended', end_reason: 'customer-hangup' });
     } finally {
       await phone.close();
+    }
+  }, 60_000);
+
+  it.each([
+    { digit: '1', accepted: true },
+    { digit: '2', accepted: false },
+  ])('warm: the person is briefed by the agent and presses $digit', async ({ digit, accepted }) => {
+    // The person's phone: a user agent that answers at once, its RTP on `person`.
+    const person = await RtpEndpoint.bind();
+    person.startOnFirstPacket();
+    const pbx = new UserAgent({ transports: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }] });
+    await pbx.listen();
+    let personDialog: Dialog | null = null;
+    pbx.on('invite', (req, res) => {
+      const answer = createAnswer(req.sdp ?? '', { address: '127.0.0.1', port: person.port, codecs: ['PCMU'], telephoneEvent: true, sessionId: '5', version: 1 });
+      if (!answer.ok) return void res.send(488);
+      void pbx.createUAS(req, res, { localSdp: answer.sdp }).then((d) => (personDialog = d));
+    });
+    const patched = await engine.api.inject({
+      method: 'PATCH',
+      url: `/api/v1/agents/${agentId}`,
+      headers: asOrg(),
+      payload: { llm_config: { provider: 'xai_realtime', voice: 'ara', messages: [{ role: 'system', content: 'You are the front desk.' }], tools: [{ type: 'transferCall', destinations: [{ type: 'number', number: SALES, message: 'Hi, I have a caller about an order.', mode: 'warm', timeout_seconds: 20 }] }] } },
+    });
+    expect(patched.json()).toMatchObject({ agent: { llm_config: { tools: [{ destinations: [{ mode: 'warm', timeout_seconds: 20 }] }] } } });
+    const phone = await TestPhone.start();
+    try {
+      await trunkAt(pbx.address('udp')!);
+      const sessions = engine.realtime.connections.length;
+      const callId = await callAskingForSales(phone);
+      await eventually(async () => (await callRow(engine, callId)).status === 'forwarding', 10_000, 'the transfer to start');
+      // The person hears the briefing agent (a second model session, told about the conversation).
+      await eventually(() => voiced(person.heard).length >= 10, 10_000, 'the briefing at the person');
+      const [agentSession, briefing] = engine.realtime.connections.slice(sessions);
+      expect(JSON.stringify(briefing.session)).toContain('Sales please.');
+      const beforeDigit = performance.now();
+      person.sendDigit(digit);
+      if (accepted) {
+        await eventually(async () => (await callRow(engine, callId)).status === 'transferred', 10_000, 'the bridge');
+        await eventually(() => briefing.closed && agentSession.closed, 5_000, 'both model sessions to close');
+        person.say(mulawSpeech(800));
+        await eventually(() => voiced(phone.heardSince(beforeDigit + 200)).length >= 20, 5_000, "the person's voice at the caller");
+        await phone.hangup();
+        await eventually(() => personDialog?.isTerminated === true, 5_000, "the person's BYE");
+        await eventually(async () => (await callRow(engine, callId)).ended_at !== null, 10_000, 'the call to end');
+        expect(await callRow(engine, callId)).toMatchObject({ status: 'transferred', end_reason: 'transferred' });
+      } else {
+        const output = await engine.realtime.waitFor('conversation.item.create', {
+          predicate: (e) => (e.event.item as { type?: string })?.type === 'function_call_output' && JSON.stringify(e.event).includes('declined'),
+          timeoutMs: 10_000,
+        });
+        expect(output).toBeDefined();
+        await eventually(() => personDialog?.isTerminated === true, 5_000, 'the person to be hung up');
+        await eventually(async () => (await callRow(engine, callId)).status === 'in-progress', 5_000, 'the caller back with the agent');
+        await phone.hangup();
+        await eventually(async () => (await callRow(engine, callId)).ended_at !== null, 10_000, 'the call to end');
+      }
+    } finally {
+      person.close();
+      await phone.close();
+      await pbx.close(200);
     }
   }, 60_000);
 
