@@ -31,6 +31,7 @@ function checkDestination(raw: unknown, at: string): void {
   if (!isObject(raw)) return;
   oneSpelling(raw, at, 'number', 'phone_number', 'phoneNumber');
   oneSpelling(raw, at, 'sipUri', 'sip_uri', 'uri');
+  oneSpelling(raw, at, 'timeout_seconds', 'timeoutSeconds');
 }
 
 /**

@@ -41,6 +41,9 @@ const DestinationInput = closed(
     uri: Str(512, 'Alias of sipUri'),
     description: Str(2000, 'When the model should pick this destination'),
     message: Str(1000, 'Spoken to the caller before the transfer'),
+    mode: Type.String({ enum: ['blind', 'bridge', 'warm'], description: 'warm: a briefing agent asks the person first; otherwise the trunk’s transfer mode' }),
+    timeout_seconds: Type.Integer({ minimum: 5, maximum: 120, description: 'How long the target may ring (warm: decide)' }),
+    timeoutSeconds: Type.Integer({ minimum: 5, maximum: 120, description: 'Alias of timeout_seconds' }),
   },
   'A transfer destination',
 );
