@@ -10,12 +10,14 @@ import { startWebhookWorker, webhooksFor } from './events/index.js';
 import type { RoleStarter } from './node.js';
 import { startTelephony } from './telephony/index.js';
 import { startRemoteCalls } from './telephony/remote.js';
+import { startRetentionPurge } from './retention/index.js';
 
 export const ROLE_STARTERS: Readonly<Record<Role, readonly RoleStarter[]>> = {
   sip: [startTelephony],
   worker: [
     startWebhookWorker,
     startPostCallRole, // post-call analysis, end-of-call reports, notification e-mails
+    startRetentionPurge, // transcripts, recordings and call metadata past the organization's retention
     // campaign queue workers plug in here
   ],
   // The webhook queue first: the deliveries API replays through it.

@@ -86,7 +86,8 @@ export class TrunkAllowList {
 
   private async rebuild(): Promise<void> {
     try {
-      const { rows } = await this.db.query<{ org_id: string; host: string }>(`SELECT DISTINCT org_id, host FROM sip_trunks`);
+      // Trunk hosts and the carriers' `inbound_addresses`, per organization (migration 0025).
+      const { rows } = await this.db.query<{ org_id: string; host: string }>(`SELECT DISTINCT org_id, host FROM sip_trunk_ingress_hosts`);
       const next = new Map<string, Set<string>>();
       const add = (address: string, orgId: string) => {
         const key = plain(address);

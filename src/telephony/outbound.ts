@@ -10,6 +10,7 @@ import {
   AgentConfigError,
   loadAgent,
   normalizeAgentFields,
+  organizationWebhookFormat,
   providerSettings,
   resolveAgentConfig,
   resolveProviderKeys,
@@ -164,6 +165,8 @@ async function agentFor(ctx: TelephonyContext, request: OutboundRequest): Promis
     }
     if (request.assistant) {
       const fields = normalizeAgentFields({ name: 'Outbound call', ...request.assistant }, null);
+      // A one-off agent has no saved row: its webhooks follow the organization's format.
+      fields.webhook_format ??= (await organizationWebhookFormat(ctx.db, request.orgId)) ?? 'camel';
       const metadata = request.assistant.metadata;
       return { ok: true, config: resolveAgentConfig({ ...fields, id: null }, metadata ? { metadata } : undefined) };
     }

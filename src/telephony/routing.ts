@@ -40,7 +40,7 @@ export class NumberRouter {
     if (cached && cached.expiresAt > Date.now()) return cached.route;
     const { rows } = await this.db.query<NumberRoute>(
       `SELECT org_id AS "orgId", id AS "numberId", phone_number AS "phoneNumber", name AS "numberName",
-              agent_id AS "agentId", transfer_trunk_id AS "transferTrunkId"
+              CASE WHEN is_active THEN agent_id END AS "agentId", transfer_trunk_id AS "transferTrunkId"
          FROM numbers WHERE phone_number = $1`,
       [phoneNumber],
     );

@@ -30,6 +30,16 @@ describe('/api/v1/sip-trunks', () => {
   });
   afterAll(() => t.close());
 
+  it('takes who transfer targets see calling: caller, number, or an E.164 (normalised); refuses anything else', async () => {
+    const created = await call(a, 'POST', '/sip-trunks', { name: 'PBX', host: 'pbx.example.com', transfer_caller_id: '+31 85 083 5037' });
+    expect(created.json().trunk.transfer_caller_id).toBe('+31850835037');
+    const id = created.json().trunk.id as string;
+    expect((await call(a, 'PATCH', `/sip-trunks/${id}`, { transfer_caller_id: 'number' })).json().trunk.transfer_caller_id).toBe('number');
+    const bad = await call(a, 'PATCH', `/sip-trunks/${id}`, { transfer_caller_id: 'the boss' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: 'invalid_phone_number', param: 'transfer_caller_id' });
+  });
+
   it('creates a trunk with defaults; answers with both `sip_trunk` and `trunk`, never the password', async () => {
     const res = await call(a, 'POST', '/sip-trunks', { name: 'Office PBX', host: 'PBX.Example.com', username: 'voxgate', password: 's3cret-pass' });
     expect(res.statusCode).toBe(201);
@@ -49,6 +59,7 @@ describe('/api/v1/sip-trunks', () => {
       inbound_addresses: [],
       transport: 'udp',
       transfer_mode: 'bridge',
+      transfer_caller_id: 'caller',
       is_default_outbound: false,
       is_active: true,
       created_at: expect.any(String),

@@ -39,6 +39,7 @@ export const SipTrunk = Type.Object(
     outbound_number: Type.Optional(Type.String({ description: 'E.164 caller ID of outbound calls through this trunk; omitted when none' })),
     transport: Transport(),
     transfer_mode: TransferModeField(),
+    transfer_caller_id: Type.String({ description: 'Who a transfer target sees calling: caller (the original caller, default), number (yours), or an E.164' }),
     is_default_outbound: Type.Boolean({ description: 'Outbound calls and campaigns leave through this trunk' }),
     is_active: Type.Boolean({ description: 'Always true: voxgate has no switched-off trunks (delete one instead)' }),
     created_at: IsoDate(),
@@ -72,6 +73,7 @@ const trunkFields = {
   outbound_number: Nullable(PhoneInput({ description: 'Caller ID (one of your numbers) of outbound calls through this trunk that name no number_id' })),
   transport: Transport(),
   transfer_mode: TransferModeField(),
+  transfer_caller_id: Type.String({ minLength: 1, maxLength: 64, description: 'caller (default), number, or an E.164 number', examples: ['caller', 'number', '+31850835037'] }),
   is_default_outbound: Type.Boolean(),
 };
 

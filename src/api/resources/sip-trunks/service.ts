@@ -26,13 +26,14 @@ interface TrunkRow {
   outbound_number: string | null;
   transport: Transport;
   transfer_mode: TransferMode;
+  transfer_caller_id: string;
   is_default_outbound: boolean;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = `id, org_id, name, host, port, username, password_encrypted IS NOT NULL AS has_password, provider,
-                 inbound_addresses, outbound_number, transport, transfer_mode, is_default_outbound, created_at, updated_at`;
+                 inbound_addresses, outbound_number, transport, transfer_mode, transfer_caller_id, is_default_outbound, created_at, updated_at`;
 
 const DEFAULT_PORT = 5060;
 
@@ -59,11 +60,18 @@ function toView(row: TrunkRow): SipTrunkView {
     ...(row.outbound_number !== null && { outbound_number: row.outbound_number }),
     transport: row.transport,
     transfer_mode: row.transfer_mode,
+    transfer_caller_id: row.transfer_caller_id,
     is_default_outbound: row.is_default_outbound,
     is_active: true,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
   };
+}
+
+/** `caller`, `number`, or an E.164 number (normalised): who a transfer target sees calling. */
+function transferCallerId(value: string | undefined): string | undefined {
+  if (value === undefined || value === 'caller' || value === 'number') return value;
+  return requireE164('transfer_caller_id', value);
 }
 
 function requireHost(input: string, param = 'host'): string {
@@ -197,8 +205,8 @@ export async function createTrunk(db: Db, secrets: SecretBox, orgId: string, bod
     }
     const { rows } = await tx.query<TrunkRow>(
       `INSERT INTO sip_trunks (org_id, name, host, port, username, password_encrypted, provider, inbound_addresses, outbound_number,
-                               transport, transfer_mode, is_default_outbound)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${COLUMNS}`,
+                               transport, transfer_mode, is_default_outbound, transfer_caller_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${COLUMNS}`,
       [
         orgId,
         body.name,
@@ -212,6 +220,7 @@ export async function createTrunk(db: Db, secrets: SecretBox, orgId: string, bod
         body.transport ?? 'udp',
         body.transfer_mode ?? 'bridge',
         isDefault,
+        transferCallerId(body.transfer_caller_id) ?? 'caller',
       ],
     );
     return toView(rows[0]);
@@ -233,6 +242,7 @@ export async function updateTrunk(db: Db, secrets: SecretBox, orgId: string, id:
       outbound_number: columns.outbound_number,
       transport: body.transport,
       transfer_mode: body.transfer_mode,
+      transfer_caller_id: transferCallerId(body.transfer_caller_id),
       is_default_outbound: body.is_default_outbound,
     },
     3,
