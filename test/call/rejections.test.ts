@@ -73,6 +73,26 @@ describe('refused and announced calls', () => {
     }
   });
 
+  it("an inbound-only trunk's inbound_addresses may call that organization's numbers", async () => {
+    await engine.agentWithNumber('+31850000011');
+    const trunk = await engine.api.inject({
+      method: 'POST',
+      url: '/api/v1/sip-trunks',
+      headers: { authorization: `Bearer ${engine.apiKey}` },
+      payload: { name: 'Carrier (inbound)', inbound_addresses: ['127.0.0.6'] },
+    });
+    expect(trunk.statusCode).toBe(201);
+    await eventually(() => engine.telephony.allows('127.0.0.6'), 5_000, 'the inbound address to be allowed');
+    const carrier = await TestPhone.start('127.0.0.6');
+    try {
+      expect(await sipStatusOf(carrier, at('+31850000011'))).toBe(200);
+      await carrier.hangup();
+      await endedCall(engine);
+    } finally {
+      await carrier.close();
+    }
+  });
+
   it('answers 404 for an unknown number and 480 for a number without an active agent', async () => {
     await allowPhone();
     expect(await sipStatusOf(phone, at('+31850000099'))).toBe(404);
