@@ -85,7 +85,7 @@ describe('Redis down', () => {
     const check = new Redis(port, '127.0.0.1');
     try {
       const key = `${engine.node.config.redisPrefix}calls:org:${engine.orgId}`;
-      await eventually(async () => (await check.zcard(key)) === 1, 15_000, 'the live call to be registered again');
+      await eventually(async () => (await check.zcard(key)) === 1, 30_000, 'the live call to be registered again');
       await phones[0].hangup();
       await eventually(async () => (await check.zcard(key)) === 0, 10_000, 'the slot to be released');
     } finally {
