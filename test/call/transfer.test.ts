@@ -237,6 +237,55 @@ describe('transfers', () => {
     }
   }, 60_000);
 
+  it("a trunk that refuses the caller's identity (403) is dialed once more with our number; no common codec fails cleanly", async () => {
+    const person = await RtpEndpoint.bind();
+    person.startOnFirstPacket();
+    const pbx = new UserAgent({ transports: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }] });
+    await pbx.listen();
+    const fromUsers: string[] = [];
+    let refuseCodec = false;
+    pbx.on('invite', (req, res) => {
+      fromUsers.push(req.from.uri.user ?? '');
+      if (fromUsers.length === 1) return void res.send(403, 'Caller ID Not Allowed');
+      if (refuseCodec) return void res.send(488, 'Not Acceptable Here');
+      const answer = createAnswer(req.sdp ?? '', { address: '127.0.0.1', port: person.port, codecs: ['PCMU'], sessionId: '6', version: 1 });
+      if (answer.ok) void pbx.createUAS(req, res, { localSdp: answer.sdp });
+    });
+    const phone = await TestPhone.start();
+    try {
+      await trunkAt(pbx.address('udp')!);
+      const callId = await callAskingForSales(phone);
+      await eventually(async () => (await callRow(engine, callId)).status === 'transferred', 15_000, 'the transfer on the second try');
+      expect(fromUsers).toEqual([CALLER, NUMBER]);
+      const steps = (await engine.database.db.query<{ type: string }>(`SELECT type FROM call_events WHERE call_id = $1 ORDER BY id`, [callId])).rows.map((r) => r.type);
+      expect(steps).toContain('transfer-retry');
+      await phone.hangup();
+      await eventually(async () => (await callRow(engine, callId)).ended_at !== null, 10_000, 'the call to end');
+
+      // A target that takes none of our codecs: failed, back to the agent.
+      fromUsers.length = 0;
+      refuseCodec = true;
+      const second = await TestPhone.start();
+      try {
+        const nextCall = await callAskingForSales(second);
+        const output = await engine.realtime.waitFor('conversation.item.create', {
+          predicate: (e) => (e.event.item as { type?: string })?.type === 'function_call_output' && JSON.stringify(e.event).includes('488'),
+          from: engine.realtime.events.length,
+          timeoutMs: 15_000,
+        });
+        expect(JSON.parse((output.event.item as { output: string }).output)).toMatchObject({ status: 'failed', sip_code: 488 });
+        await eventually(async () => (await callRow(engine, nextCall)).status === 'in-progress', 5_000, 'back with the agent');
+        await second.hangup();
+      } finally {
+        await second.close();
+      }
+    } finally {
+      person.close();
+      await phone.close();
+      await pbx.close(200);
+    }
+  }, 60_000);
+
   it('refer: the caller is REFERred to the target; NOTIFY 200 ends the call as transferred', async () => {
     await trunkAt(5999, 'refer');
     const phone = await TestPhone.start();
