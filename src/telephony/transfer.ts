@@ -197,22 +197,7 @@ const IDENTITY_REFUSALS = new Set([403, 484, 488]);
 
 /** A bridged transfer: dials the target, and on answer bridges it to the caller. */
 export async function bridgedTransfer(host: TransferHost, trunk: Trunk, target: string, timeoutMs: number, onTarget: (leg: TargetLeg) => void): Promise<TransferOutcome> {
-  let callerId = presentedCallerId(trunk, host);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const leg = new TargetLeg(host);
-    onTarget(leg);
-    const outcome = await dialTarget(host, trunk, target, leg, callerId, timeoutMs);
-    if (outcome.status === 'transferred') return outcome;
-    await leg.hangup();
-    const foreignId = callerId !== host.ourNumber && host.ourNumber !== null;
-    if (attempt === 0 && foreignId && outcome.sipCode !== null && IDENTITY_REFUSALS.has(outcome.sipCode)) {
-      host.note('transfer-retry', { reason: 'caller ID refused by the trunk', sipCode: outcome.sipCode });
-      callerId = host.ourNumber;
-      continue;
-    }
-    return outcome;
-  }
-  throw new Error('unreachable');
+  return (await dialWithIdentityRetry(host, trunk, target, timeoutMs, onTarget)).outcome;
 }
 
 /**
@@ -222,13 +207,8 @@ export async function bridgedTransfer(host: TransferHost, trunk: Trunk, target: 
  * gives the caller back to the agent.
  */
 export async function warmTransfer(host: TransferHost, trunk: Trunk, target: string, timeoutMs: number, briefing: TargetMedia, onTarget: (leg: TargetLeg) => void): Promise<TransferOutcome> {
-  const leg = new TargetLeg(host);
-  onTarget(leg);
-  const answered = await dialTarget(host, trunk, target, leg, presentedCallerId(trunk, host), timeoutMs, briefing, false);
-  if (answered.status !== 'transferred') {
-    await leg.hangup();
-    return answered;
-  }
+  const { outcome: answered, leg } = await dialWithIdentityRetry(host, trunk, target, timeoutMs, onTarget, briefing);
+  if (answered.status !== 'transferred') return answered;
   host.note('transfer-consult', { target });
   const decision = await leg.consult(CONSULT_TIMEOUT_MS);
   if (!decision.accepted) {
@@ -238,6 +218,33 @@ export async function warmTransfer(host: TransferHost, trunk: Trunk, target: str
   host.note('transfer-accepted', { target, via: decision.via });
   host.bridged(leg);
   return { status: 'transferred', target, mode: 'warm' };
+}
+
+/**
+ * Dials the target with the presented caller ID; a trunk that refuses a foreign identity
+ * (403/484/488) is dialed once more with our number. A failed leg is hung up before returning.
+ * With `briefing`, the answered leg carries the briefing agent and is not bridged yet.
+ */
+async function dialWithIdentityRetry(
+  host: TransferHost,
+  trunk: Trunk,
+  target: string,
+  timeoutMs: number,
+  onTarget: (leg: TargetLeg) => void,
+  briefing?: TargetMedia,
+): Promise<{ outcome: TransferOutcome; leg: TargetLeg }> {
+  let callerId = presentedCallerId(trunk, host);
+  for (let attempt = 0; ; attempt++) {
+    const leg = new TargetLeg(host);
+    onTarget(leg);
+    const outcome = await dialTarget(host, trunk, target, leg, callerId, timeoutMs, briefing, briefing === undefined);
+    if (outcome.status === 'transferred') return { outcome, leg };
+    await leg.hangup();
+    const foreignId = callerId !== host.ourNumber && host.ourNumber !== null;
+    if (attempt > 0 || !foreignId || outcome.sipCode === null || !IDENTITY_REFUSALS.has(outcome.sipCode)) return { outcome, leg };
+    host.note('transfer-retry', { reason: 'caller ID refused by the trunk', sipCode: outcome.sipCode });
+    callerId = host.ourNumber;
+  }
 }
 
 async function dialTarget(

@@ -251,6 +251,14 @@ describe('transfers', () => {
       const answer = createAnswer(req.sdp ?? '', { address: '127.0.0.1', port: person.port, codecs: ['PCMU'], sessionId: '6', version: 1 });
       if (answer.ok) void pbx.createUAS(req, res, { localSdp: answer.sdp });
     });
+    // A bridged destination (the warm tests above switched it to warm).
+    const bridged = await engine.api.inject({
+      method: 'PATCH',
+      url: `/api/v1/agents/${agentId}`,
+      headers: asOrg(),
+      payload: { llm_config: { provider: 'xai_realtime', voice: 'ara', messages: [{ role: 'system', content: 'You are the front desk.' }], tools: [{ type: 'transferCall', destinations: [{ type: 'number', number: SALES, message: 'Connecting you to sales.', mode: 'bridge' }] }] } },
+    });
+    expect(bridged.statusCode).toBe(200);
     const phone = await TestPhone.start();
     try {
       await trunkAt(pbx.address('udp')!);
