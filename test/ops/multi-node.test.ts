@@ -120,6 +120,7 @@ describe('two nodes behind Kamailio', () => {
 
   afterAll(async () => {
     for (const p of phones) await p.close().catch(() => undefined);
+    if (process.env.KAMAILIO_LOG) console.log(kamailio?.output.slice(-60).join("\n"));
     await kamailio?.stop();
     for (const n of Object.values(nodes)) await n.stop();
     await receiver?.close();
@@ -152,4 +153,85 @@ describe('two nodes behind Kamailio', () => {
     expect(byNode.get('node-b')).toBeGreaterThanOrEqual(CALLS / 4);
     expect((await rows()).filter((r) => r.status === 'ended')).toHaveLength(CALLS);
   }, 240_000);
+
+  /** Dials until a call lands on `node`; the calls that landed elsewhere are hung up. */
+  async function callOn(name: 'a' | 'b', from: string): Promise<{ phone: TestPhone; row: Row }> {
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const placed = await call(from);
+      if (placed.row.node_id.startsWith(`node-${name}`)) return placed;
+      await placed.phone.hangup();
+    }
+    throw new Error(`no call landed on node ${name}`);
+  }
+
+  it("a control command sent to node B's API acts on a call node A owns", async () => {
+    const { phone: p, row } = await callOn('a', '+31612001001');
+    await eventually(() => p.heard.filter((h) => isVoiced(h.payload)).length >= 10, 8_000, 'the greeting');
+    const beforeSay = performance.now();
+    expect(await api(nodes.b, 'POST', `calls/${row.id}/control`, { type: 'say', content: 'Relayed by node B.' })).toEqual({
+      status: 200,
+      json: { success: true, message: 'Command sent successfully' },
+    });
+    await realtime.waitFor('response.create', { predicate: (e) => JSON.stringify(e.event).includes('Relayed by node B'), timeoutMs: 5_000 });
+    await eventually(() => p.heardSince(beforeSay).filter((h) => isVoiced(h.payload)).length >= 10, 8_000, 'the spoken line');
+    expect((await api(nodes.b, 'POST', `calls/${row.id}/control`, { type: 'end-call' })).status).toBe(200);
+    await eventually(() => p.dialog?.isTerminated === true, 10_000, 'the BYE from node A');
+    await eventually(async () => (await rows()).find((r) => r.id === row.id)?.end_reason === 'agent-hangup', 10_000, 'the call to end');
+  }, 60_000);
+
+  it('node A killed: new calls reach node B within 5 s; node B finalises and reports node A\'s calls', async () => {
+    const orphans = [await callOn('a', '+31612002001'), await callOn('a', '+31612002002')];
+    await eventually(async () => (await rows()).filter((r) => orphans.some((o) => o.row.id === r.id) && r.status === 'in-progress').length === 2, 8_000, 'both calls on A in progress');
+    expect((await nodes.a.kill('SIGKILL')).signal).toBe('SIGKILL');
+    const killedAt = performance.now();
+    const answeredAfterKill: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { phone: p, row } = await call(`+3161200300${i}`);
+      answeredAfterKill.push(performance.now() - killedAt);
+      expect(row.node_id).toMatch(/^node-b/);
+      await p.hangup();
+    }
+    // Generous for a loaded machine: the first may wait out one fail-over timer (1 s) on the dead node.
+    expect(answeredAfterKill[0]).toBeLessThan(5_000);
+
+    // The survivor's sweep (a node silent for 15 s is dead) finalises the orphans and reports them.
+    await eventually(async () => (await rows()).filter((r) => orphans.some((o) => o.row.id === r.id) && r.ended_at !== null).length === 2, 45_000, "node A's calls to be finalised");
+    for (const { row } of orphans) {
+      expect((await rows()).find((r) => r.id === row.id)).toMatchObject({ status: 'ended-with-error', end_reason: 'node-failure' });
+      await eventually(() => receiver.requests.some((r) => r.event === 'end-of-call-report' && JSON.stringify(r.json).includes(row.id)), 30_000, 'the report');
+    }
+    expect(nodes.b.logs.some((l) => l.msg === 'calls of a stopped node finalised')).toBe(true);
+    console.log(`multi-node: calls after the kill answered by node B at ${answeredAfterKill.map((ms) => Math.round(ms)).join(", ")} ms`);
+  }, 120_000);
+
+  it('a draining node answers OPTIONS 503 and Kamailio sends new calls to the other; a node that comes back is used again', async () => {
+    await nodes.a.start(); // back, same node id and ports
+    const ua = new UserAgent({ transports: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], publicAddress: '127.0.0.1' });
+    await ua.listen();
+    try {
+      // Once Kamailio's probe saw it answer, calls land on A again.
+      await eventually(async () => {
+        const placed = await call('+31612004000');
+        await placed.phone.hangup();
+        return placed.row.node_id.startsWith('node-a');
+      }, 20_000, 'a call to land on the restarted node A');
+
+      const { phone: kept } = await callOn('b', '+31612004001');
+      nodes.b.kill('SIGTERM').catch(() => undefined); // drains: waits for the live call
+      await nodes.b.waitForLog((l) => l.msg === 'draining: waiting for live calls to end');
+      const options = await ua.request(`sip:127.0.0.3:${nodes.b.sipPort}`, { method: 'OPTIONS' });
+      expect(options.status).toBe(503);
+      // Probing takes B out within a ping interval; every new call meanwhile lands on A.
+      await new Promise((r) => setTimeout(r, 2_500));
+      for (let i = 0; i < 4; i++) {
+        const placed = await call(`+3161200410${i}`);
+        expect(placed.row.node_id).toMatch(/^node-a/);
+        await placed.phone.hangup();
+      }
+      await kept.hangup();
+      expect((await nodes.b.whenExited()).code).toBe(0);
+    } finally {
+      await ua.close();
+    }
+  }, 90_000);
 });
