@@ -165,9 +165,15 @@ describe('two nodes behind Kamailio', () => {
     throw new Error(`no call landed on node ${name}`);
   }
 
-  it("a control command sent to node B's API acts on a call node A owns", async () => {
+  it("node B's API lists node A's live call, and a control command sent to it acts on that call", async () => {
     const { phone: p, row } = await callOn('a', '+31612001001');
     await eventually(() => p.heard.filter((h) => isVoiced(h.payload)).length >= 10, 8_000, 'the greeting');
+    // The live-call list is the same from either node.
+    // (A call that landed on B first and was hung up may still be ending.)
+    for (const node of [nodes.a, nodes.b]) {
+      const live = async () => ((await api(node, 'GET', 'calls?status=in-progress')).json.calls as Array<{ id: string }>).map((c) => c.id);
+      await eventually(async () => JSON.stringify(await live()) === JSON.stringify([row.id]), 5_000, 'the live list to hold the one call');
+    }
     const beforeSay = performance.now();
     expect(await api(nodes.b, 'POST', `calls/${row.id}/control`, { type: 'say', content: 'Relayed by node B.' })).toEqual({
       status: 200,
