@@ -113,13 +113,20 @@ describe('voxgate call', () => {
     expect(loud / 8000).toBeGreaterThan(0.5); // over half a second of voice (greeting 800 ms + answer 800 ms)
   }, 60_000);
 
-  it('--json gives the same report as data; a number nobody has is refused and exits 1; bad usage exits 2', async () => {
+  it('--json gives the same report as data; --to dials any SIP URI; a number nobody has is refused and exits 1; bad usage exits 2', async () => {
     const json = await voxgate(['call', NUMBER, '--seconds', '2', '--json']);
     expect(json.code, json.stderr).toBe(0);
     const report = JSON.parse(json.stdout) as { sip: { answered: boolean; setupMs: number }; call: { status: string; end_reason: string; messages: unknown[] } };
     expect(report.sip.answered).toBe(true);
     expect(report.call).toMatchObject({ status: 'ended', end_reason: 'customer-hangup' });
     expect(report.call.messages.length).toBeGreaterThanOrEqual(1);
+
+    // Any SIP target with --to; without an API key only the caller's own figures.
+    const direct = await voxgate(['call', '--to', `sip:${NUMBER}@127.0.0.1:${engine.sipPort}`, '--seconds', '2'], { VOXGATE_API_KEY: '' });
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(direct.stdout).toMatch(/^Answered in \d+ ms; first audio after \d+ ms;/m);
+    expect(direct.stdout).not.toContain('Transcript:');
+    expect(direct.stdout).toContain('Set VOXGATE_API_KEY');
 
     const refused = await voxgate(['call', '+31850015299', '--seconds', '2']);
     expect(refused.code).toBe(1);
