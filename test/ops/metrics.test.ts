@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { mulawSilence, mulawSpeech } from '../fakes/audio.js';
 import { startTestEngine, type TestEngine } from '../call/engine.js';
-import { eventually, voiced, waitForQuiet } from '../call/helpers.js';
+import { eventually, hungUpByEngine, voiced, waitForQuiet } from '../call/helpers.js';
 import { TestPhone } from '../call/phone.js';
 
 const NUMBER = '+31850015100';
@@ -132,4 +132,17 @@ describe('Prometheus metrics', () => {
     expect(sample(after, 'voxgate_webhook_delivery_seconds_count', { outcome: 'delivered' })).toBe(engine.receiver.requests.length);
     expect(total(after, 'voxgate_provider_errors_total')).toBe(0);
   }, 90_000);
+
+  it('counts a call ended by a provider error by provider, stage and code', async () => {
+    engine.realtime.failNext('refuse');
+    const p = await TestPhone.start();
+    phones.push(p);
+    await p.dial(`${NUMBER}@127.0.0.1:${engine.sipPort}`, '+31612010999');
+    await hungUpByEngine(p); // after the apology prompt
+    let text = '';
+    await eventually(async () => total((text = (await scrape()).text), 'voxgate_calls_total', { status: 'ended-with-error' }) === 1, 15_000, 'the failed call to be counted');
+    expect(sample(text, 'voxgate_calls_total', { direction: 'inbound', status: 'ended-with-error', end_reason: 'provider-error' })).toBe(1);
+    expect(total(text, 'voxgate_provider_errors_total')).toBe(1);
+    expect(sample(text, 'voxgate_provider_errors_total', { provider: 'xai', stage: 'connect' })).toBe(1);
+  }, 60_000);
 });
