@@ -277,6 +277,7 @@ export class TelephonyService implements TelephonyContext {
       host: this.config.sip.publicIp,
       pid: process.pid,
       sipAddress: `${this.config.sip.publicIp}:${this.sipPort()}`,
+      rtpPorts: `${this.config.rtp.portMin}-${this.config.rtp.portMax}`,
       draining: this.draining,
       calls: this.calls.size,
       startedAt: this.startedAt,

@@ -16,7 +16,7 @@ import { UserAgent } from '../../sip/index.js';
 import { isVoiced } from '../fakes/audio.js';
 import { FakeRealtimeServer } from '../fakes/realtime-server.js';
 import { FakeWebhookReceiver } from '../fakes/webhook-receiver.js';
-import { createTestDatabase, testRedisPrefix, TEST_REDIS_URL, type TestDatabase } from '../helpers/index.js';
+import { createTestDatabase, createTestRedis, testRedisPrefix, TEST_REDIS_URL, type TestDatabase } from '../helpers/index.js';
 import { eventually } from '../events/fixtures.js';
 import { TestPhone } from '../call/phone.js';
 import { ChildEngine } from '../hardening/child-engine.js';
@@ -93,6 +93,18 @@ describe('two nodes behind Kamailio', () => {
     return { phone: p, row: row! };
   }
 
+  /** The node registry in Redis (src/telephony/directory.ts). */
+  async function registry(): Promise<Record<string, { sipAddress: string; host: string; rtpPorts: string; draining: boolean; calls: number }>> {
+    const redis = createTestRedis();
+    try {
+      const keys = await redis.keys(`${prefix}nodes:*`);
+      const values = keys.length ? await redis.mget(...keys) : [];
+      return Object.fromEntries(values.filter((v): v is string => v !== null).map((v) => JSON.parse(v)).map((n) => [String(n.id).slice(0, 6), n]));
+    } finally {
+      redis.disconnect();
+    }
+  }
+
   async function rows(): Promise<Row[]> {
     return (await database.db.query<Row>(`SELECT id, node_id, sip_call_id, status, end_reason, ended_at FROM calls ORDER BY created_at`)).rows;
   }
@@ -129,6 +141,11 @@ describe('two nodes behind Kamailio', () => {
   });
 
   it(`${CALLS} calls through Kamailio land on both nodes; each node advertises its own address`, async () => {
+    // Each node registered itself with its own addresses.
+    const nodesNow = await registry();
+    expect(nodesNow['node-a']).toMatchObject({ host: '127.0.0.2', sipAddress: `127.0.0.2:${nodes.a.sipPort}`, draining: false });
+    expect(nodesNow['node-b']).toMatchObject({ host: '127.0.0.3', sipAddress: `127.0.0.3:${nodes.b.sipPort}`, draining: false });
+    expect(nodesNow['node-a'].rtpPorts).not.toBe(nodesNow['node-b'].rtpPorts);
     const landed: Row[] = [];
     for (let start = 0; start < CALLS; start += BATCH) {
       const batch = await Promise.all(Array.from({ length: BATCH }, (_, i) => call(`+3161200${String(start + i).padStart(4, '0')}`)));
@@ -230,6 +247,7 @@ describe('two nodes behind Kamailio', () => {
       await nodes.b.waitForLog((l) => l.msg === 'draining: waiting for live calls to end');
       const options = await ua.request(`sip:127.0.0.3:${nodes.b.sipPort}`, { method: 'OPTIONS' });
       expect(options.status).toBe(503);
+      await eventually(async () => (await registry())['node-b']?.draining === true, 5_000, 'node B registered as draining');
       // Probing takes B out within a ping interval; every new call meanwhile lands on A.
       await new Promise((r) => setTimeout(r, 2_500));
       for (let i = 0; i < 4; i++) {
