@@ -25,7 +25,9 @@ export interface CallCommandIo {
 
 /** Dials, talks, hangs up, reports; resolves with the exit code (0 answered, 1 not). */
 export async function callCommand(o: CallCommandOptions, config: Config, env: Env, io: CallCommandIo): Promise<number> {
-  const target = o.to ?? `sip:${o.number}@127.0.0.1:${config.sip.port}`;
+  // This engine: where its SIP listener is bound (loopback when it listens on every address).
+  const listener = config.sip.host === '0.0.0.0' || config.sip.host === '::' ? '127.0.0.1' : config.sip.host;
+  const target = o.to ?? `sip:${o.number}@${listener.includes(':') ? `[${listener}]` : listener}:${config.sip.port}`;
   const host = targetHost(target);
   if (host === null) throw new Error(`not a SIP URI: ${target}`);
   const bind = o.bind ?? (isLoopback(host) ? '127.0.0.1' : (currentHostFacts().publicIpv4 ?? '0.0.0.0'));
