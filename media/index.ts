@@ -64,3 +64,7 @@ export type {
   ProviderFault,
 } from './agent/index.js';
 export { regionOfNumber, type ToneRegion } from './playout/tones.js';
+// For tools that speak RTP themselves (`voxgate call`): the packet format, G.711 and WAV headers.
+export { createRtpHeader, parseRtp, writeRtpHeader, type RtpHeader } from './rtp/packet.js';
+export { ulawEncode, ulawDecode, alawEncode, alawDecode, ulawEnergyDbfs, alawEnergyDbfs, ULAW_SILENCE, ALAW_SILENCE } from './codecs/g711.js';
+export { writeWavHeader, readWavHeader, WAV_HEADER_SIZE } from './recording/wav.js';

@@ -6,6 +6,7 @@
 import { pathToFileURL } from 'node:url';
 import { addCredits, createApiKey, createOrganization, revokeApiKey } from './api/admin/service.js';
 import { ApiError } from './api/errors.js';
+import { callCommand, WavError } from './caller/index.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, runMigrations, type Db } from './db/index.js';
 import { createLogger, stderrDestination, type Logger } from './log.js';
@@ -21,6 +22,17 @@ Commands:
   org key create ORG_ID [--name NAME]     create another API key
   org key revoke ORG_ID KEY_ID            revoke an API key
   org credits ORG_ID --minutes N          add minutes to an organization's balance
+  call +E164 [options]                    a test call to a number of this engine (SIP + RTP), then
+                                          its transcript, end reason and latency waterfall
+    --wav FILE                            play this 16-bit PCM WAV as the caller's voice
+    --record OUT.wav                      record what the caller hears (8 kHz mono)
+    --seconds N                           hang up after N seconds (default 20)
+    --to sip:URI                          dial this SIP URI instead of +E164 on this engine
+    --from +E164                          caller ID (default a random +1555 number)
+    --bind ADDRESS                        local address for SIP and RTP
+    --api URL                             the engine's REST API (default VOXGATE_API_URL, else
+                                          http://127.0.0.1:PORT); VOXGATE_API_KEY reads the call
+    --json                                print the report as JSON
 
 Options:
   -h, --help                              show this help
@@ -37,8 +49,12 @@ export interface ParsedArgs {
   flags: Map<string, string | true>;
 }
 
-const VALUE_FLAGS = new Set(['name', 'minutes']);
-const BOOLEAN_FLAGS = new Set(['help']);
+const VALUE_FLAGS = new Set(['name', 'minutes', 'wav', 'record', 'seconds', 'to', 'from', 'bind', 'api']);
+const BOOLEAN_FLAGS = new Set(['help', 'json']);
+const COMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  call: ['wav', 'record', 'seconds', 'to', 'from', 'bind', 'api', 'json'],
+};
+const E164 = /^\+[1-9]\d{6,14}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -142,6 +158,49 @@ async function orgCommand(args: ParsedArgs, config: Config, log: Logger): Promis
   }
 }
 
+/** Each command takes only its own options. */
+function checkFlags(args: ParsedArgs, command: string): void {
+  const own = COMMAND_FLAGS[command] ?? [];
+  for (const flag of args.flags.keys()) {
+    if (flag === 'help' || own.includes(flag) || (command === 'org' && (flag === 'name' || flag === 'minutes'))) continue;
+    throw new UsageError(`--${flag} does not apply to "${command}"`);
+  }
+}
+
+async function call(args: ParsedArgs, config: Config): Promise<number> {
+  const number = args.positionals[1] ?? null;
+  const to = flagValue(args, 'to') ?? null;
+  expectArgs(args, 2);
+  if (number === null && to === null) throw new UsageError('call needs a number (+E164) or --to sip:URI');
+  if (number !== null && !E164.test(number)) throw new UsageError(`the number must be E.164 like +31850001234 (got "${number}")`);
+  if (to !== null && !/^sips?:/i.test(to)) throw new UsageError(`--to must be a SIP URI like sip:+31850001234@pbx.example.com (got "${to}")`);
+  const from = flagValue(args, 'from') ?? null;
+  if (from !== null && !E164.test(from)) throw new UsageError(`--from must be E.164 (got "${from}")`);
+  const seconds = flagValue(args, 'seconds') ?? '20';
+  if (!/^\d+$/.test(seconds) || Number(seconds) < 1 || Number(seconds) > 3600) throw new UsageError(`--seconds must be a whole number from 1 to 3600 (got "${seconds}")`);
+  try {
+    return await callCommand(
+      {
+        number,
+        to,
+        from,
+        wav: flagValue(args, 'wav') ?? null,
+        record: flagValue(args, 'record') ?? null,
+        seconds: Number(seconds),
+        bind: flagValue(args, 'bind') ?? null,
+        api: flagValue(args, 'api') ?? null,
+        json: args.flags.has('json'),
+      },
+      config,
+      process.env,
+      { out: (text) => process.stdout.write(text), err: (text) => process.stderr.write(text) },
+    );
+  } catch (err) {
+    if (err instanceof WavError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 async function start(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
   const node = await startNode(config, log, ROLE_STARTERS);
@@ -163,6 +222,7 @@ export async function run(argv: readonly string[]): Promise<number | 'running'> 
   }
   const command = args.positionals[0] ?? 'start';
   try {
+    checkFlags(args, command);
     const config = loadConfig(process.env);
     const quietLog = () => createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, {}, stderrDestination());
     if (command === 'start') {
@@ -181,6 +241,8 @@ export async function run(argv: readonly string[]): Promise<number | 'running'> 
       }
     } else if (command === 'org') {
       await orgCommand(args, config, quietLog());
+    } else if (command === 'call') {
+      return await call(args, config);
     } else {
       throw new UsageError(`unknown command "${command}"`);
     }

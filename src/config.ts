@@ -64,6 +64,14 @@ export interface Config {
   };
   /** Price of one started call minute in EUR (flireo-api B §5.6), stored on each usage row. */
   readonly pricePerMinute: number;
+  /** GET /metrics in Prometheus format (src/metrics): off unless a token or a port is set. */
+  readonly metrics: {
+    /** METRICS_TOKEN: /metrics on the API port, for `Authorization: Bearer <token>`; also required on `port` when set. */
+    readonly token: string | null;
+    /** METRICS_PORT: a listener of its own for /metrics (null: none). */
+    readonly port: number | null;
+    readonly host: string;
+  };
   /** Post-call analysis (src/analysis). */
   readonly analysis: {
     /** The end-of-call report never waits longer than this after the call ended. */
@@ -309,6 +317,13 @@ function readHttpLimits(r: EnvReader): HttpLimits {
   return limits;
 }
 
+function readMetrics(r: EnvReader): Config['metrics'] {
+  const token = r.optional('METRICS_TOKEN');
+  if (token !== null && token.length < 16) r.problems.push('METRICS_TOKEN must be at least 16 characters, or unset');
+  const port = r.raw('METRICS_PORT') === undefined ? null : r.integer('METRICS_PORT', 0, 0, 65535);
+  return { token, port, host: r.string('METRICS_HOST', '127.0.0.1') };
+}
+
 function readAnalysis(r: EnvReader): Config['analysis'] {
   const provider = r.raw('ANALYSIS_LLM_PROVIDER')?.toLowerCase();
   if (provider !== undefined && !ANALYSIS_PROVIDERS.includes(provider as AnalysisProviderName)) {
@@ -353,6 +368,7 @@ export function loadConfig(env: Env = process.env, host: HostFacts = currentHost
     },
     pricePerMinute: readPricePerMinute(r),
     calls: readCalls(r, host),
+    metrics: readMetrics(r),
     analysis: readAnalysis(r),
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -10,11 +10,14 @@ import { startWebhookWorker, webhooksFor } from './events/index.js';
 import type { RoleStarter } from './node.js';
 import { startTelephony } from './telephony/index.js';
 import { startRemoteCalls } from './telephony/remote.js';
+import { startMetrics } from './metrics/index.js';
 import { startRetentionPurge } from './retention/index.js';
 
 export const ROLE_STARTERS: Readonly<Record<Role, readonly RoleStarter[]>> = {
-  sip: [startTelephony],
+  // Metrics on every role (idempotent): after telephony, so its calls are counted.
+  sip: [startTelephony, startMetrics],
   worker: [
+    startMetrics,
     startWebhookWorker,
     startPostCallRole, // post-call analysis, end-of-call reports, notification e-mails
     startRetentionPurge, // transcripts, recordings and call metadata past the organization's retention
@@ -22,5 +25,5 @@ export const ROLE_STARTERS: Readonly<Record<Role, readonly RoleStarter[]>> = {
   ],
   // The webhook queue first: the deliveries API replays through it.
   // Call control reaches the owning node from an API-only node too.
-  api: [async (node) => void webhooksFor(node), startRemoteCalls, startApiRole],
+  api: [async (node) => void webhooksFor(node), startRemoteCalls, startMetrics, startApiRole],
 };

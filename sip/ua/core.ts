@@ -20,6 +20,8 @@ import { validateRequest } from './validate.js';
 export interface InboundHooks {
   /** The application's allow-list: false → 403 Forbidden. */
   accept?(source: RequestSource, request: IncomingRequest): boolean;
+  /** Status for an out-of-dialog OPTIONS (default 200; 503 while the node drains). */
+  optionsStatus?(): number;
   /** Emits `invite`; false when nobody listens. */
   invite(req: IncomingRequest, res: ServerResponse): boolean;
   /** Emits `request` for other out-of-dialog requests; false when nobody listens. */
@@ -50,7 +52,7 @@ export class UaCore implements TransactionUser {
     const req = new IncomingRequest(request, source);
     if (this.hooks.accept && !this.hooks.accept(req.source, req)) return this.reply(tx, request, 403);
     if (request.method === 'INVITE' && tx instanceof InviteServerTransaction) return this.newInvite(request, tx, source);
-    if (request.method === 'OPTIONS') return this.reply(tx, request, 200);
+    if (request.method === 'OPTIONS') return this.reply(tx, request, this.hooks.optionsStatus?.() ?? 200);
     const res = new ServerResponse((status, reason, options) => this.send(tx, request, status, reason, options), request.method);
     if (!this.hooks.request(req, res)) res.send(405);
   }
@@ -91,7 +93,7 @@ export class UaCore implements TransactionUser {
       return dialog.handleRequest(request, tx, source);
     }
     // Out-of-dialog OPTIONS with a stale To tag is still a ping worth answering.
-    if (request.method === 'OPTIONS') return this.reply(tx, request, 200);
+    if (request.method === 'OPTIONS') return this.reply(tx, request, this.hooks.optionsStatus?.() ?? 200);
     this.reply(tx, request, 481);
   }
 

@@ -69,6 +69,11 @@ export interface UserAgentOptions {
    * is about rate × 2 × 32 s); beyond it new requests get a stateless 503. Default 100 000.
    */
   maxServerTransactions?: number;
+  /**
+   * Status for an out-of-dialog OPTIONS (default 200): a node that drains says 503, so a SIP
+   * front that probes with OPTIONS (Kamailio's dispatcher) stops sending it new calls.
+   */
+  optionsStatus?: () => number;
 }
 
 export interface UserAgentEvents {
@@ -138,6 +143,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     this.uas = new UasCore(this.ctx, options.inviteTimeoutMs ?? 180_000);
     transactions.user = new UaCore(this.ctx, this.uas, {
       accept: options.accept,
+      optionsStatus: options.optionsStatus,
       invite: (req, res) => this.emit('invite', req, res),
       request: (req, res) => this.emit('request', req, res),
     });

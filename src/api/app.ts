@@ -20,6 +20,7 @@ import { apiKeyAuth, type AuthedOrg } from './auth.js';
 import { secretBoxFor, type ApiDeps, type ApiServices } from './deps.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { HealthChecks, postgresProbe, redisProbe, registerHealthRoute } from './health.js';
+import { registerMetricsRoute } from '../metrics/route.js';
 import { installJsonBodies } from './json-body.js';
 import { installNotFound } from './not-found.js';
 import type { ApiPlugin } from './plugin.js';
@@ -116,6 +117,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await registerOpenApi(app);
   registerHealthRoute(app, health);
+  registerMetricsRoute(app, options.services?.metrics);
   await app.register(
     async (v1) => {
       installQueryGuard(v1);

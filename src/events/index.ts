@@ -41,6 +41,7 @@ export function webhooksFor(node: VoxgateNode, policy?: Partial<RetryPolicy>): W
       prefix: node.config.redisPrefix,
       allowPrivate: node.config.webhookAllowPrivate,
       policy,
+      onAttempt: (event, outcome, durationMs) => node.services.metrics?.webhookAttempt(event, outcome, durationMs),
     };
     const queue = new WebhookQueue(options);
     webhooks = { queue, emitter: new WebhookEmitter({ ...options, queue }), options };

@@ -62,6 +62,8 @@ export interface WebhookQueueOptions {
   prefix: string;
   allowPrivate: boolean;
   policy?: Partial<RetryPolicy>;
+  /** Told of every delivery attempt (the node's metrics). */
+  onAttempt?: (event: string, outcome: 'delivered' | 'retry' | 'failed', durationMs: number) => void;
 }
 
 /** The producer side: records a delivery and hands the head of each call's chain to BullMQ. */
@@ -175,6 +177,7 @@ export class WebhookWorker {
       outcome: delivered ? 'delivered' : giveUp ? 'failed' : 'retry',
       nextAttemptAt: delivered || giveUp ? undefined : new Date(Date.now() + backoffDelay(attempt, policy)),
     });
+    this.o.onAttempt?.(row.event_type, delivered ? 'delivered' : giveUp ? 'failed' : 'retry', outcome.durationMs);
     const logFields = { deliveryId: row.id, callId: row.call_id, event: row.event_type, attempt, result: describeOutcome(outcome) };
     if (delivered || giveUp) {
       if (delivered) log.info(logFields, 'webhook delivered');

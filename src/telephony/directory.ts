@@ -42,6 +42,8 @@ export interface NodeInfo {
   /** Address advertised for SIP and RTP. */
   host: string;
   sipAddress: string;
+  /** RTP_PORT_MIN-RTP_PORT_MAX on `host`. */
+  rtpPorts: string;
   draining: boolean;
   calls: number;
   startedAt: string;

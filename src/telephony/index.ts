@@ -42,6 +42,8 @@ export async function startTelephony(node: VoxgateNode): Promise<void> {
     logger: node.log.child({ part: 'sip' }),
     userAgentHeader: 'voxgate',
     accept: (source) => service?.allows(source.address) ?? false,
+    // A SIP front probing with OPTIONS takes a draining node out of rotation.
+    optionsStatus: () => (service?.draining ? 503 : 200),
   });
   service = new TelephonyService({
     config,

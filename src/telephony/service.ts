@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import type { Db } from '../db/pool.js';
 import type { WebhookEmitter } from '../events/index.js';
 import type { Logger } from '../log.js';
-import type { MediaPool, WorkerToMain } from '../../media/index.js';
+import type { CallEnded, MediaPool, WorkerToMain } from '../../media/index.js';
 import type { IncomingRequest, ServerResponse, UserAgent } from '../../sip/index.js';
 import { TrunkAllowList } from './allow-list.js';
 import { CallCloser, type CallCloserOptions, type CallFinal } from './closer.js';
@@ -22,6 +22,7 @@ import { CommandBus, OWNER_UNREACHABLE, type CallCommand, type CommandResult } f
 import type { TelephonyContext } from './context.js';
 import { CallDirectory, HEARTBEAT_INTERVAL_MS, type NodeInfo } from './directory.js';
 import { handleInvite } from './inbound.js';
+import { summarizeCall, type LiveCallSummary } from './live-calls.js';
 import { placeOutboundCall, type OutboundRequest, type OutboundResult } from './outbound.js';
 import type { CallAnswered, CallOwner, LiveControl, OwnerDeps } from './owner.js';
 import { markAlive, pendingReports } from './records.js';
@@ -45,6 +46,12 @@ export interface TelephonyOptions {
 export interface TelephonyEvents {
   'call-answered': [CallAnswered];
   'call-final': [CallFinal];
+  /** An inbound INVITE answered with a final status of 300 or more (refused, or failed before the answer). */
+  'setup-failed': [{ direction: 'inbound'; sipStatus: number }];
+  /** A call's media ended in its worker: RTP quality, latency waterfall, provider error. */
+  'media-ended': [{ direction: 'inbound' | 'outbound'; ended: CallEnded }];
+  /** The call logic asked to end a call because a provider failed (`code` as `provider/<code>`). */
+  'provider-error': [{ providers: readonly string[]; code: string }];
 }
 
 const NOT_FOUND: CommandResult = { ok: false, status: 404, error: 'not_found', message: 'Call not found' };
@@ -146,6 +153,11 @@ export class TelephonyService implements TelephonyContext {
     return this.calls.size;
   }
 
+  /** The calls this node owns right now. */
+  liveCallList(): LiveCallSummary[] {
+    return [...this.calls.values()].map(summarizeCall);
+  }
+
   /** For SIP `accept`: only allow-listed sources may send out-of-dialog requests. */
   allows(address: string): boolean {
     return this.allowList.allows(address);
@@ -223,14 +235,23 @@ export class TelephonyService implements TelephonyContext {
   }
 
   private onInvite(req: IncomingRequest, res: ServerResponse): void {
-    handleInvite(this, req, res).catch((err: unknown) => {
-      this.log.error({ err, sipCallId: req.callId }, 'inbound call failed');
-      if (!res.finalSent) res.send(500, 'Server Internal Error');
-    });
+    handleInvite(this, req, res)
+      .catch((err: unknown) => {
+        this.log.error({ err, sipCallId: req.callId }, 'inbound call failed');
+        if (!res.finalSent) res.send(500, 'Server Internal Error');
+      })
+      .finally(() => {
+        if (res.status !== undefined && res.status >= 300) this.announce('setup-failed', { direction: 'inbound', sipStatus: res.status });
+      });
   }
 
   private onWorkerMessage(msg: WorkerToMain): void {
-    (this.calls.get(msg.callId) ?? this.legs.get(msg.callId))?.onWorkerMessage(msg);
+    const call = this.calls.get(msg.callId) ?? this.legs.get(msg.callId);
+    if (msg.type === 'call.ended' && call) this.announce('media-ended', { direction: call.init.direction, ended: msg });
+    if (msg.type === 'call.hangup-request' && call && msg.error?.code.startsWith('provider/')) {
+      this.announce('provider-error', { providers: call.agent.keyProviders, code: msg.error.code });
+    }
+    call?.onWorkerMessage(msg);
   }
 
   /** One heartbeat: this node and its calls in Redis and in the calls' rows; then the sweep. */
@@ -256,6 +277,7 @@ export class TelephonyService implements TelephonyContext {
       host: this.config.sip.publicIp,
       pid: process.pid,
       sipAddress: `${this.config.sip.publicIp}:${this.sipPort()}`,
+      rtpPorts: `${this.config.rtp.portMin}-${this.config.rtp.portMax}`,
       draining: this.draining,
       calls: this.calls.size,
       startedAt: this.startedAt,

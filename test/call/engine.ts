@@ -14,6 +14,7 @@ import { createLogger } from '../../src/log.js';
 import { createRedisClient } from '../../src/redis.js';
 import { VoxgateNode } from '../../src/node.js';
 import { startTelephony, type TelephonyService } from '../../src/telephony/index.js';
+import { startMetrics } from '../../src/metrics/index.js';
 import { FakeRealtimeServer, type FakeServerOptions } from '../fakes/realtime-server.js';
 import { FakeWebhookReceiver } from '../fakes/webhook-receiver.js';
 import { createTestDatabase, createTestRedis, testConfig, testRedisPrefix, TEST_REDIS_URL, type TestDatabase } from '../helpers/index.js';
@@ -77,6 +78,7 @@ export async function startTestEngine(
   await startWebhookWorker(node);
   // The end-of-call report comes from the post-call job (src/analysis).
   await startPostCallWorkers(node, { policy: options.postCallPolicy });
+  await startMetrics(node); // GET /metrics when the test sets METRICS_TOKEN or METRICS_PORT
   const api = await buildApp({ config, db: database.db, redis, health: node.health, services: node.services });
   await api.ready();
   const telephony = node.services.telephony!;

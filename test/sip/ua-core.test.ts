@@ -37,6 +37,14 @@ describe('UA core request checks (RFC 3261 §8.2, §12.2.2, §9.2)', () => {
     expect(response.headers.get('supported')).toBe('timer');
   });
 
+  it('answers OPTIONS with the status the application chooses (503 while a node drains), back to 200 after', async () => {
+    let draining = true;
+    pair = await makePair({}, { optionsStatus: () => (draining ? 503 : 200) });
+    expect((await pair.alice.request(pair.bobUri, { method: 'OPTIONS' })).status).toBe(503);
+    draining = false;
+    expect((await pair.alice.request(pair.bobUri, { method: 'OPTIONS' })).status).toBe(200);
+  });
+
   it('answers 501 to an unknown method and 405 to a known one nobody handles', async () => {
     pair = await makePair();
     expect((await pair.alice.request(pair.bobUri, { method: 'FROBNICATE' })).status).toBe(501);
