@@ -45,6 +45,17 @@ export interface TelephonyOptions {
 export interface TelephonyEvents {
   'call-answered': [CallAnswered];
   'call-final': [CallFinal];
+  /** A call this node owns now exists (its row is written): ringing inbound, dialing outbound. */
+  'call-started': [{ callId: string; orgId: string }];
+  /** The caller or the agent started or stopped talking (the media worker's voice events). */
+  'call-speech': [CallSpeech];
+}
+
+export interface CallSpeech {
+  callId: string;
+  orgId: string;
+  who: 'user' | 'assistant';
+  speaking: boolean;
 }
 
 const NOT_FOUND: CommandResult = { ok: false, status: 404, error: 'not_found', message: 'Call not found' };
@@ -188,6 +199,7 @@ export class TelephonyService implements TelephonyContext {
   adopt(call: CallOwner): void {
     this.calls.set(call.id, call);
     call.whenClosed(() => this.forget(call));
+    this.announce('call-started', { callId: call.id, orgId: call.orgId });
   }
 
   forget(call: CallOwner): void {
@@ -230,7 +242,11 @@ export class TelephonyService implements TelephonyContext {
   }
 
   private onWorkerMessage(msg: WorkerToMain): void {
-    (this.calls.get(msg.callId) ?? this.legs.get(msg.callId))?.onWorkerMessage(msg);
+    const call = this.calls.get(msg.callId);
+    (call ?? this.legs.get(msg.callId))?.onWorkerMessage(msg);
+    if (call && msg.type === 'call.event' && (msg.event.kind === 'speech-started' || msg.event.kind === 'speech-stopped')) {
+      this.announce('call-speech', { callId: call.id, orgId: call.orgId, who: msg.event.who, speaking: msg.event.kind === 'speech-started' });
+    }
   }
 
   /** One heartbeat: this node and its calls in Redis and in the calls' rows; then the sweep. */
