@@ -71,6 +71,15 @@ export class Client {
     return (await res.json()) as T;
   }
 
+  /** The dashboard's own endpoints (/dashboard/api/…); the admin names the organization in `org`. */
+  async dashboard<T>(path: string, orgId?: string | null): Promise<T> {
+    const org = this.asOrg(orgId);
+    const query = org ? `${path.includes('?') ? '&' : '?'}org=${encodeURIComponent(org)}` : '';
+    const res = await fetch(`/dashboard/api/${path}${query}`, { headers: headers(this.session.key, null, false) });
+    if (!res.ok) throw await failure(res);
+    return (await res.json()) as T;
+  }
+
   /** A binary download (the recording) as a blob, since an <audio> element cannot send the key. */
   async blob(path: string, orgId?: string | null): Promise<Blob> {
     const res = await fetch(`/api/v1/${path}`, { headers: headers(this.session.key, this.asOrg(orgId), false) });

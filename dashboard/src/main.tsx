@@ -30,6 +30,7 @@ function App() {
       session={session}
       onLogOut={() => {
         forgetKey();
+        location.hash = '#/live';
         setSession(null);
       }}
     />

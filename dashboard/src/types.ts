@@ -122,3 +122,14 @@ export interface PhoneNumber {
   agent_name: string | null;
   is_active: boolean;
 }
+
+/** A tool the agent ran during the call (the call's events; arguments and result as JSON text). */
+export interface ToolRun {
+  name: string;
+  tool_call_id: string | null;
+  duration_ms: number | null;
+  arguments: string | null;
+  result: string | null;
+  error: string | null;
+  at: string;
+}

@@ -103,18 +103,22 @@ export class LiveHub {
       this.broadcast(signal.orgId, { type: 'speech', call_id: signal.callId, org_id: signal.orgId, speaking: now });
       return;
     }
-    void this.refresh([signal.callId]);
+    const { status, startedAt } = signal;
+    void this.refresh([signal.callId], (call) =>
+      // The owner's word is newer than its row while the row is still on its way (not ended).
+      status && call.ended_at === null && call.status !== 'forwarding' ? { ...call, status, started_at: call.started_at ?? startedAt ?? null } : call,
+    );
   }
 
   /** Reads the calls' rows and sends each to its organization's watchers. */
-  private async refresh(ids: string[]): Promise<void> {
+  private async refresh(ids: string[], amend: (call: LiveCall) => LiveCall = (call) => call): Promise<void> {
     let calls: LiveCall[];
     try {
       calls = await callsById(this.db, ids);
     } catch (err) {
       return void this.log.warn({ err: (err as Error).message }, 'live calls: reading a changed call failed');
     }
-    for (const call of calls) this.publish(call);
+    for (const call of calls) this.publish(amend(call));
   }
 
   private publish(call: LiveCall): void {

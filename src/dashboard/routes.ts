@@ -1,18 +1,22 @@
 /**
- * The web dashboard (`/dashboard`): the built single-page app, plus the two endpoints it needs
- * besides the REST API — who the key is (`/dashboard/api/session`) and the live-call feed as
- * server-sent events (`/dashboard/api/live`). Both take an organization's API key or the admin
+ * The web dashboard (`/dashboard`): the built single-page app, plus the endpoints it needs
+ * besides the REST API — who the key is (`/dashboard/api/session`), the live-call feed as
+ * server-sent events (`/dashboard/api/live`) and a call's tool runs (`/dashboard/api/calls/{id}/tool-calls`). Both take an organization's API key or the admin
  * key (every organization). The page itself talks to /api/v1 with the same key; the admin key
  * names the organization in X-Voxgate-Org (src/api/auth.ts).
  */
+import { readFile } from 'node:fs/promises';
+import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateApiKey, bearerToken, isAdminKey, organizationForAdmin } from '../api/auth.js';
-import { unauthorized } from '../api/errors.js';
-import { Type } from '../api/schemas.js';
+import { missingField, notFound, unauthorized } from '../api/errors.js';
+import { IdParams, Type } from '../api/schemas.js';
 import type { Logger } from '../log.js';
 import { builtDashboardDir } from './assets.js';
 import { LiveHub, type LiveEvent } from './hub.js';
+import { toolCallsOf } from './tool-calls.js';
 
 export interface DashboardOptions {
   /** The built app; default: dist/dashboard (assets.ts). */
@@ -36,7 +40,12 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 export async function dashboardRoutes(app: FastifyInstance, options: DashboardOptions = {}): Promise<void> {
   const { db, redis, config, limiters } = app.deps;
   const hub = new LiveHub(db, redis, config.redisPrefix, app.log as Logger, options.pollMs);
-  app.addHook('onClose', () => hub.close());
+  // Open feeds would keep the server from closing: end them first (the page reconnects elsewhere).
+  const feeds = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const feed of feeds) feed.end();
+    await hub.close();
+  });
 
   async function identify(request: FastifyRequest, reply: FastifyReply): Promise<Identity> {
     const token = bearerToken(request.headers.authorization);
@@ -72,7 +81,9 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
       let stop: (() => void) | null = null;
       let closed = false;
-      request.raw.on('close', () => {
+      feeds.add(raw);
+      raw.on('close', () => {
+        feeds.delete(raw);
         closed = true;
         clearInterval(heartbeat);
         stop?.();
@@ -85,6 +96,21 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
         clearInterval(heartbeat);
         raw.end(`event: failure\ndata: ${JSON.stringify({ message: 'The live feed is unavailable; reload to try again.' })}\n\n`);
       }
+    },
+  );
+
+  app.get(
+    '/api/calls/:id/tool-calls',
+    { schema: { hide: true, params: IdParams, querystring: Type.Object({ org: Type.Optional(Type.String({ maxLength: 64 })) }) } },
+    async (request, reply) => {
+      const who = await identify(request, reply);
+      const { org } = request.query as { org?: string };
+      if (who.admin && !org) throw missingField('org');
+      const orgId = who.admin ? (await organizationForAdmin(db, org!)).id : who.orgId!;
+      const { id } = request.params as { id: string };
+      const { rows } = await db.query('SELECT 1 FROM calls WHERE org_id = $1 AND id = $2', [orgId, id]);
+      if (rows.length === 0) throw notFound('call');
+      return { tool_calls: await toolCallsOf(db, orgId, id) };
     },
   );
 
@@ -101,11 +127,14 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
     app.get('/*', { schema: { hide: true } }, notBuilt);
     return;
   }
+  // The page itself, at /dashboard and /dashboard/ (the app links to its assets by absolute path).
+  const page = await readFile(join(dir, 'index.html'));
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page));
   await app.register(fastifyStatic, {
     root: dir,
     prefix: '/',
     decorateReply: false,
-    index: ['index.html'],
+    index: false,
     // Hashed file names under assets/ never change; index.html must be asked for again.
     setHeaders: (res, path) => res.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
   });

@@ -10,7 +10,11 @@ import type { Logger } from '../log.js';
 import type { TelephonyService } from './service.js';
 
 export type LiveSignal =
-  | { kind: 'status'; callId: string; orgId: string }
+  /**
+   * `status`/`startedAt`: what the owner knows when its row may not say it yet (the owner writes
+   * live status changes behind the call, so an answered call can still read `ringing`).
+   */
+  | { kind: 'status'; callId: string; orgId: string; status?: 'in-progress'; startedAt?: string }
   | { kind: 'speech'; callId: string; orgId: string; who: 'user' | 'assistant'; speaking: boolean };
 
 /** One channel per organization, so a watcher can subscribe to one or (admin) to the pattern. */
@@ -30,14 +34,16 @@ export function publishLiveSignals(service: TelephonyService, redis: Redis, pref
     });
   };
   const status = (e: { callId: string; orgId: string }) => publish({ kind: 'status', callId: e.callId, orgId: e.orgId });
+  const answered = (e: { callId: string; orgId: string }) =>
+    publish({ kind: 'status', callId: e.callId, orgId: e.orgId, status: 'in-progress', startedAt: new Date().toISOString() });
   const speech = (e: { callId: string; orgId: string; who: 'user' | 'assistant'; speaking: boolean }) => publish({ kind: 'speech', ...e });
   service.events.on('call-started', status);
-  service.events.on('call-answered', status);
+  service.events.on('call-answered', answered);
   service.events.on('call-final', status);
   service.events.on('call-speech', speech);
   return () => {
     service.events.off('call-started', status);
-    service.events.off('call-answered', status);
+    service.events.off('call-answered', answered);
     service.events.off('call-final', status);
     service.events.off('call-speech', speech);
   };

@@ -8,7 +8,7 @@ import { ApiError, type Client } from '../api';
 import { useLoad } from '../components/useLoad';
 import { Waterfall } from '../components/Waterfall';
 import { dateTime, duration, label, statusTone, time } from '../format';
-import type { CallDetail, Delivery, Message } from '../types';
+import type { CallDetail, Delivery, Message, ToolRun } from '../types';
 
 const ROLE_NAMES: Record<Message['role'], string> = { user: 'Caller', assistant: 'Agent', tool: 'Tool', system: 'System' };
 
@@ -87,7 +87,7 @@ export function CallPage({ client, id, orgId }: { client: Client; id: string; or
       </section>
       <section aria-labelledby="tools-heading">
         <h2 id="tools-heading">Tool calls</h2>
-        <ToolCalls messages={c.messages} />
+        <ToolCalls client={client} call={c} orgId={asOrg} />
       </section>
       <section aria-labelledby="latency-heading">
         <h2 id="latency-heading">Latency waterfall</h2>
@@ -171,10 +171,24 @@ function Transcript({ messages }: { messages: Message[] }) {
   );
 }
 
-function ToolCalls({ messages }: { messages: Message[] }) {
-  const calls = messages.flatMap((m) => m.tool_calls ?? []);
-  if (calls.length === 0) return <p class="empty">The agent called no tools.</p>;
-  const results = new Map(messages.filter((m) => m.role === 'tool' && m.tool_call_id).map((m) => [m.tool_call_id!, m.content]));
+function ToolCalls({ client, call, orgId }: { client: Client; call: CallDetail; orgId: string | null }) {
+  const [runs] = useLoad(() => client.dashboard<{ tool_calls: ToolRun[] }>(`calls/${call.id}/tool-calls`, orgId).then((r) => r.tool_calls), [client, call.id, orgId]);
+  if (runs.state === 'loading') return <p class="loading">Loading tool calls…</p>;
+  if (runs.state === 'error')
+    return (
+      <p class="error" role="alert">
+        {runs.message}
+      </p>
+    );
+  // Calls whose transcript carries the tool calls (imported or analysed ones) show those instead.
+  const results = new Map(call.messages.filter((m) => m.role === 'tool' && m.tool_call_id).map((m) => [m.tool_call_id!, m.content]));
+  const rows: ToolRun[] =
+    runs.value.length > 0
+      ? runs.value
+      : call.messages
+          .flatMap((m) => m.tool_calls ?? [])
+          .map((t) => ({ name: t.function.name, tool_call_id: t.id, duration_ms: null, arguments: JSON.stringify(t.function.arguments), result: results.get(t.id) ?? null, error: null, at: '' }));
+  if (rows.length === 0) return <p class="empty">The agent called no tools.</p>;
   return (
     <table>
       <thead>
@@ -182,18 +196,20 @@ function ToolCalls({ messages }: { messages: Message[] }) {
           <th scope="col">Tool</th>
           <th scope="col">Arguments</th>
           <th scope="col">Result</th>
+          <th scope="col">Took</th>
         </tr>
       </thead>
       <tbody>
-        {calls.map((t) => (
-          <tr key={t.id}>
+        {rows.map((t, i) => (
+          <tr key={t.tool_call_id ?? i}>
             <td>
-              <code>{t.function.name}</code>
+              <code>{t.name}</code>
             </td>
             <td>
-              <code class="wrap">{JSON.stringify(t.function.arguments)}</code>
+              <code class="wrap">{t.arguments ?? '—'}</code>
             </td>
-            <td class="wrap">{results.get(t.id) ?? <span class="muted">no result</span>}</td>
+            <td class="wrap">{t.error ? <span class="error">{t.error}</span> : (t.result ?? <span class="muted">no result</span>)}</td>
+            <td class="num">{t.duration_ms === null ? '—' : `${t.duration_ms} ms`}</td>
           </tr>
         ))}
       </tbody>
