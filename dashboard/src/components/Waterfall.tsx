@@ -36,6 +36,8 @@ function segments(turn: TurnLatency): Array<{ from: number; to: number; stage: (
   return out;
 }
 
+const ms = (value: number | null): string => (value === null ? '—' : String(Math.round(value)));
+
 const total = (turn: TurnLatency): number => Math.max(0, ...STAGES.map((s) => turn[s.mark] ?? 0));
 
 function ticks(max: number): number[] {
@@ -52,7 +54,7 @@ export function Waterfall({ latency }: { latency: CallLatency | null }) {
   const scale = (ms: number) => LEFT + (ms / max) * (WIDTH - LEFT - RIGHT);
   const height = turns.length * ROW + AXIS + 8;
   const used = STAGES.filter((s) => turns.some((t) => t[s.mark] !== null));
-  const firstRtp = turns.map((t) => t.firstRtpMs).filter((v): v is number => v !== null);
+  const firstRtp = turns.map((t) => t.firstRtpMs).filter((v): v is number => v !== null).map(Math.round);
   const summary = firstRtp.length ? `Reply latency per turn, first RTP at ${firstRtp.join(', ')} ms.` : 'Reply latency per turn.';
 
   return (
@@ -74,11 +76,11 @@ export function Waterfall({ latency }: { latency: CallLatency | null }) {
             </text>
             {segments(turn).map((seg) => (
               <rect key={seg.stage.mark} x={scale(seg.from)} y={4} width={Math.max(1, scale(seg.to) - scale(seg.from))} height={ROW - 10} fill={seg.stage.color}>
-                <title>{`${seg.stage.name}: ${seg.to} ms`}</title>
+                <title>{`${seg.stage.name}: ${ms(seg.to)} ms`}</title>
               </rect>
             ))}
             <text x={scale(total(turn)) + 6} y={ROW / 2 + 2} class="value">
-              {total(turn)} ms
+              {ms(total(turn))} ms
             </text>
           </g>
         ))}
@@ -113,7 +115,7 @@ export function Waterfall({ latency }: { latency: CallLatency | null }) {
               <th scope="row">{t.turn}</th>
               {used.map((s) => (
                 <td class="num" key={s.mark}>
-                  {t[s.mark] ?? '—'}
+                  {ms(t[s.mark])}
                 </td>
               ))}
               <td>{t.interrupted ? 'yes' : 'no'}</td>
