@@ -98,7 +98,7 @@ describe('dashboard live feed', () => {
     expect(adminOther.about(callId)).toEqual([]);
   }, 60_000);
 
-  it('a snapshot lists the calls live when the page connects', async () => {
+  it('a snapshot lists the calls live when the page connects; a change without a signal shows within a poll', async () => {
     await phone.dial(`${NUMBER}@127.0.0.1:${engine.sipPort}`, CALLER);
     const callId = (await latestCall(engine))!.id;
     await eventually(async () => (await latestCall(engine))!.status === 'in-progress', 5_000, 'the call answered');
@@ -107,6 +107,9 @@ describe('dashboard live feed', () => {
     expect(snapshot.type === 'snapshot' && snapshot.calls.map((c) => c.id)).toEqual([callId]);
     const theirs = await open(apiOnlyBase, other.key);
     expect(theirs.events[0]).toEqual({ type: 'snapshot', calls: [] });
+    // A change no signal announced (here written behind the owner's back) shows within a poll.
+    await engine.database.db.query(`UPDATE calls SET status = 'forwarding' WHERE id = $1`, [callId]);
+    await late.waitFor(callEvent(callId, 'forwarding'), 3_000, 'the polled status');
     await phone.hangup();
     await late.waitFor(callEvent(callId, 'ended'), 10_000, 'the call to end');
   }, 30_000);
