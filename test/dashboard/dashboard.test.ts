@@ -124,10 +124,24 @@ describe('web dashboard in Chromium', () => {
     expect(await ended(firstCallId).textContent()).toContain('Ended');
   }, 60_000);
 
-  it('hangs up a live call with the button', async () => {
+  it('says, transfers and hangs up a live call with the buttons', async () => {
     await phone.dial(`${NUMBER}@127.0.0.1:${engine.sipPort}`, SECOND_CALLER);
     const callId = (await latestCall(engine))!.id;
     await row(callId).getByText('In progress').waitFor();
+
+    // Say…: the agent speaks the text (it reaches the TTS fake).
+    await row(callId).getByRole('button', { name: `Say something on the call with ${SECOND_CALLER}` }).click();
+    await row(callId).getByLabel('The agent says').fill('Please hold the line.');
+    await row(callId).getByRole('button', { name: 'Say', exact: true }).click();
+    await row(callId).getByText('The agent says it.').waitFor();
+    await eventually(() => fakes.speech.inputs.some((text) => text.includes('Please hold the line.')), 10_000, 'the text synthesised');
+
+    // Transfer…: the owner's answer reaches the page (this organization has no transfer trunk).
+    await row(callId).getByRole('button', { name: `Transfer the call with ${SECOND_CALLER}` }).click();
+    await row(callId).getByLabel('Transfer to (E.164 or sip:…)').fill('+31201234567');
+    await row(callId).getByRole('button', { name: 'Transfer', exact: true }).click();
+    expect(await row(callId).getByRole('alert').textContent()).toContain('No SIP trunk for transfers');
+
     await row(callId).getByRole('button', { name: `Hang up the call with ${SECOND_CALLER}` }).click();
     await hungUpByEngine(phone, 10_000);
     await ended(callId).getByText('Ended', { exact: true }).waitFor({ timeout: 10_000 });
