@@ -47,8 +47,15 @@ export class LiveHub {
   /** Starts sending `watcher` the live calls of its scope, a snapshot first; returns the stop function. */
   async watch(watcher: LiveWatcher): Promise<() => void> {
     await this.start();
+    // Watching before the snapshot is read: a change in between is sent, not lost.
     this.watchers.add(watcher);
-    const snapshot = await liveCalls(this.db, watcher.orgId);
+    let snapshot: LiveCall[];
+    try {
+      snapshot = await liveCalls(this.db, watcher.orgId);
+    } catch (err) {
+      this.watchers.delete(watcher);
+      throw err;
+    }
     for (const call of snapshot) this.known.set(call.id, stateOf(call));
     watcher.send({ type: 'snapshot', calls: snapshot.map((c) => this.withSpeech(c)) });
     return () => {
@@ -72,9 +79,19 @@ export class LiveHub {
 
   private async start(): Promise<void> {
     if (!this.subscribing) {
-      this.subscriber = duplicateClient(this.redis, this.log, 'live calls');
-      this.subscriber.on('pmessage', (_pattern, _channel, text) => this.onSignal(text));
-      this.subscribing = this.subscriber.psubscribe(liveChannelPattern(this.prefix)).then(() => undefined);
+      const subscriber = duplicateClient(this.redis, this.log, 'live calls');
+      subscriber.on('pmessage', (_pattern, _channel, text) => this.onSignal(text));
+      this.subscriber = subscriber;
+      this.subscribing = subscriber.psubscribe(liveChannelPattern(this.prefix)).then(
+        () => undefined,
+        (err: unknown) => {
+          // Redis is down: the next watcher tries again with a new connection.
+          this.subscriber = null;
+          this.subscribing = null;
+          subscriber.disconnect();
+          throw err;
+        },
+      );
     }
     await this.subscribing;
     if (!this.timer) {

@@ -1,8 +1,9 @@
 /**
  * The web dashboard (`/dashboard`): the built single-page app, plus the endpoints it needs
  * besides the REST API — who the key is (`/dashboard/api/session`), the live-call feed as
- * server-sent events (`/dashboard/api/live`) and a call's tool runs (`/dashboard/api/calls/{id}/tool-calls`). Both take an organization's API key or the admin
- * key (every organization). The page itself talks to /api/v1 with the same key; the admin key
+ * server-sent events (`/dashboard/api/live`) and a call's tool runs
+ * (`/dashboard/api/calls/{id}/tool-calls`). All take an organization's API key or the admin key
+ * (every organization). The page itself talks to /api/v1 with the same key; the admin key
  * names the organization in X-Voxgate-Org (src/api/auth.ts).
  */
 import { readFile } from 'node:fs/promises';
@@ -29,7 +30,6 @@ interface Identity {
   admin: boolean;
   /** The key's organization; null for the admin key. */
   orgId: string | null;
-  keyId: string;
 }
 
 const HEARTBEAT_MS = 15_000;
@@ -50,10 +50,10 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
   async function identify(request: FastifyRequest, reply: FastifyReply): Promise<Identity> {
     const token = bearerToken(request.headers.authorization);
     if (token === null) throw unauthorized();
-    if (isAdminKey(token, config.adminApiKey)) return { admin: true, orgId: null, keyId: 'admin' };
+    if (isAdminKey(token, config.adminApiKey)) return { admin: true, orgId: null };
     const org = await authenticateApiKey(db, token);
     await limiters.api.hook(() => org.apiKeyId)(request, reply);
-    return { admin: false, orgId: org.id, keyId: org.apiKeyId };
+    return { admin: false, orgId: org.id };
   }
 
   app.get('/api/session', { schema: { hide: true } }, async (request, reply) => {
@@ -128,8 +128,11 @@ export async function dashboardRoutes(app: FastifyInstance, options: DashboardOp
     return;
   }
   // The page itself, at /dashboard and /dashboard/ (the app links to its assets by absolute path).
-  const page = await readFile(join(dir, 'index.html'));
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page));
+  // Read on each request (it is tiny): a rebuild while the engine runs serves the new assets.
+  const index = join(dir, 'index.html');
+  app.get('/', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(await readFile(index)),
+  );
   await app.register(fastifyStatic, {
     root: dir,
     prefix: '/',
