@@ -5,7 +5,7 @@
  * and see every organization with the admin key. Screenshots of the main pages go to docs/
  * when UPDATE_SCREENSHOTS=1 (else to a temporary folder).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -41,6 +41,7 @@ describe('web dashboard in Chromium', () => {
   let page: Page;
   let phone: TestPhone;
   let firstCallId: string;
+  let dashboardDir: string;
 
   const row = (callId: string) => page.locator(`table.calls tr[data-call-id="${callId}"]`);
   const ended = (callId: string) => page.locator(`ul.ended li[data-call-id="${callId}"]`);
@@ -51,6 +52,7 @@ describe('web dashboard in Chromium', () => {
     // A pipeline agent (STT → LLM → TTS fakes): its barge-ins keep what the caller heard, marked interrupted.
     const [dir, started] = await Promise.all([buildDashboard(), startPipelineEngine({ deepgram: { minSpeechMs: 300 } })]);
     fakes = started;
+    dashboardDir = dir;
     engine = fakes.engine;
     await engine.agentWithNumber(NUMBER, pipelineAgent('openai', { provider: 'openai', voiceId: 'alloy' }, { name: 'Front desk', first_message: GREETING, llm_config: { tools: [STOCK_TOOL] } }));
     app = await buildApp({ config: engine.node.config, db: engine.database.db, redis: engine.node.redis, health: engine.node.health, services: engine.node.services, dashboard: { dir } });
@@ -67,6 +69,8 @@ describe('web dashboard in Chromium', () => {
     await phone?.close();
     await app?.close();
     await fakes?.close();
+    if (dashboardDir) rmSync(dashboardDir, { recursive: true, force: true });
+    if (!UPDATING) rmSync(SHOTS, { recursive: true, force: true });
   });
 
   it('logs in with an API key; the first render is fast', async () => {
