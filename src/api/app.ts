@@ -6,6 +6,7 @@
  *   /docs                         Swagger UI;  /api/v1/openapi.json  the OpenAPI document
  *   /api/v1/admin/...             ADMIN_API_KEY only (absent when unset)
  *   /api/v1/<resource>            API key → request.org, 100 req/min per key (resources/index.ts)
+ *   /dashboard                    the web dashboard and its live-call feed (src/dashboard)
  */
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
@@ -15,6 +16,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Db } from '../db/pool.js';
 import { createLogger, type Logger } from '../log.js';
+import { dashboardRoutes, type DashboardOptions } from '../dashboard/routes.js';
 import { adminRoutes } from './admin/routes.js';
 import { apiKeyAuth, type AuthedOrg } from './auth.js';
 import { secretBoxFor, type ApiDeps, type ApiServices } from './deps.js';
@@ -43,6 +45,8 @@ export interface BuildAppOptions {
   logger?: Logger;
   /** Defaults to every resource of resources/index.ts. */
   resources?: readonly ApiPlugin[];
+  /** The web dashboard under /dashboard (src/dashboard). */
+  dashboard?: DashboardOptions;
 }
 
 export type ApiApp = FastifyInstance;
@@ -118,12 +122,13 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await registerOpenApi(app);
   registerHealthRoute(app, health);
   registerMetricsRoute(app, options.services?.metrics);
+  await app.register(dashboardRoutes, { prefix: '/dashboard', ...options.dashboard });
   await app.register(
     async (v1) => {
       installQueryGuard(v1);
       if (config.adminApiKey !== null) await v1.register(adminRoutes, { prefix: '/admin' });
       await v1.register(async (scope) => {
-        scope.addHook('onRequest', apiKeyAuth(db));
+        scope.addHook('onRequest', apiKeyAuth(db, config.adminApiKey));
         scope.addHook('onRequest', deps.limiters.api.hook((request) => request.org.apiKeyId));
         for (const plugin of options.resources ?? resourcePlugins) await scope.register(plugin);
       });

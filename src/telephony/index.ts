@@ -11,6 +11,7 @@ import { webhooksFor } from '../events/index.js';
 import { portInUse, type VoxgateNode } from '../node.js';
 import { agentLogicModule, MediaPool } from '../../media/index.js';
 import { UserAgent } from '../../sip/index.js';
+import { publishLiveSignals } from './live-signals.js';
 import { TelephonyService } from './service.js';
 
 export { TelephonyService } from './service.js';
@@ -62,6 +63,7 @@ export async function startTelephony(node: VoxgateNode): Promise<void> {
     throw portInUse(err, 'SIP', config.sip.port, 'SIP_PORT');
   });
   const telephony = service;
+  const stopSignals = publishLiveSignals(telephony, node.redis, config.redisPrefix, log);
   node.services.telephony = telephony;
   node.services.calls = telephony;
   node.services.routingCache = telephony.router;
@@ -87,6 +89,7 @@ export async function startTelephony(node: VoxgateNode): Promise<void> {
     { timeoutMs: config.calls.drainTimeoutMs + REPORTS_DRAIN_TIMEOUT_MS + 10_000 },
   );
   node.onStop('sip', async () => {
+    stopSignals();
     await telephony.stop();
     await ua.close();
     await pool.stop();

@@ -354,7 +354,7 @@ export class CallOwner {
   private onEvent(event: CallEvent): void {
     switch (event.kind) {
       case 'transcript':
-        if (event.final && event.text.trim() !== '') this.addMessage(event.role, event.text);
+        if (event.final && event.text.trim() !== '') this.addMessage(event.role, event.text, event.interrupted ?? false);
         return;
       case 'latency':
         this.log.debug({ mark: event.mark, sinceMs: event.sinceMs }, 'latency mark');
@@ -370,10 +370,10 @@ export class CallOwner {
     }
   }
 
-  private addMessage(role: 'user' | 'assistant', content: string): void {
+  private addMessage(role: 'user' | 'assistant', content: string, interrupted = false): void {
     const seq = ++this.messageSeq;
     const at = new Date();
-    this.write(() => appendMessage(this.deps.db, { orgId: this.orgId, callId: this.id, seq, role, content, at }));
+    this.write(() => appendMessage(this.deps.db, { orgId: this.orgId, callId: this.id, seq, role, content, at, interrupted }));
   }
 
   private note(type: string, data: Record<string, unknown>): void {
@@ -395,7 +395,15 @@ export class CallOwner {
     if (name === TRANSFER_CALL_TOOL) return this.transferTool(toolCallId, args);
     const started = Date.now();
     const outcome = await this.tools.run({ toolCallId, name, arguments: args });
-    this.note('tool-call', { name, durationMs: Date.now() - started, ...(outcome.error && { error: outcome.error }) });
+    // Arguments and result (bounded) for the call's page in the dashboard.
+    this.note('tool-call', {
+      name,
+      toolCallId,
+      durationMs: Date.now() - started,
+      arguments: preview(args),
+      result: preview(outcome.result),
+      ...(outcome.error && { error: outcome.error }),
+    });
     if (this.ending) return;
     this.deps.pool.send(this.id, { type: 'call.tool-result', toolCallId, result: outcome.result, ...(outcome.error && { error: outcome.error }) });
   }
@@ -669,4 +677,13 @@ export class CallOwner {
       this.log.error({ err, event }, 'could not queue webhook');
     }
   }
+}
+
+const PREVIEW_CHARS = 2000;
+
+/** A tool's arguments or result as the call's events keep it: JSON, cut to a bounded length. */
+function preview(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? null);
+  return text && text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
 }

@@ -79,15 +79,16 @@ export async function updateMetadata(db: Queryable, id: string, metadata: Record
 
 export async function appendMessage(
   db: Queryable,
-  m: { orgId: string; callId: string; seq: number; role: 'assistant' | 'user' | 'system' | 'tool'; content: string; at: Date },
+  m: { orgId: string; callId: string; seq: number; role: 'assistant' | 'user' | 'system' | 'tool'; content: string; at: Date; interrupted?: boolean },
 ): Promise<void> {
-  await db.query(`INSERT INTO call_messages (org_id, call_id, seq, role, content, started_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+  await db.query(`INSERT INTO call_messages (org_id, call_id, seq, role, content, started_at, interrupted) VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
     m.orgId,
     m.callId,
     m.seq,
     m.role,
     m.content,
     m.at,
+    m.interrupted ?? false,
   ]);
 }
 

@@ -52,6 +52,17 @@ export interface TelephonyEvents {
   'media-ended': [{ direction: 'inbound' | 'outbound'; ended: CallEnded }];
   /** The call logic asked to end a call because a provider failed (`code` as `provider/<code>`). */
   'provider-error': [{ providers: readonly string[]; code: string }];
+  /** A call this node owns now exists (its row is written): ringing inbound, dialing outbound. */
+  'call-started': [{ callId: string; orgId: string }];
+  /** The caller or the agent started or stopped talking (the media worker's voice events). */
+  'call-speech': [CallSpeech];
+}
+
+export interface CallSpeech {
+  callId: string;
+  orgId: string;
+  who: 'user' | 'assistant';
+  speaking: boolean;
 }
 
 const NOT_FOUND: CommandResult = { ok: false, status: 404, error: 'not_found', message: 'Call not found' };
@@ -200,6 +211,7 @@ export class TelephonyService implements TelephonyContext {
   adopt(call: CallOwner): void {
     this.calls.set(call.id, call);
     call.whenClosed(() => this.forget(call));
+    this.announce('call-started', { callId: call.id, orgId: call.orgId });
   }
 
   forget(call: CallOwner): void {
@@ -246,12 +258,16 @@ export class TelephonyService implements TelephonyContext {
   }
 
   private onWorkerMessage(msg: WorkerToMain): void {
-    const call = this.calls.get(msg.callId) ?? this.legs.get(msg.callId);
+    const owned = this.calls.get(msg.callId);
+    const call = owned ?? this.legs.get(msg.callId);
     if (msg.type === 'call.ended' && call) this.announce('media-ended', { direction: call.init.direction, ended: msg });
     if (msg.type === 'call.hangup-request' && call && msg.error?.code.startsWith('provider/')) {
       this.announce('provider-error', { providers: call.agent.keyProviders, code: msg.error.code });
     }
     call?.onWorkerMessage(msg);
+    if (owned && msg.type === 'call.event' && (msg.event.kind === 'speech-started' || msg.event.kind === 'speech-stopped')) {
+      this.announce('call-speech', { callId: owned.id, orgId: owned.orgId, who: msg.event.who, speaking: msg.event.kind === 'speech-started' });
+    }
   }
 
   /** One heartbeat: this node and its calls in Redis and in the calls' rows; then the sweep. */
