@@ -128,6 +128,8 @@ export type LatencyMark =
 export type CallEvent =
   /** `interrupted`: an agent turn the caller barged in on; `text` is what the caller heard where the engine knows it. */
   | { kind: 'transcript'; role: 'user' | 'assistant'; text: string; final: boolean; itemId?: string; interrupted?: boolean }
+  /** An agent turn already reported final was barged in on after all (realtime: its text came before its audio ended). */
+  | { kind: 'turn-interrupted'; itemId: string }
   | { kind: 'speech-started'; who: 'user' | 'assistant' }
   | { kind: 'speech-stopped'; who: 'user' | 'assistant' }
   | { kind: 'latency'; mark: LatencyMark; atMs: number; sinceMs?: number }

@@ -506,6 +506,7 @@ class AgentCall implements CallLogic {
 
   private report(turn: FinalTurn | null): void {
     if (!turn) return;
+    if (turn.reported) return this.host.event({ kind: 'turn-interrupted', itemId: turn.itemId });
     this.host.event({ kind: 'transcript', role: turn.role, text: turn.text, final: true, itemId: turn.itemId, ...(turn.interrupted && { interrupted: true }) });
   }
 

@@ -32,6 +32,8 @@ export interface FinalTurn {
   text: string;
   itemId: string;
   interrupted?: boolean;
+  /** Reported before: only the interrupted flag is news. */
+  reported?: boolean;
 }
 
 export class TranscriptLog {
@@ -80,14 +82,18 @@ export class TranscriptLog {
   /**
    * The caller barged in on `itemId`: the turn is closed with `heard` (what the caller heard, when
    * the engine knows it), else with what was generated so far, and flagged. Returns it when this
-   * made it final (to report it).
+   * made it final (to report it), or flagged a turn reported before (`reported`).
    */
   interrupt(itemId: string, heard?: string, atMs = 0): FinalTurn | null {
     let turn = this.byItem.get(itemId);
     if (!turn && heard !== undefined && heard.trim() !== '') turn = this.add('assistant', itemId, atMs);
     if (!turn || turn.role !== 'assistant') return null;
+    if (turn.final && !turn.held) {
+      if (turn.interrupted || turn.text.trim() === '') return null;
+      turn.interrupted = true;
+      return { role: turn.role, text: turn.text, itemId: turn.itemId, interrupted: true, reported: true };
+    }
     turn.interrupted = true;
-    if (turn.final && !turn.held) return null;
     turn.final = true;
     turn.held = false;
     if (heard !== undefined) turn.text = heard;

@@ -21,7 +21,7 @@ import type { CommandResult } from './command-bus.js';
 import type { CallDirectory } from './directory.js';
 import { bounded, type Leg } from './legs.js';
 import { isBillable, latencyRecord } from './media-report.js';
-import { appendMessage, createCall, recordEvent, writeStatus, type NewCall } from './records.js';
+import { appendMessage, createCall, markInterrupted, recordEvent, writeStatus, type NewCall } from './records.js';
 import type { CallSdp } from './sdp.js';
 import { ToolRunner } from './tools.js';
 import {
@@ -110,6 +110,8 @@ export class CallOwner {
   private ending: Promise<void> | null = null;
   private maxDurationTimer: NodeJS.Timeout | null = null;
   private messageSeq = 0;
+  /** The seq of each agent turn stored, by the worker's item id (a barge-in may flag it later). */
+  private readonly agentTurnSeq = new Map<string, number>();
   /** Row writes run in order, one after the other, off the media path. */
   private writes: Promise<void> = Promise.resolve();
   private tools: ToolRunner;
@@ -354,8 +356,13 @@ export class CallOwner {
   private onEvent(event: CallEvent): void {
     switch (event.kind) {
       case 'transcript':
-        if (event.final && event.text.trim() !== '') this.addMessage(event.role, event.text, event.interrupted ?? false);
+        if (event.final && event.text.trim() !== '') this.addMessage(event.role, event.text, event.interrupted ?? false, event.itemId);
         return;
+      case 'turn-interrupted': {
+        const seq = this.agentTurnSeq.get(event.itemId);
+        if (seq !== undefined) this.write(() => markInterrupted(this.deps.db, this.id, seq));
+        return;
+      }
       case 'latency':
         this.log.debug({ mark: event.mark, sinceMs: event.sinceMs }, 'latency mark');
         return;
@@ -370,8 +377,9 @@ export class CallOwner {
     }
   }
 
-  private addMessage(role: 'user' | 'assistant', content: string, interrupted = false): void {
+  private addMessage(role: 'user' | 'assistant', content: string, interrupted = false, itemId?: string): void {
     const seq = ++this.messageSeq;
+    if (role === 'assistant' && itemId !== undefined) this.agentTurnSeq.set(itemId, seq);
     const at = new Date();
     this.write(() => appendMessage(this.deps.db, { orgId: this.orgId, callId: this.id, seq, role, content, at, interrupted }));
   }

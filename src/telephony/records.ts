@@ -92,6 +92,11 @@ export async function appendMessage(
   ]);
 }
 
+/** An agent turn stored before the caller barged in on it. */
+export async function markInterrupted(db: Queryable, callId: string, seq: number): Promise<void> {
+  await db.query(`UPDATE call_messages SET interrupted = true WHERE call_id = $1 AND seq = $2`, [callId, seq]);
+}
+
 export async function recordEvent(db: Queryable, orgId: string, callId: string, type: string, data: Record<string, unknown>): Promise<void> {
   await db.query(`INSERT INTO call_events (org_id, call_id, type, data) VALUES ($1, $2, $3, $4)`, [orgId, callId, type, JSON.stringify(data)]);
 }

@@ -107,10 +107,15 @@ describe('inbound call to a realtime agent (OpenAI realtime: truncate supported)
     expect(row.started_at).not.toBeNull();
     expect(row.recording_path && existsSync(row.recording_path) && statSync(row.recording_path).size).toBeGreaterThan(44 + 8000 * 4);
 
-    const { rows: messages } = await engine.database.db.query<{ role: string; content: string }>(`SELECT role, content FROM call_messages WHERE call_id = $1 ORDER BY seq`, [callId]);
+    const { rows: messages } = await engine.database.db.query<{ role: string; content: string; interrupted: boolean }>(
+      `SELECT role, content, interrupted FROM call_messages WHERE call_id = $1 ORDER BY seq`,
+      [callId],
+    );
     expect(messages.map((m) => m.role)).toEqual(expect.arrayContaining(['assistant', 'user']));
     expect(messages.some((m) => m.role === 'user' && m.content === 'Where is my order 123?')).toBe(true);
-    expect(messages.some((m) => m.role === 'assistant' && m.content.includes('Your order status'))).toBe(true);
+    // The long answer the caller barged in on is marked, even though its text came before its audio ended.
+    expect(messages.filter((m) => m.role === 'assistant' && m.content.includes('Your order status'))).toMatchObject([{ interrupted: true }]);
+    expect(messages.filter((m) => m.interrupted)).toHaveLength(1);
 
     const { rows: usage } = await engine.database.db.query<{ minutes_used: number; duration_seconds: number }>(`SELECT minutes_used, duration_seconds FROM usage_logs WHERE call_id = $1`, [callId]);
     expect(usage).toEqual([{ minutes_used: Math.ceil(row.duration_seconds! / 60), duration_seconds: row.duration_seconds }]);
