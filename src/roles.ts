@@ -9,16 +9,17 @@ import type { Role } from './config.js';
 import { startWebhookWorker, webhooksFor } from './events/index.js';
 import type { RoleStarter } from './node.js';
 import { startTelephony } from './telephony/index.js';
+import { startCampaignDialer } from './campaigns/index.js';
 import { startRemoteCalls } from './telephony/remote.js';
 import { startRetentionPurge } from './retention/index.js';
 
 export const ROLE_STARTERS: Readonly<Record<Role, readonly RoleStarter[]>> = {
-  sip: [startTelephony],
+  // The dialer places calls from this node, so it runs where the SIP stack and media are.
+  sip: [startTelephony, async (node) => void (await startCampaignDialer(node))],
   worker: [
     startWebhookWorker,
     startPostCallRole, // post-call analysis, end-of-call reports, notification e-mails
     startRetentionPurge, // transcripts, recordings and call metadata past the organization's retention
-    // campaign queue workers plug in here
   ],
   // The webhook queue first: the deliveries API replays through it.
   // Call control reaches the owning node from an API-only node too.

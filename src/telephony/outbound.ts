@@ -15,6 +15,7 @@ import {
   resolveAgentConfig,
   resolveProviderKeys,
   type AgentRuntimeConfig as ResolvedAgent,
+  type FunctionTool,
 } from '../agents/index.js';
 import type { SipError } from '../../sip/index.js';
 import type { TelephonyContext } from './context.js';
@@ -44,6 +45,10 @@ export interface OutboundRequest {
   ringTimeoutSeconds?: number;
   campaignId?: string;
   leadId?: string;
+  /** Replaces the agent's system message for this call (a campaign's personalised template). */
+  systemMessage?: string;
+  /** Built-in tools this call offers besides the agent's own (a campaign call's addToDoNotCall). */
+  extraTools?: FunctionTool[];
 }
 
 export type OutboundFailure = { ok: false; status: 400 | 402 | 404 | 429 | 503; error: string; message: string; param?: string };
@@ -66,7 +71,7 @@ interface CallerId {
 
 /** Checks the request, creates the call and starts dialing; answers before the far end does. */
 export async function placeOutboundCall(ctx: TelephonyContext, request: OutboundRequest): Promise<OutboundResult> {
-  const agent = await agentFor(ctx, request);
+  const agent = personalised(await agentFor(ctx, request), request);
   if (!agent.ok) return agent;
   const number = await callerIdFor(ctx, request.orgId, request.numberId, agent.config.agentId);
   if (!number.ok) return number;
@@ -153,6 +158,20 @@ function unanswered(error: SipError): [EndReason, string, number] {
 }
 
 type AgentChoice = { ok: true; config: ResolvedAgent } | OutboundFailure;
+
+/** A campaign's system message and built-in tools on top of the resolved agent. */
+function personalised(choice: AgentChoice, request: OutboundRequest): AgentChoice {
+  if (!choice.ok || (request.systemMessage === undefined && !request.extraTools?.length)) return choice;
+  const config = { ...choice.config };
+  if (request.systemMessage !== undefined) {
+    config.instructions = request.systemMessage;
+    config.messages = [{ role: 'system', content: request.systemMessage }, ...config.messages.filter((m) => m.role !== 'system')];
+  }
+  const own = new Set(config.tools.functions.map((f) => f.name));
+  const extra = (request.extraTools ?? []).filter((t) => !own.has(t.name));
+  if (extra.length > 0) config.tools = { ...config.tools, functions: [...config.tools.functions, ...extra] };
+  return { ok: true, config };
+}
 
 /** The three modes of B §3.5: a saved agent, a saved agent with an override, or a one-off agent. */
 async function agentFor(ctx: TelephonyContext, request: OutboundRequest): Promise<AgentChoice> {

@@ -23,7 +23,8 @@ import { bounded, type Leg } from './legs.js';
 import { isBillable, latencyRecord } from './media-report.js';
 import { appendMessage, createCall, recordEvent, writeStatus, type NewCall } from './records.js';
 import type { CallSdp } from './sdp.js';
-import { ToolRunner } from './tools.js';
+import { ToolRunner, type ToolCallRequest, type ToolOutcome } from './tools.js';
+import { addDnc, ADD_TO_DNC_TOOL } from '../campaigns/dnc.js';
 import {
   ACCEPT_TRANSFER_TOOL,
   bridgedTransfer,
@@ -140,7 +141,7 @@ export class CallOwner {
     this.log = deps.log.child({ callId: init.id, orgId: init.orgId, direction: init.direction });
     this.mediaEnded = new Promise((resolve) => (this.resolveMediaEnded = resolve));
     this.agentConfig = init.agent;
-    this.tools = new ToolRunner(deps.emitter, init.agent, this.origin(), () => this.webhookContext());
+    this.tools = new ToolRunner(deps.emitter, init.agent, this.origin(), () => this.webhookContext(), (call) => this.builtinTool(call));
   }
 
   /**
@@ -197,7 +198,26 @@ export class CallOwner {
   /** The assistant-request answer changed the agent before the call was answered. */
   reconfigure(agent: ResolvedAgent): void {
     this.agentConfig = agent;
-    this.tools = new ToolRunner(this.deps.emitter, agent, this.origin(), () => this.webhookContext());
+    this.tools = new ToolRunner(this.deps.emitter, agent, this.origin(), () => this.webhookContext(), (call) => this.builtinTool(call));
+  }
+
+  /** addToDoNotCall (campaign calls, or an agent tool of that name without a URL): the callee's number goes on the org's list. */
+  private builtinTool(call: ToolCallRequest): Promise<ToolOutcome> | null {
+    if (call.name !== ADD_TO_DNC_TOOL) return null;
+    const number = this.init.customerNumber;
+    if (!number) return Promise.resolve({ result: null, error: 'This call has no phone number to put on the do-not-call list.' });
+    const args = call.arguments !== null && typeof call.arguments === 'object' ? (call.arguments as Record<string, unknown>) : {};
+    const reason = typeof args.reason === 'string' ? args.reason.slice(0, 1000) : null;
+    return addDnc(this.deps.db, this.orgId, { phoneNumber: number, reason, source: 'agent', callId: this.id }).then(
+      () => {
+        this.log.info({ event: 'do-not-call', pii: { number } }, 'callee put on the do-not-call list');
+        return { result: 'The number is on the do-not-call list; it will not be called again.' };
+      },
+      (err: unknown) => {
+        this.log.warn({ err }, 'addToDoNotCall failed');
+        return { result: null, error: 'The do-not-call list could not be updated right now.' };
+      },
+    );
   }
 
   capDuration(seconds: number): void {

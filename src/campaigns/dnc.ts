@@ -1,0 +1,60 @@
+/**
+ * The organization's do-not-call list (issue #14): numbers the dialer never calls. Entries come
+ * from `/api/v1/dnc` or from the built-in `addToDoNotCall` tool when a callee asks not to be
+ * called again. Every query is scoped to the organization.
+ */
+import type { Queryable } from '../db/pool.js';
+
+export const ADD_TO_DNC_TOOL = 'addToDoNotCall';
+
+export interface DncEntry {
+  id: string;
+  phone_number: string;
+  reason: string | null;
+  source: 'api' | 'agent';
+  call_id: string | null;
+  created_at: Date;
+}
+
+const COLUMNS = 'id, phone_number, reason, source, call_id, created_at';
+
+export async function listDnc(db: Queryable, orgId: string): Promise<DncEntry[]> {
+  const { rows } = await db.query<DncEntry>(`SELECT ${COLUMNS} FROM dnc WHERE org_id = $1 ORDER BY created_at, id`, [orgId]);
+  return rows;
+}
+
+/** Idempotent: a number already on the list keeps its first entry. */
+export async function addDnc(
+  db: Queryable,
+  orgId: string,
+  entry: { phoneNumber: string; reason?: string | null; source: 'api' | 'agent'; callId?: string | null },
+): Promise<{ entry: DncEntry; created: boolean }> {
+  const inserted = await db.query<DncEntry>(
+    `INSERT INTO dnc (org_id, phone_number, reason, source, call_id) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (org_id, phone_number) DO NOTHING RETURNING ${COLUMNS}`,
+    [orgId, entry.phoneNumber, entry.reason ?? null, entry.source, entry.callId ?? null],
+  );
+  if (inserted.rows[0]) return { entry: inserted.rows[0], created: true };
+  const { rows } = await db.query<DncEntry>(`SELECT ${COLUMNS} FROM dnc WHERE org_id = $1 AND phone_number = $2`, [orgId, entry.phoneNumber]);
+  return { entry: rows[0], created: false };
+}
+
+/** By entry id or by number; false when there was none. */
+export async function removeDnc(db: Queryable, orgId: string, by: { id: string } | { phoneNumber: string }): Promise<boolean> {
+  const { rowCount } =
+    'id' in by
+      ? await db.query('DELETE FROM dnc WHERE org_id = $1 AND id = $2', [orgId, by.id])
+      : await db.query('DELETE FROM dnc WHERE org_id = $1 AND phone_number = $2', [orgId, by.phoneNumber]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** The tool the model sees on campaign calls; it takes no arguments (the callee's number is known). */
+export const ADD_TO_DNC_DEFINITION = {
+  type: 'function' as const,
+  name: ADD_TO_DNC_TOOL,
+  description:
+    'Put the person you are talking to on the do-not-call list when they ask not to be called again. ' +
+    'Afterwards confirm politely that they will not be called again, and end the call.',
+  parameters: { type: 'object', properties: { reason: { type: 'string', description: 'What the person said, briefly' } }, required: [] },
+  async: false,
+};
