@@ -47,6 +47,8 @@ export interface DialerOptions {
   clock?: Clock;
   /** A claim that got no call row within this long is given up (its node died before dialing). */
   claimExpiryMs?: number;
+  /** How long a campaign call rings before it counts as no answer (default: the outbound default, 60 s). */
+  ringTimeoutSeconds?: number;
 }
 
 const DEFAULT_CLAIM_EXPIRY_MS = 120_000;
@@ -168,6 +170,7 @@ export class CampaignDialer {
         assistantOverride: { metadata: { campaign_id: campaign.id, lead_id: lead.id, variables: lead.variables } },
         systemMessage,
         extraTools: [ADD_TO_DNC_DEFINITION],
+        ...(this.o.ringTimeoutSeconds !== undefined && { ringTimeoutSeconds: this.o.ringTimeoutSeconds }),
       });
     } catch (err) {
       this.o.log.warn({ err, leadId: lead.id }, 'campaign call could not be placed');
