@@ -7,6 +7,7 @@
 import { expect } from 'vitest';
 import { startCampaignDialer, ManualClock, type CampaignDialer } from '../../src/campaigns/index.js';
 import { startTestEngine, type TestEngine } from '../call/engine.js';
+import type { FakeServerOptions } from '../fakes/realtime-server.js';
 import { eventually } from '../call/helpers.js';
 
 export const CALLER_ID = '+31850000100';
@@ -55,7 +56,7 @@ export interface Lead {
 }
 
 export async function startCampaignHarness(
-  options: { clock?: string; env?: Record<string, string>; minutesBalance?: number | null; agent?: Record<string, unknown>; ringTimeoutSeconds?: number; realtime?: Parameters<typeof startTestEngine>[0]['realtime'] } = {},
+  options: { clock?: string; env?: Record<string, string>; minutesBalance?: number | null; agent?: Record<string, unknown>; ringTimeoutSeconds?: number; realtime?: FakeServerOptions } = {},
 ): Promise<CampaignHarness> {
   const engine = await startTestEngine({ env: { CAMPAIGN_INBOUND_RESERVE: '0', RATE_LIMIT_PER_MINUTE: '1000000', ...options.env }, minutesBalance: options.minutesBalance, realtime: options.realtime });
   const { agentId, numberId } = await engine.agentWithNumber(CALLER_ID, { first_message: 'Hello, this is Acme calling.', ...options.agent });
