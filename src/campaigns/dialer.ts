@@ -137,16 +137,16 @@ export class CampaignDialer {
     const orgRoom = this.o.orgMaxConcurrent - this.o.inboundReserve - (await store.liveCallsOf(this.o.db, campaign.orgId));
     const wanted = Math.min(orgRoom, campaign.maxConcurrent);
     if (wanted <= 0) return;
-    const slots = await this.pacer.take(trunk.id, trunk.callsPerSecond, wanted);
-    if (slots.length === 0) return;
-    const claim = await store.claimLeads(this.o.db, campaign, { budget: slots.length, openZones, campaignZoneOpen, now, nodeId: this.o.telephony.nodeId });
-    await this.pacer.giveBack(trunk.id, slots.slice(claim?.claimed.length ?? 0));
+    const budget = Math.min(wanted, await this.pacer.free(trunk.id, trunk.callsPerSecond));
+    if (budget <= 0) return;
+    const claim = await store.claimLeads(this.o.db, campaign, { budget, openZones, campaignZoneOpen, now, nodeId: this.o.telephony.nodeId });
     if (!claim) return;
     for (const id of claim.skipped) void this.notifier.notify(campaign.orgId, campaign.id, 'lead-outcome', id);
-    for (const lead of claim.claimed) await this.dial(campaign, lead);
+    const pace = () => this.pacer.acquire(trunk.id, trunk.callsPerSecond);
+    for (const lead of claim.claimed) await this.dial(campaign, lead, pace);
   }
 
-  private async dial(campaign: store.DialableCampaign, lead: store.ClaimedLead): Promise<void> {
+  private async dial(campaign: store.DialableCampaign, lead: store.ClaimedLead, pace: () => Promise<void>): Promise<void> {
     let systemMessage: string | undefined;
     if (campaign.systemMessageTemplate) {
       const rendered = renderTemplate(campaign.systemMessageTemplate, lead.variables);
@@ -170,6 +170,7 @@ export class CampaignDialer {
         assistantOverride: { metadata: { campaign_id: campaign.id, lead_id: lead.id, variables: lead.variables } },
         systemMessage,
         extraTools: [ADD_TO_DNC_DEFINITION],
+        beforeInvite: pace,
         ...(this.o.ringTimeoutSeconds !== undefined && { ringTimeoutSeconds: this.o.ringTimeoutSeconds }),
       });
     } catch (err) {

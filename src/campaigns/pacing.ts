@@ -1,25 +1,29 @@
 /**
  * Calls per second per trunk, across every node (carriers limit CPS): a sliding one-second
- * window in Redis. A node takes up to n start times at once and gives back the ones it did not
- * use, so in any second at most `limit` INVITEs leave through the trunk.
+ * window in Redis holding the send time of every INVITE. The dialer sizes a pass by the free
+ * slots (`free`), and each call takes its slot right before its INVITE leaves (`acquire`), so
+ * the limit holds on the wire, not only when leads are claimed.
  */
 import type { Redis } from 'ioredis';
 
-/** KEYS[1] the window; ARGV: now ms, window ms, limit, wanted, unique prefix. Returns the members taken. */
+/** KEYS[1] the window; ARGV: now ms, window ms, limit, member. Returns 0 when taken, else ms to wait. */
 const TAKE = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-local free = tonumber(ARGV[3]) - redis.call('ZCARD', KEYS[1])
-local take = math.min(free, tonumber(ARGV[4]))
-local taken = {}
-for i = 1, take do
-  local member = ARGV[5] .. ':' .. i
-  redis.call('ZADD', KEYS[1], ARGV[1], member)
-  taken[i] = member
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
+  return 0
 end
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) * 2)
-return taken`;
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + tonumber(ARGV[2]) - tonumber(ARGV[1]))`;
+
+const FREE = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+return tonumber(ARGV[3]) - redis.call('ZCARD', KEYS[1])`;
 
 const WINDOW_MS = 1_000;
+/** A slot that cannot be had within this long is not waited for any more (Redis trouble): the call goes. */
+const MAX_WAIT_MS = 5_000;
 
 export class TrunkPacer {
   private seq = 0;
@@ -34,15 +38,19 @@ export class TrunkPacer {
     return `${this.prefix}dialer:cps:${trunkId}`;
   }
 
-  /** Up to `wanted` start slots for the trunk now (real time: carriers count real seconds). */
-  async take(trunkId: string, limit: number, wanted: number): Promise<string[]> {
-    if (wanted <= 0) return [];
-    const unique = `${this.nodeId}:${Date.now()}:${++this.seq}`;
-    const taken = (await this.redis.eval(TAKE, 1, this.key(trunkId), Date.now(), WINDOW_MS, limit, wanted, unique)) as string[];
-    return taken;
+  /** Slots free in the trunk's current second (real time: carriers count real seconds). */
+  async free(trunkId: string, limit: number): Promise<number> {
+    return Number(await this.redis.eval(FREE, 1, this.key(trunkId), Date.now(), WINDOW_MS, limit));
   }
 
-  async giveBack(trunkId: string, slots: readonly string[]): Promise<void> {
-    if (slots.length > 0) await this.redis.zrem(this.key(trunkId), ...slots);
+  /** Waits for a slot and takes it. */
+  async acquire(trunkId: string, limit: number): Promise<void> {
+    const deadline = Date.now() + MAX_WAIT_MS;
+    const member = `${this.nodeId}:${++this.seq}`;
+    while (Date.now() < deadline) {
+      const wait = Number(await this.redis.eval(TAKE, 1, this.key(trunkId), Date.now(), WINDOW_MS, limit, member).catch(() => 0));
+      if (wait === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, deadline - Date.now())));
+    }
   }
 }

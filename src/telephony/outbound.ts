@@ -49,6 +49,8 @@ export interface OutboundRequest {
   systemMessage?: string;
   /** Built-in tools this call offers besides the agent's own (a campaign call's addToDoNotCall). */
   extraTools?: FunctionTool[];
+  /** Awaited right before the INVITE goes out (the dialer's per-trunk pacing: the slot is the INVITE's time). */
+  beforeInvite?: () => Promise<void>;
 }
 
 export type OutboundFailure = { ok: false; status: 400 | 402 | 404 | 429 | 503; error: string; message: string; param?: string };
@@ -102,7 +104,7 @@ export async function placeOutboundCall(ctx: TelephonyContext, request: Outbound
   if (balance !== null) call.capDuration(balance * 60);
   call.log.info({ event: 'dialing', trunkId: trunk.id, numberId: number.number.id, pii: { to: request.destination, from: number.number.phoneNumber } }, 'outbound call');
   const ringTimeoutMs = (request.ringTimeoutSeconds ?? DEFAULT_RING_TIMEOUT_S) * 1000;
-  void dial(ctx, call, trunk, number.number.phoneNumber, request.destination, runnable, ringTimeoutMs);
+  void dial(ctx, call, trunk, number.number.phoneNumber, request.destination, runnable, ringTimeoutMs, request.beforeInvite);
   return { ok: true, callId: id, roomName: roomName('outbound', id), status: 'dialing' };
 }
 
@@ -112,7 +114,16 @@ type Runnable = { ok: true; media: ReturnType<typeof mediaAgentFor>; providers: 
 const UA_BACKSTOP_MS = 5_000;
 
 /** Media first (the agent gets ready while it rings), then the INVITE; ends the call on any failure. */
-async function dial(ctx: TelephonyContext, call: CallOwner, trunk: Trunk, callerId: string, destination: string, agent: Runnable, ringTimeoutMs: number): Promise<void> {
+async function dial(
+  ctx: TelephonyContext,
+  call: CallOwner,
+  trunk: Trunk,
+  callerId: string,
+  destination: string,
+  agent: Runnable,
+  ringTimeoutMs: number,
+  beforeInvite?: () => Promise<void>,
+): Promise<void> {
   let heardBack = false;
   // The ring timeout is the owner's: a trunk that never answers (not even 100 Trying) must not
   // keep the call for Timer B's 32 s; ending the call CANCELs a ringing INVITE.
@@ -125,6 +136,8 @@ async function dial(ctx: TelephonyContext, call: CallOwner, trunk: Trunk, caller
     if (call.isEnding) return;
     const sdp = call.init.sdp;
     sdp.bind(ready.local.port);
+    if (beforeInvite) await beforeInvite();
+    if (call.isEnding) return;
     const leg = new OutboundLeg(ctx.ua);
     call.attachLeg(leg);
     const options = inviteOptions(trunk, callerId, ctx.config.sip.publicIp, sdp.offer(), ringTimeoutMs + UA_BACKSTOP_MS);
