@@ -155,4 +155,33 @@ describe('campaign outcomes and retries (SIPp callees)', () => {
       rtp.close();
     }
   }, 40_000);
+
+  it('campaign-update webhooks, for an agent that subscribes: each lead outcome, then the campaign completed', async () => {
+    await calleeFor(await rejectScenario(486, 'Busy Here'));
+    const auth = { authorization: `Bearer ${h.engine.apiKey}` };
+    const patched = await h.engine.api.inject({
+      method: 'PATCH',
+      url: `/api/v1/agents/${h.agentId}`,
+      headers: auth,
+      payload: { webhook_events: ['status-update', 'end-of-call-report', 'campaign-update'] },
+    });
+    expect(patched.statusCode).toBe(200);
+    try {
+      const campaign = await h.createCampaign({ max_attempts: 1 }, [{ phone_number: '+31612000007' }]);
+      await dialAndSettle(campaign.id, 1);
+      await h.pass();
+      const mine = () => webhookMessages(h.engine, 'campaign-update').filter((m) => (m.campaign as { id: string }).id === campaign.id);
+      await eventually(() => mine().some((m) => m.event === 'campaign-completed'), 10_000, 'campaign-completed');
+      const lead = mine().find((m) => m.event === 'lead-outcome')!;
+      expect(lead.lead).toMatchObject({ phone_number: '+31612000007', status: 'failed', attempts: 1, last_result: 'busy' });
+      expect(mine().find((m) => m.event === 'campaign-completed')!.campaign).toMatchObject({ status: 'completed', failed_leads: 1 });
+      // The normal call webhooks carry the campaign and lead too (assistant.metadata).
+      const [row] = await h.leads(campaign.id);
+      await eventually(() => webhookMessages(h.engine, 'status-update', row.call_id!).length > 0, 10_000, 'status-update');
+      const status = webhookMessages(h.engine, 'status-update', row.call_id!)[0];
+      expect((status.assistant as { metadata: Record<string, unknown> }).metadata).toMatchObject({ campaign_id: campaign.id, lead_id: row.id });
+    } finally {
+      await h.engine.api.inject({ method: 'PATCH', url: `/api/v1/agents/${h.agentId}`, headers: auth, payload: { webhook_events: [] } });
+    }
+  });
 });
