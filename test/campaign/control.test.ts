@@ -8,6 +8,7 @@
  * scheduled again.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createOrganization } from '../../src/api/admin/service.js';
 import { rejectScenario } from '../interop/sipp-runner.js';
 import { eventually } from '../call/helpers.js';
 import { answerScenario, SippCallee } from './callee.js';
@@ -151,7 +152,12 @@ describe('campaign dialing rules (SIPp callees, hand-set clock)', () => {
     expect(listed).toMatchObject({ status: 'skipped', last_result: 'do-not-call', attempts: 0 });
 
     const list = await h.engine.api.inject({ method: 'GET', url: '/api/v1/dnc', headers: auth });
-    expect(list.json().dnc.map((e: { phone_number: string }) => e.phone_number)).toContain('+31612400001');
+    const entries = list.json().dnc as Array<{ id: string; phone_number: string }>;
+    expect(entries.map((e) => e.phone_number)).toContain('+31612400001');
+    // Another organization neither sees nor removes it.
+    const other = { authorization: `Bearer ${(await createOrganization(h.engine.database.db, { name: 'Other org', minutes_balance: null })).api_key}` };
+    expect((await h.engine.api.inject({ method: 'GET', url: '/api/v1/dnc', headers: other })).json().dnc).toEqual([]);
+    expect((await h.engine.api.inject({ method: 'DELETE', url: `/api/v1/dnc/${entries[0].id}`, headers: other })).statusCode).toBe(404);
     expect((await h.engine.api.inject({ method: 'DELETE', url: `/api/v1/dnc/${encodeURIComponent('+31612400001')}`, headers: auth })).statusCode).toBe(200);
     expect((await h.engine.api.inject({ method: 'DELETE', url: `/api/v1/dnc/${encodeURIComponent('+31612400001')}`, headers: auth })).statusCode).toBe(404);
   });
