@@ -4,6 +4,7 @@
  * called again. Every query is scoped to the organization.
  */
 import type { Queryable } from '../db/pool.js';
+import type { Logger } from '../log.js';
 
 export const ADD_TO_DNC_TOOL = 'addToDoNotCall';
 
@@ -54,7 +55,26 @@ export const ADD_TO_DNC_DEFINITION = {
   name: ADD_TO_DNC_TOOL,
   description:
     'Put the person you are talking to on the do-not-call list when they ask not to be called again. ' +
-    'Afterwards confirm politely that they will not be called again, and end the call.',
+    'Afterwards confirm politely that they will not be called again.',
   parameters: { type: 'object', properties: { reason: { type: 'string', description: 'What the person said, briefly' } }, required: [] },
   async: false,
 };
+
+/** The built-in tool, run by the call owner: its answer is what the model hears (never a throw). */
+export async function addToDoNotCall(
+  db: Queryable,
+  log: Logger,
+  call: { orgId: string; callId: string; number: string | null; arguments: unknown },
+): Promise<{ result: unknown; error?: string }> {
+  if (!call.number) return { result: null, error: 'This call has no phone number to put on the do-not-call list.' };
+  const args = call.arguments !== null && typeof call.arguments === 'object' ? (call.arguments as Record<string, unknown>) : {};
+  const reason = typeof args.reason === 'string' ? args.reason.slice(0, 1000) : null;
+  try {
+    await addDnc(db, call.orgId, { phoneNumber: call.number, reason, source: 'agent', callId: call.callId });
+    log.info({ event: 'do-not-call', callId: call.callId, pii: { number: call.number } }, 'number put on the do-not-call list');
+    return { result: 'The number is on the do-not-call list; it will not be called again.' };
+  } catch (err) {
+    log.warn({ err, callId: call.callId }, 'addToDoNotCall failed');
+    return { result: null, error: 'The do-not-call list could not be updated right now.' };
+  }
+}

@@ -24,7 +24,7 @@ import { isBillable, latencyRecord } from './media-report.js';
 import { appendMessage, createCall, recordEvent, writeStatus, type NewCall } from './records.js';
 import type { CallSdp } from './sdp.js';
 import { ToolRunner, type ToolCallRequest, type ToolOutcome } from './tools.js';
-import { addDnc, ADD_TO_DNC_TOOL } from '../campaigns/dnc.js';
+import { addToDoNotCall, ADD_TO_DNC_TOOL } from '../campaigns/dnc.js';
 import {
   ACCEPT_TRANSFER_TOOL,
   bridgedTransfer,
@@ -201,23 +201,10 @@ export class CallOwner {
     this.tools = new ToolRunner(this.deps.emitter, agent, this.origin(), () => this.webhookContext(), (call) => this.builtinTool(call));
   }
 
-  /** addToDoNotCall (campaign calls, or an agent tool of that name without a URL): the callee's number goes on the org's list. */
+  /** The engine's own tools (addToDoNotCall: the other party's number goes on the org's list). */
   private builtinTool(call: ToolCallRequest): Promise<ToolOutcome> | null {
     if (call.name !== ADD_TO_DNC_TOOL) return null;
-    const number = this.init.customerNumber;
-    if (!number) return Promise.resolve({ result: null, error: 'This call has no phone number to put on the do-not-call list.' });
-    const args = call.arguments !== null && typeof call.arguments === 'object' ? (call.arguments as Record<string, unknown>) : {};
-    const reason = typeof args.reason === 'string' ? args.reason.slice(0, 1000) : null;
-    return addDnc(this.deps.db, this.orgId, { phoneNumber: number, reason, source: 'agent', callId: this.id }).then(
-      () => {
-        this.log.info({ event: 'do-not-call', pii: { number } }, 'callee put on the do-not-call list');
-        return { result: 'The number is on the do-not-call list; it will not be called again.' };
-      },
-      (err: unknown) => {
-        this.log.warn({ err }, 'addToDoNotCall failed');
-        return { result: null, error: 'The do-not-call list could not be updated right now.' };
-      },
-    );
+    return addToDoNotCall(this.deps.db, this.log, { orgId: this.orgId, callId: this.id, number: this.init.customerNumber, arguments: call.arguments });
   }
 
   capDuration(seconds: number): void {
