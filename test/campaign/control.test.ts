@@ -202,4 +202,20 @@ describe('campaign dialing rules (SIPp callees, hand-set clock)', () => {
       await db.query('UPDATE organizations SET minutes_balance = NULL WHERE id = $1', [h.engine.orgId]);
     }
   });
+
+  it('a claim that never got a call (its node died between claim and dial) expires as a failed attempt and is retried', async () => {
+    await calleeFor(await rejectScenario(486, 'Busy Here'));
+    const campaign = await h.createCampaign({ max_attempts: 2, retry_delay_minutes: 30 }, [{ phone_number: '+31612700001' }]);
+    const db = h.engine.database.db;
+    // What a node leaves when it dies right after claiming: calling, attempt 1, no call row.
+    await db.query("UPDATE leads SET status = 'calling', attempts = 1, claimed_by = 'gone', claimed_at = now() - interval '3 minutes' WHERE campaign_id = $1", [campaign.id]);
+    await h.pass();
+    const [lead] = await h.leads(campaign.id);
+    expect(lead).toMatchObject({ status: 'pending', attempts: 1, last_result: 'expired' });
+    expect(new Date(lead.next_attempt_at!).getTime() - h.clock.now().getTime()).toBe(30 * 60_000);
+    expect(await dialsTo('+31612700001')).toBe(0);
+    h.clock.advance(30 * 60_000);
+    await passExpecting(campaign.id, '+31612700001', 1);
+    expect((await h.leads(campaign.id))[0]).toMatchObject({ status: 'failed', attempts: 2, last_result: 'busy' });
+  });
 });
