@@ -187,15 +187,29 @@ export async function callingLeads(db: Queryable, limit = 500): Promise<CallingL
   }));
 }
 
-/** Scheduled campaigns with nothing left to dial or wait for become `completed`; returns them. */
-export async function completeFinished(db: Queryable): Promise<Array<{ id: string; orgId: string }>> {
-  const { rows } = await db.query<{ id: string; orgId: string }>(
-    `UPDATE campaigns c SET status = 'completed', updated_at = now()
-      WHERE c.status = 'scheduled'
-        AND NOT EXISTS (SELECT 1 FROM leads l WHERE l.campaign_id = c.id AND l.status IN ('pending', 'calling'))
-      RETURNING c.id, c.org_id AS "orgId"`,
-  );
-  return rows;
+const LEADS_LEFT = `EXISTS (SELECT 1 FROM leads l WHERE l.campaign_id = c.id AND l.status IN ('pending', 'calling'))`;
+
+/**
+ * Scheduled campaigns with nothing left to dial or wait for become `completed`; returns them.
+ * Each is checked again after its row lock is held (a statement after the lock sees leads that
+ * were added while we waited), so a campaign that just got new leads is not completed.
+ */
+export async function completeFinished(db: Db): Promise<Array<{ id: string; orgId: string }>> {
+  const { rows: candidates } = await db.query<{ id: string }>(`SELECT c.id FROM campaigns c WHERE c.status = 'scheduled' AND NOT ${LEADS_LEFT}`);
+  const done: Array<{ id: string; orgId: string }> = [];
+  for (const { id } of candidates) {
+    const completed = await withTransaction(db, async (tx) => {
+      const locked = await tx.query(`SELECT 1 FROM campaigns WHERE id = $1 AND status = 'scheduled' FOR UPDATE SKIP LOCKED`, [id]);
+      if (locked.rowCount === 0) return null;
+      const { rows } = await tx.query<{ id: string; orgId: string }>(
+        `UPDATE campaigns c SET status = 'completed', updated_at = now() WHERE c.id = $1 AND NOT ${LEADS_LEFT} RETURNING c.id, c.org_id AS "orgId"`,
+        [id],
+      );
+      return rows[0] ?? null;
+    });
+    if (completed) done.push(completed);
+  }
+  return done;
 }
 
 /** The platform pauses a campaign (credits, a broken agent or trunk); false when it was not scheduled. */
