@@ -23,7 +23,7 @@ import { attemptOutcome, nextStep, type AttemptOutcome, type FinishedCall } from
 import { TrunkPacer } from './pacing.js';
 import * as store from './store.js';
 import { renderTemplate } from './template.js';
-import { isOpen } from './window.js';
+import { isOpen, isTimeZone } from './window.js';
 
 /** What the dialer needs from the node's signalling service. */
 export interface DialerTelephony {
@@ -104,7 +104,10 @@ export class CampaignDialer {
     try {
       await this.sweep();
       if (!this.o.telephony.draining) {
-        for (const campaign of await store.scheduledCampaigns(this.o.db)) await this.dialCampaign(campaign);
+        for (const campaign of await store.scheduledCampaigns(this.o.db)) {
+          // One campaign's trouble (a bad zone, a query error) must not stop the others.
+          await this.dialCampaign(campaign).catch((err: unknown) => this.o.log.warn({ err, campaignId: campaign.id }, 'campaign dialing pass failed'));
+        }
       }
       for (const done of await store.completeFinished(this.o.db)) {
         this.o.log.info({ campaignId: done.id, orgId: done.orgId }, 'campaign completed');
@@ -127,7 +130,7 @@ export class CampaignDialer {
     if (zones.length === 0) return;
     const window = { start: campaign.start, end: campaign.end, days: campaign.days };
     const campaignZoneOpen = zones.includes(null) && isOpen(window, campaign.timezone, now);
-    const openZones = zones.filter((z): z is string => z !== null && isOpen(window, z, now));
+    const openZones = zones.filter((z): z is string => z !== null && isTimeZone(z) && isOpen(window, z, now));
     if (!campaignZoneOpen && openZones.length === 0) return;
     if (!campaign.agentId) return this.pause(campaign, 'agent_missing: the campaign has no agent (it was deleted); set agent_id and schedule it again');
     const balance = await store.balanceOf(this.o.db, campaign.orgId);

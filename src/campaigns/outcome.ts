@@ -12,7 +12,10 @@ export interface FinishedCall {
   status: CallStatus;
   endReason: EndReason | null;
   sipStatus: number | null;
-  /** The callee picked up (the call has a start time). */
+  /**
+   * The callee picked up and the agent reached them (a billed call): an answer that only heard
+   * the apology of a failed agent counts as a failed attempt, and is retried.
+   */
   answered: boolean;
 }
 
