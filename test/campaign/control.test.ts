@@ -55,7 +55,17 @@ describe('campaign dialing rules (SIPp callees, hand-set clock)', () => {
       { timezone: 'Europe/Amsterdam', schedule_start_time: '09:00', schedule_end_time: '09:30', schedule_days: ['mon', 'tue', 'wed', 'thu', 'fri'], max_attempts: 2, retry_delay_minutes: 0 },
       [{ phone_number: AMS }, { phone_number: NYC, variables: { timezone: 'america/new_york' } }],
     );
-    expect((await h.leads(campaign.id))[1].phone_number).toBe(NYC);
+    const [, nycLead] = await h.leads(campaign.id);
+    expect(nycLead.phone_number).toBe(NYC);
+    expect(nycLead.variables.timezone).toBe('America/New_York');
+    const bad = await h.engine.api.inject({
+      method: 'POST',
+      url: `/api/v1/campaigns/${campaign.id}/leads`,
+      headers: { authorization: `Bearer ${h.engine.apiKey}` },
+      payload: { phone_number: '+31612100009', variables: { timezone: 'Mars/Olympus_Mons' } },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ error: 'invalid_request', param: 'variables.timezone' });
 
     // Saturday 28 March, 09:10 in Amsterdam: not a calling day.
     h.clock.set('2026-03-28T08:10:00Z');

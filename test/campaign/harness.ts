@@ -46,6 +46,7 @@ export interface Campaign {
 export interface Lead {
   id: string;
   phone_number: string;
+  variables: Record<string, string>;
   status: string;
   attempts: number;
   call_id: string | null;
