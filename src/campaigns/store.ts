@@ -167,10 +167,13 @@ export async function callingLeads(db: Queryable, limit = 500): Promise<CallingL
   const { rows } = await db.query<CallingLead & { call_id: string | null; call_status: CallStatus | null; end_reason: EndReason | null; sip_status: number | null; started: boolean }>(
     `SELECT l.id, l.campaign_id AS "campaignId", l.org_id AS "orgId", l.attempts AS attempt,
             (extract(epoch FROM now() - l.claimed_at) * 1000)::bigint AS "claimAgeMs",
-            c.id AS call_id, c.status AS call_status, c.end_reason, c.sip_status, c.duration_seconds IS NOT NULL AS started
+            c.id AS call_id, c.status AS call_status, c.end_reason, c.sip_status, c.billed AS started
        FROM leads l
        LEFT JOIN LATERAL (
-         SELECT id, status, end_reason, sip_status, duration_seconds FROM calls
+         SELECT id, status, end_reason, sip_status,
+                -- answered and the agent reached (the call was billed), as the call-final event's durationSeconds says
+                started_at IS NOT NULL AND EXISTS (SELECT 1 FROM usage_logs u WHERE u.org_id = calls.org_id AND u.call_id = calls.id) AS billed
+           FROM calls
           WHERE calls.org_id = l.org_id AND calls.lead_id = l.id AND (calls.metadata->>'lead_attempt')::int = l.attempts
           ORDER BY created_at DESC LIMIT 1) c ON true
       WHERE l.status = 'calling' AND (c.id IS NULL OR c.status <> ALL($1::text[]))

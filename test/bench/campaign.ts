@@ -117,7 +117,7 @@ async function costAtThousand(h: CampaignHarness, callee: SippCallee) {
     none_due: notDue,
     window_closed: closed,
     dialing_20_cps: {
-      label: '1000 pending, dialing at 20 calls per second (first 150 calls)',
+      label: '1000 pending, dialing at 20 calls per second (first 150 calls); a pass includes placing its calls (agent, keys, call row, media start)',
       pass_wall_ms: summary(r.wall),
       pass_cpu_ms: summary(r.cpu),
       engine_process_cpu_percent_of_one_core: Math.round((((c.user + c.system) / 1e6) / wallS) * 1000) / 10,

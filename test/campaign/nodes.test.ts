@@ -101,7 +101,15 @@ describe('two engine processes dial one campaign', () => {
 
     const stats = await callee.stats();
     const counts = leads.map((l) => stats.invitesByNumber.get(l.phone_number)?.size ?? 0);
-    expect(counts.filter((n) => n !== 2)).toEqual([]);
+    const odd = leads.filter((_, i) => counts[i] !== 2).map((l) => l.phone_number);
+    if (odd.length > 0) {
+      const detail = await database.db.query(
+        `SELECT c.caller_phone, c.status, c.end_reason, c.node_id, c.metadata->>'lead_attempt' AS attempt, c.created_at, l.attempts, l.last_result, l.status AS lead_status, l.claimed_by
+           FROM calls c JOIN leads l ON l.id = c.lead_id WHERE c.caller_phone = ANY($1) ORDER BY c.caller_phone, c.created_at`,
+        [odd.slice(0, 3)],
+      );
+      throw new Error(`${odd.length} leads not dialed exactly twice: ${JSON.stringify(detail.rows)}`);
+    }
     expect(stats.invites).toHaveLength(2 * LEADS);
     expect(stats.maxConcurrent).toBeLessThanOrEqual(30);
 
