@@ -1,5 +1,5 @@
 /**
- * Calls per second per trunk, across every node (carriers limit CPS): a sliding one-second
+ * Calls per second per trunk, across every node (carriers limit CPS): a sliding (1.05 s)
  * window in Redis holding the send time of every INVITE. The dialer sizes a pass by the free
  * slots (`free`), and each call takes its slot right before its INVITE leaves (`acquire`), so
  * the limit holds on the wire, not only when leads are claimed.
