@@ -213,8 +213,12 @@ describe('campaign dialing rules (SIPp callees, hand-set clock)', () => {
     }
   });
 
-  it('a claim that never got a call (its node died between claim and dial) expires as a failed attempt and is retried', async () => {
+  it('a draft is not dialed; a claim that never got a call (its node died between claim and dial) expires as a failed attempt and is retried', async () => {
     await calleeFor(await rejectScenario(486, 'Busy Here'));
+    // A draft is never dialed.
+    const draft = await h.createCampaign({ status: 'draft' }, [{ phone_number: '+31612700002' }]);
+    await h.pass();
+    expect((await h.leads(draft.id))[0]).toMatchObject({ status: 'pending', attempts: 0 });
     const campaign = await h.createCampaign({ max_attempts: 2, retry_delay_minutes: 30 }, [{ phone_number: '+31612700001' }]);
     const db = h.engine.database.db;
     // What a node leaves when it dies right after claiming: calling, attempt 1, no call row.
@@ -227,5 +231,6 @@ describe('campaign dialing rules (SIPp callees, hand-set clock)', () => {
     h.clock.advance(30 * 60_000);
     await passExpecting(campaign.id, '+31612700001', 1);
     expect((await h.leads(campaign.id))[0]).toMatchObject({ status: 'failed', attempts: 2, last_result: 'busy' });
+    expect(await dialsTo('+31612700002')).toBe(0);
   });
 });
