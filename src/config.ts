@@ -54,6 +54,14 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly roles: readonly Role[];
   readonly rateLimit: { readonly perMinute: number; readonly callControlPerMinute: number };
+  /** The campaign dialer (src/campaigns), on nodes with the sip role. */
+  readonly campaigns: {
+    readonly enabled: boolean;
+    /** How often the dialer looks for due leads. */
+    readonly tickMs: number;
+    /** Call slots of the organization's limit the dialer leaves free for inbound calls. */
+    readonly inboundReserve: number;
+  };
   readonly calls: {
     /** Simultaneous calls per organization; more get 486 Busy Here (DESIGN §3 step 2). */
     readonly orgMaxConcurrent: number;
@@ -370,6 +378,11 @@ export function loadConfig(env: Env = process.env, host: HostFacts = currentHost
     calls: readCalls(r, host),
     metrics: readMetrics(r),
     analysis: readAnalysis(r),
+    campaigns: {
+      enabled: r.boolean('CAMPAIGN_DIALER', true),
+      tickMs: r.integer('CAMPAIGN_DIALER_TICK_MS', 500, 20, 60_000),
+      inboundReserve: r.integer('CAMPAIGN_INBOUND_RESERVE', 1, 0, 100_000),
+    },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);

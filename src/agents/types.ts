@@ -15,7 +15,7 @@ export type SttProvider = (typeof STT_PROVIDERS)[number];
 export const TTS_PROVIDERS = ['openai', 'elevenlabs', 'local'] as const;
 export type TtsProvider = (typeof TTS_PROVIDERS)[number];
 
-export const WEBHOOK_EVENTS = ['assistant-request', 'tool-calls', 'status-update', 'end-of-call-report'] as const;
+export const WEBHOOK_EVENTS = ['assistant-request', 'tool-calls', 'status-update', 'end-of-call-report', 'campaign-update'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const WEBHOOK_FORMATS = ['camel', 'snake'] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];

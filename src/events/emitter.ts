@@ -38,7 +38,8 @@ export type SyncOutcome =
 
 export function wantsEvent(settings: AgentWebhookSettings, event: WebhookEventType): boolean {
   if (settings.url === null) return false;
-  if (settings.events.length === 0) return event !== 'assistant-request';
+  // assistant-request delays answering and campaign-update is the dialer's: both must be asked for.
+  if (settings.events.length === 0) return event !== 'assistant-request' && event !== 'campaign-update';
   return settings.events.includes(event);
 }
 

@@ -11,8 +11,8 @@
  */
 
 export type WebhookFormat = 'camel' | 'snake';
-export type WebhookEventType = 'assistant-request' | 'tool-calls' | 'status-update' | 'end-of-call-report';
-export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = ['assistant-request', 'tool-calls', 'status-update', 'end-of-call-report'];
+export type WebhookEventType = 'assistant-request' | 'tool-calls' | 'status-update' | 'end-of-call-report' | 'campaign-update';
+export const WEBHOOK_EVENT_TYPES: readonly WebhookEventType[] = ['assistant-request', 'tool-calls', 'status-update', 'end-of-call-report', 'campaign-update'];
 
 export type CallDirection = 'inbound' | 'outbound' | 'web';
 

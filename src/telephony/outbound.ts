@@ -15,6 +15,7 @@ import {
   resolveAgentConfig,
   resolveProviderKeys,
   type AgentRuntimeConfig as ResolvedAgent,
+  type FunctionTool,
 } from '../agents/index.js';
 import type { SipError } from '../../sip/index.js';
 import type { TelephonyContext } from './context.js';
@@ -44,6 +45,12 @@ export interface OutboundRequest {
   ringTimeoutSeconds?: number;
   campaignId?: string;
   leadId?: string;
+  /** Replaces the agent's system message for this call (a campaign's personalised template). */
+  systemMessage?: string;
+  /** Built-in tools this call offers besides the agent's own (a campaign call's addToDoNotCall). */
+  extraTools?: FunctionTool[];
+  /** Awaited right before the INVITE goes out (the dialer's per-trunk pacing: the slot is the INVITE's time). */
+  beforeInvite?: () => Promise<void>;
 }
 
 export type OutboundFailure = { ok: false; status: 400 | 402 | 404 | 429 | 503; error: string; message: string; param?: string };
@@ -66,7 +73,7 @@ interface CallerId {
 
 /** Checks the request, creates the call and starts dialing; answers before the far end does. */
 export async function placeOutboundCall(ctx: TelephonyContext, request: OutboundRequest): Promise<OutboundResult> {
-  const agent = await agentFor(ctx, request);
+  const agent = personalised(await agentFor(ctx, request), request);
   if (!agent.ok) return agent;
   const number = await callerIdFor(ctx, request.orgId, request.numberId, agent.config.agentId);
   if (!number.ok) return number;
@@ -97,7 +104,7 @@ export async function placeOutboundCall(ctx: TelephonyContext, request: Outbound
   if (balance !== null) call.capDuration(balance * 60);
   call.log.info({ event: 'dialing', trunkId: trunk.id, numberId: number.number.id, pii: { to: request.destination, from: number.number.phoneNumber } }, 'outbound call');
   const ringTimeoutMs = (request.ringTimeoutSeconds ?? DEFAULT_RING_TIMEOUT_S) * 1000;
-  void dial(ctx, call, trunk, number.number.phoneNumber, request.destination, runnable, ringTimeoutMs);
+  void dial(ctx, call, trunk, number.number.phoneNumber, request.destination, runnable, ringTimeoutMs, request.beforeInvite);
   return { ok: true, callId: id, roomName: roomName('outbound', id), status: 'dialing' };
 }
 
@@ -107,7 +114,16 @@ type Runnable = { ok: true; media: ReturnType<typeof mediaAgentFor>; providers: 
 const UA_BACKSTOP_MS = 5_000;
 
 /** Media first (the agent gets ready while it rings), then the INVITE; ends the call on any failure. */
-async function dial(ctx: TelephonyContext, call: CallOwner, trunk: Trunk, callerId: string, destination: string, agent: Runnable, ringTimeoutMs: number): Promise<void> {
+async function dial(
+  ctx: TelephonyContext,
+  call: CallOwner,
+  trunk: Trunk,
+  callerId: string,
+  destination: string,
+  agent: Runnable,
+  ringTimeoutMs: number,
+  beforeInvite?: () => Promise<void>,
+): Promise<void> {
   let heardBack = false;
   // The ring timeout is the owner's: a trunk that never answers (not even 100 Trying) must not
   // keep the call for Timer B's 32 s; ending the call CANCELs a ringing INVITE.
@@ -120,6 +136,8 @@ async function dial(ctx: TelephonyContext, call: CallOwner, trunk: Trunk, caller
     if (call.isEnding) return;
     const sdp = call.init.sdp;
     sdp.bind(ready.local.port);
+    if (beforeInvite) await beforeInvite();
+    if (call.isEnding) return;
     const leg = new OutboundLeg(ctx.ua);
     call.attachLeg(leg);
     const options = inviteOptions(trunk, callerId, ctx.config.sip.publicIp, sdp.offer(), ringTimeoutMs + UA_BACKSTOP_MS);
@@ -153,6 +171,20 @@ function unanswered(error: SipError): [EndReason, string, number] {
 }
 
 type AgentChoice = { ok: true; config: ResolvedAgent } | OutboundFailure;
+
+/** A campaign's system message and built-in tools on top of the resolved agent. */
+function personalised(choice: AgentChoice, request: OutboundRequest): AgentChoice {
+  if (!choice.ok || (request.systemMessage === undefined && !request.extraTools?.length)) return choice;
+  const config = { ...choice.config };
+  if (request.systemMessage !== undefined) {
+    config.instructions = request.systemMessage;
+    config.messages = [{ role: 'system', content: request.systemMessage }, ...config.messages.filter((m) => m.role !== 'system')];
+  }
+  const own = new Set(config.tools.functions.map((f) => f.name));
+  const extra = (request.extraTools ?? []).filter((t) => !own.has(t.name));
+  if (extra.length > 0) config.tools = { ...config.tools, functions: [...config.tools.functions, ...extra] };
+  return { ok: true, config };
+}
 
 /** The three modes of B §3.5: a saved agent, a saved agent with an override, or a one-off agent. */
 async function agentFor(ctx: TelephonyContext, request: OutboundRequest): Promise<AgentChoice> {

@@ -23,7 +23,8 @@ import { bounded, type Leg } from './legs.js';
 import { isBillable, latencyRecord } from './media-report.js';
 import { appendMessage, createCall, markInterrupted, recordEvent, writeStatus, type NewCall } from './records.js';
 import type { CallSdp } from './sdp.js';
-import { ToolRunner } from './tools.js';
+import { ToolRunner, type ToolCallRequest, type ToolOutcome } from './tools.js';
+import { addToDoNotCall, ADD_TO_DNC_TOOL } from '../campaigns/dnc.js';
 import {
   ACCEPT_TRANSFER_TOOL,
   bridgedTransfer,
@@ -142,7 +143,7 @@ export class CallOwner {
     this.log = deps.log.child({ callId: init.id, orgId: init.orgId, direction: init.direction });
     this.mediaEnded = new Promise((resolve) => (this.resolveMediaEnded = resolve));
     this.agentConfig = init.agent;
-    this.tools = new ToolRunner(deps.emitter, init.agent, this.origin(), () => this.webhookContext());
+    this.tools = new ToolRunner(deps.emitter, init.agent, this.origin(), () => this.webhookContext(), (call) => this.builtinTool(call));
   }
 
   /**
@@ -199,7 +200,13 @@ export class CallOwner {
   /** The assistant-request answer changed the agent before the call was answered. */
   reconfigure(agent: ResolvedAgent): void {
     this.agentConfig = agent;
-    this.tools = new ToolRunner(this.deps.emitter, agent, this.origin(), () => this.webhookContext());
+    this.tools = new ToolRunner(this.deps.emitter, agent, this.origin(), () => this.webhookContext(), (call) => this.builtinTool(call));
+  }
+
+  /** The engine's own tools (addToDoNotCall: the other party's number goes on the org's list). */
+  private builtinTool(call: ToolCallRequest): Promise<ToolOutcome> | null {
+    if (call.name !== ADD_TO_DNC_TOOL) return null;
+    return addToDoNotCall(this.deps.db, this.log, { orgId: this.orgId, callId: this.id, number: this.init.customerNumber, arguments: call.arguments });
   }
 
   capDuration(seconds: number): void {

@@ -36,17 +36,23 @@ export interface ToolCallRequest {
   arguments: unknown;
 }
 
+/** A tool the engine runs itself (no URL), e.g. addToDoNotCall; null when `name` is not one. */
+export type BuiltinTool = (call: ToolCallRequest) => Promise<ToolOutcome> | null;
+
 export class ToolRunner {
   constructor(
     private readonly emitter: WebhookEmitter,
     private readonly agent: ResolvedAgent,
     private readonly origin: EventOrigin,
     private readonly context: () => WebhookCallContext,
+    private readonly builtin: BuiltinTool = () => null,
   ) {}
 
   async run(call: ToolCallRequest): Promise<ToolOutcome> {
     const tool = this.agent.tools.functions.find((t) => t.name === call.name);
     if (!tool) return { result: null, error: `Unknown tool "${call.name}".` };
+    const own = tool.url ? null : this.builtin(call);
+    if (own) return own;
     const url = tool.url ?? this.agent.webhook.url;
     if (!url) return { result: null, error: `The tool "${call.name}" has no URL to call.` };
     const pending = this.post(tool, url, call);

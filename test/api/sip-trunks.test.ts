@@ -61,6 +61,7 @@ describe('/api/v1/sip-trunks', () => {
       transfer_mode: 'bridge',
       transfer_caller_id: 'caller',
       is_default_outbound: false,
+      calls_per_second: 1,
       is_active: true,
       created_at: expect.any(String),
       updated_at: expect.any(String),

@@ -14,6 +14,7 @@ import { numberRoutes } from './numbers/routes.js';
 import { sipTrunkRoutes } from './sip-trunks/routes.js';
 import { domainRoutes } from './domains/routes.js';
 import { campaignRoutes } from './campaigns/routes.js';
+import { dncRoutes } from './dnc/routes.js';
 import { callRoutes } from './calls/routes.js';
 import { liveCallRoutes } from './calls/live.js';
 import { usageRoutes } from './usage/routes.js';
@@ -30,6 +31,7 @@ export const resourcePlugins: readonly ApiPlugin[] = [
   sipTrunkRoutes,
   domainRoutes,
   campaignRoutes,
+  dncRoutes,
   callRoutes,
   liveCallRoutes,
   usageRoutes,

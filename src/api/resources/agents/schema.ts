@@ -196,7 +196,7 @@ const AnalysisPlan = JsonObject({
     '(structured_data_plan with template_id, summary_plan, min_messages_threshold)',
 });
 
-const WebhookEvent = Type.String({ enum: ['assistant-request', 'tool-calls', 'status-update', 'end-of-call-report'] });
+const WebhookEvent = Type.String({ enum: ['assistant-request', 'tool-calls', 'status-update', 'end-of-call-report', 'campaign-update'] });
 
 const agentFields = {
   business_name: Nullable(Name()),

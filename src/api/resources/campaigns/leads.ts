@@ -6,6 +6,7 @@
 import { withTransaction, type Db, type Queryable } from '../../../db/pool.js';
 import { ApiError, conflict, notFound } from '../../errors.js';
 import { alias, iso, isoOrNull, oneSpelling, requireE164 } from '../../wrap.js';
+import { normaliseTimezone } from './schedule.js';
 import type { AddLeadsInput, CampaignStatus, LeadInputValue, LeadListQueryValue, LeadStatus, LeadView } from './schema.js';
 
 interface LeadRow {
@@ -20,12 +21,13 @@ interface LeadRow {
   last_attempt_at: Date | null;
   next_attempt_at: Date | null;
   last_result: string | null;
+  last_error: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = `id, campaign_id, phone_number, name, variables, status, call_id, attempts, last_attempt_at,
-                 next_attempt_at, last_result, created_at, updated_at`;
+                 next_attempt_at, last_result, last_error, created_at, updated_at`;
 
 function toView(row: LeadRow): LeadView {
   const { name, ...rest } = row;
@@ -51,6 +53,8 @@ export function normaliseLead(lead: LeadInputValue, param: string): NormalisedLe
   const phone = requireE164(`${prefix}phone_number`, oneSpelling<string>(lead, prefix, 'phone_number', 'number'));
   const variables: Record<string, string> = {};
   for (const [key, value] of Object.entries(lead.variables ?? {})) variables[key] = String(value);
+  // The lead's own time zone decides its calling window; a bad one is refused here, not at dial time.
+  if (variables.timezone !== undefined) variables.timezone = normaliseTimezone(`${prefix}variables.timezone`, variables.timezone);
   return { phone_number: phone, name: lead.name?.trim() || null, variables };
 }
 
@@ -128,4 +132,10 @@ export async function deleteLead(db: Db, orgId: string, campaignId: string, lead
     if (rows[0].status === 'calling') throw conflict('The lead is being called right now and cannot be removed; try again when the call has ended');
     await tx.query('DELETE FROM leads WHERE org_id = $1 AND id = $2', [orgId, leadId]);
   });
+}
+
+/** One lead as the API shows it, or null (the dialer's campaign-update webhook). */
+export async function getLead(db: Queryable, orgId: string, leadId: string): Promise<LeadView | null> {
+  const { rows } = await db.query<LeadRow>(`SELECT ${COLUMNS} FROM leads WHERE org_id = $1 AND id = $2`, [orgId, leadId]);
+  return rows[0] ? toView(rows[0]) : null;
 }

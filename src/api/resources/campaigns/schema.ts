@@ -47,6 +47,14 @@ const scheduleFields = {
   max_concurrent_calls: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
   max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
   retry_delay_minutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_080 })),
+  retry_delays_minutes: Type.Optional(
+    Nullable(
+      Type.Array(Type.Integer({ minimum: 0, maximum: 10_080 }), {
+        maxItems: 10,
+        description: 'Widening delays: the n-th retry waits the n-th value (the last repeats); null: retry_delay_minutes for every retry',
+      }),
+    ),
+  ),
   number_id: Type.Optional(Nullable(Uuid({ description: 'Caller ID: one of your numbers; default: the first number of the agent' }))),
   status: Type.Optional(Type.Enum([...CAMPAIGN_STATUSES])),
 };
@@ -86,9 +94,14 @@ export const Campaign = Type.Object(
     max_concurrent_calls: Type.Integer(),
     max_attempts: Type.Integer(),
     retry_delay_minutes: Type.Integer(),
+    retry_delays_minutes: Nullable(Type.Array(Type.Integer())),
+    paused_reason: Nullable(Type.String({ description: 'Why the platform paused the campaign (e.g. insufficient_credits); null otherwise' })),
     total_leads: Type.Integer(),
     completed_leads: Type.Integer(),
     failed_leads: Type.Integer(),
+    calling_leads: Type.Integer({ description: 'Leads being called right now' }),
+    pending_leads: Type.Integer({ description: 'Leads waiting for a first call or a retry' }),
+    skipped_leads: Type.Integer({ description: 'Leads not called: do-not-call, or the campaign was cancelled' }),
     created_at: IsoDate(),
     updated_at: IsoDate(),
   },
@@ -108,7 +121,12 @@ export const Lead = Type.Object(
     attempts: Type.Integer(),
     last_attempt_at: Nullable(IsoDate()),
     next_attempt_at: Nullable(IsoDate({ description: 'Earliest retry' })),
-    last_result: Nullable(Type.String({ description: 'end_reason of the latest attempt' })),
+    last_result: Nullable(
+      Type.String({
+        description: 'Outcome of the latest attempt: completed, no-answer, busy, voicemail, failed, invalid-number; or why it was not called: do-not-call, cancelled, template-error, expired',
+      }),
+    ),
+    last_error: Nullable(Type.String({ description: 'What went wrong with the latest attempt (e.g. the placeholders the lead has no value for)' })),
     created_at: IsoDate(),
     updated_at: IsoDate(),
   },

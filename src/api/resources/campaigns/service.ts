@@ -26,12 +26,16 @@ const SELECT = `
          to_char(c.schedule_start_time, 'HH24:MI:SS') AS schedule_start_time,
          to_char(c.schedule_end_time, 'HH24:MI:SS') AS schedule_end_time,
          c.timezone, c.schedule_days, c.max_concurrent_calls, c.max_attempts, c.retry_delay_minutes,
+         c.retry_delays_minutes, c.paused_reason,
          COALESCE(l.total, 0)::int AS total_leads, COALESCE(l.completed, 0)::int AS completed_leads,
-         COALESCE(l.failed, 0)::int AS failed_leads, c.created_at, c.updated_at
+         COALESCE(l.failed, 0)::int AS failed_leads, COALESCE(l.calling, 0)::int AS calling_leads,
+         COALESCE(l.pending, 0)::int AS pending_leads, COALESCE(l.skipped, 0)::int AS skipped_leads,
+         c.created_at, c.updated_at
     FROM campaigns c
     LEFT JOIN LATERAL (
       SELECT count(*) AS total, count(*) FILTER (WHERE status = 'completed') AS completed,
-             count(*) FILTER (WHERE status = 'failed') AS failed
+             count(*) FILTER (WHERE status = 'failed') AS failed, count(*) FILTER (WHERE status = 'calling') AS calling,
+             count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'skipped') AS skipped
         FROM leads WHERE leads.org_id = c.org_id AND leads.campaign_id = c.id) l ON true`;
 
 const CREATE_STATUSES: readonly CampaignStatus[] = ['draft', 'scheduled'];
@@ -93,8 +97,13 @@ export async function createCampaign(db: Db, orgId: string, body: CreateCampaign
   return getCampaign(db, orgId, id);
 }
 
-function limits(body: Pick<CreateCampaignInput, 'max_concurrent_calls' | 'max_attempts' | 'retry_delay_minutes'>) {
-  return { max_concurrent_calls: body.max_concurrent_calls, max_attempts: body.max_attempts, retry_delay_minutes: body.retry_delay_minutes };
+function limits(body: Pick<CreateCampaignInput, 'max_concurrent_calls' | 'max_attempts' | 'retry_delay_minutes' | 'retry_delays_minutes'>) {
+  return {
+    max_concurrent_calls: body.max_concurrent_calls,
+    max_attempts: body.max_attempts,
+    retry_delay_minutes: body.retry_delay_minutes,
+    retry_delays_minutes: body.retry_delays_minutes,
+  };
 }
 
 export async function updateCampaign(db: Db, orgId: string, id: string, body: UpdateCampaignInput): Promise<CampaignView> {
@@ -111,6 +120,16 @@ export async function updateCampaign(db: Db, orgId: string, id: string, body: Up
     }
     const set = setClause({ name: body.name, status: body.status, system_message_template: body.system_message_template, ...common, ...limits(body) }, 3);
     if (set.values.length > 0) await tx.query(`UPDATE campaigns SET ${set.sql} WHERE org_id = $1 AND id = $2`, [orgId, id, ...set.values]);
+    // A status the user sets replaces the platform's pause (e.g. scheduled again after credits were added).
+    if (body.status !== undefined) await tx.query('UPDATE campaigns SET paused_reason = NULL WHERE org_id = $1 AND id = $2', [orgId, id]);
+    // Cancelled: leads not yet called are skipped; calls in progress finish (the dialer does not retry them).
+    if (body.status === 'cancelled') {
+      await tx.query(
+        `UPDATE leads SET status = 'skipped', last_result = 'cancelled', next_attempt_at = NULL, updated_at = now()
+          WHERE org_id = $1 AND campaign_id = $2 AND status = 'pending'`,
+        [orgId, id],
+      );
+    }
   });
   return getCampaign(db, orgId, id);
 }

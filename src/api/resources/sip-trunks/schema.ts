@@ -41,6 +41,7 @@ export const SipTrunk = Type.Object(
     transfer_mode: TransferModeField(),
     transfer_caller_id: Type.String({ description: 'Who a transfer target sees calling: caller (the original caller, default), number (yours), or an E.164' }),
     is_default_outbound: Type.Boolean({ description: 'Outbound calls and campaigns leave through this trunk' }),
+    calls_per_second: Type.Integer({ description: 'New campaign calls per second through this trunk (all nodes together)' }),
     is_active: Type.Boolean({ description: 'Always true: voxgate has no switched-off trunks (delete one instead)' }),
     created_at: IsoDate(),
     updated_at: IsoDate(),
@@ -75,6 +76,7 @@ const trunkFields = {
   transfer_mode: TransferModeField(),
   transfer_caller_id: Type.String({ minLength: 1, maxLength: 64, description: 'caller (default), number, or an E.164 number', examples: ['caller', 'number', '+31850835037'] }),
   is_default_outbound: Type.Boolean(),
+  calls_per_second: Type.Integer({ minimum: 1, maximum: 1000, description: 'New campaign calls per second through this trunk (default 1)' }),
 };
 
 export const CreateTrunkBody = Body(

@@ -28,12 +28,13 @@ interface TrunkRow {
   transfer_mode: TransferMode;
   transfer_caller_id: string;
   is_default_outbound: boolean;
+  calls_per_second: number;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS = `id, org_id, name, host, port, username, password_encrypted IS NOT NULL AS has_password, provider,
-                 inbound_addresses, outbound_number, transport, transfer_mode, transfer_caller_id, is_default_outbound, created_at, updated_at`;
+                 inbound_addresses, outbound_number, transport, transfer_mode, transfer_caller_id, is_default_outbound, calls_per_second, created_at, updated_at`;
 
 const DEFAULT_PORT = 5060;
 
@@ -62,6 +63,7 @@ function toView(row: TrunkRow): SipTrunkView {
     transfer_mode: row.transfer_mode,
     transfer_caller_id: row.transfer_caller_id,
     is_default_outbound: row.is_default_outbound,
+    calls_per_second: row.calls_per_second,
     is_active: true,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
@@ -205,8 +207,8 @@ export async function createTrunk(db: Db, secrets: SecretBox, orgId: string, bod
     }
     const { rows } = await tx.query<TrunkRow>(
       `INSERT INTO sip_trunks (org_id, name, host, port, username, password_encrypted, provider, inbound_addresses, outbound_number,
-                               transport, transfer_mode, is_default_outbound, transfer_caller_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${COLUMNS}`,
+                               transport, transfer_mode, is_default_outbound, transfer_caller_id, calls_per_second)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${COLUMNS}`,
       [
         orgId,
         body.name,
@@ -221,6 +223,7 @@ export async function createTrunk(db: Db, secrets: SecretBox, orgId: string, bod
         body.transfer_mode ?? 'bridge',
         isDefault,
         transferCallerId(body.transfer_caller_id) ?? 'caller',
+        body.calls_per_second ?? 1,
       ],
     );
     return toView(rows[0]);
@@ -244,6 +247,7 @@ export async function updateTrunk(db: Db, secrets: SecretBox, orgId: string, id:
       transfer_mode: body.transfer_mode,
       transfer_caller_id: transferCallerId(body.transfer_caller_id),
       is_default_outbound: body.is_default_outbound,
+      calls_per_second: body.calls_per_second,
     },
     3,
   );
