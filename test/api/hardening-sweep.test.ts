@@ -81,6 +81,7 @@ const BASE_BODIES: Record<string, (ids: Ids) => Json> = {
   'POST /api/v1/campaigns': (ids) => ({ name: 'Sweep', agent_id: ids.agent, leads: [{ phone_number: '+31850007002', variables: { name: 'Ann' } }] }),
   'PATCH /api/v1/campaigns/{id}': () => ({ max_attempts: 2, schedule_days: ['mon'] }),
   'POST /api/v1/campaigns/{id}/leads': () => ({ phone_number: '+31850007003', variables: { name: 'Bob', age: 40 } }),
+  'POST /api/v1/dnc': () => ({ phone_number: '+31850007005', reason: 'asked not to be called' }),
   'POST /api/v1/calls/outbound': (ids) => ({ destination: '+31850007004', agent_id: ids.agent, metadata: { crm: 'x' }, ring_timeout_seconds: 30 }),
   'POST /api/v1/calls/{id}/control': () => ({ type: 'say', content: 'One moment please' }),
   'POST /api/v1/calls/{id}/analyze': () => ({ analysis_plan: { summaryPlan: { enabled: true } } }),
