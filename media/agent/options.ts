@@ -23,7 +23,7 @@ export interface AgentLogicOptions {
   inputBatchMs?: number;
   /**
    * Realtime: unvoiced audio still sent frame by frame after the caller's voice, beyond the turn's
-   * silence duration (default 1000 ms on top of `turnDetection.silenceDurationMs`, 500 when unset):
+   * silence duration (default 500 ms on top of `turnDetection.silenceDurationMs`, itself 500 when unset):
    * the provider ends the turn on that silence, so it is never held back.
    */
   inputQuietMarginMs?: number;
@@ -38,7 +38,7 @@ export const AGENT_LOGIC_DEFAULTS: Required<AgentLogicOptions> = {
   ttsTimeoutMs: 5000,
   sttKeepAliveMs: 5000,
   inputBatchMs: 60,
-  inputQuietMarginMs: 1000,
+  inputQuietMarginMs: 500,
 };
 
 /** Keeps the positive finite numbers of an options object (it crossed a thread: trust nothing). */

@@ -11,7 +11,7 @@
  * is sent more than 20 ms late and no slot is skipped; 400 counts as sustained when 2 of its 3
  * runs are. `--quick` tries two small N in under a minute.
  * Caller audio goes through the production adapter with the agent's defaults: appends of up to
- * 60 ms, every frame at once while voiced and for 1.5 s after (the callers talk 2 s, listen 3 s).
+ * 60 ms, every frame at once while voiced and for 1 s after (the callers talk 2 s, listen 3 s).
  * Experiments (environment): BENCH_LADDER=200,300 runs only those N; BENCH_BATCH_MS,
  * BENCH_IMMEDIATE_MS, BENCH_TALK_MS (0: no voice hints), BENCH_LISTEN_MS; BENCH_PROFILE=DIR
  * records a CPU profile of the worker during each step's window (summarised in the step; it
@@ -251,10 +251,10 @@ const envMs = (name: string, fallback: number): number => {
   const v = Number(process.env[name]);
   return process.env[name] !== undefined && Number.isFinite(v) && v >= 0 ? v : fallback;
 };
-/** The agent runtime's defaults (media/agent/options.ts): 60 ms appends, 500 ms + 1000 ms after voice. */
+/** The agent runtime's defaults (media/agent/options.ts): 60 ms appends, 500 ms + 500 ms after voice. */
 const INPUT = {
   batchMs: envMs('BENCH_BATCH_MS', 60),
-  immediateAfterVoiceMs: envMs('BENCH_IMMEDIATE_MS', 1500),
+  immediateAfterVoiceMs: envMs('BENCH_IMMEDIATE_MS', 1000),
   talkMs: envMs('BENCH_TALK_MS', 2000),
   listenMs: envMs('BENCH_LISTEN_MS', 3000),
 };
