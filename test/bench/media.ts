@@ -18,8 +18,8 @@
  * slows the worker a little); BENCH_CLOCK_COMPARE=1 adds the timer-only vs early-wake comparison;
  * BENCH_YOUNG_GEN_MB sets the worker's young-generation size.
  */
-import { readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BroadcastChannel } from 'node:worker_threads';
@@ -94,15 +94,16 @@ class Bench {
     private readonly pool: MediaPool,
     private readonly callers: Child,
     private readonly echo: Child,
+    private readonly profileDir: string | undefined = PROFILE_DIR,
   ) {}
 
   async step(calls: number, warmupMs: number, windowMs: number): Promise<Step> {
     const ids = await this.startCalls(calls);
     await sleep(warmupMs);
     const before = await this.snapshotStart();
-    if (PROFILE_DIR) this.channel.postMessage({ type: 'profile-start' });
+    if (this.profileDir) this.channel.postMessage({ type: 'profile-start' });
     await sleep(windowMs);
-    const profile = PROFILE_DIR ? await this.stopProfile(join(PROFILE_DIR, `media-worker-${calls}-${this.stepNo}.cpuprofile`)) : undefined;
+    const profile = this.profileDir ? await this.stopProfile(join(this.profileDir, `media-worker-${calls}-${this.stepNo}-${Date.now()}.cpuprofile`)) : undefined;
     const step = await this.collect(calls, before);
     await this.stopCalls(ids);
     return profile ? { ...step, profile } : step;
@@ -262,7 +263,7 @@ const INPUT = {
 const TARGET = 400;
 const TARGET_RUNS = 3;
 
-async function withBench<T>(earlyWakeMs: number, fn: (bench: Bench) => Promise<T>): Promise<T> {
+async function withBench<T>(earlyWakeMs: number, fn: (bench: Bench) => Promise<T>, input: typeof INPUT = INPUT, profileDir = PROFILE_DIR): Promise<T> {
   const echo = Child.fork('./echo-provider.ts', [String(ECHO_DELAY_MS)]);
   const callers = Child.fork('./rtp-callers.ts');
   let pool: MediaPool | null = null;
@@ -274,11 +275,11 @@ async function withBench<T>(earlyWakeMs: number, fn: (bench: Bench) => Promise<T
       portRange: PORT_RANGE,
       bindAddress: '127.0.0.1',
       logicModule: new URL('./lib/realtime-echo-logic.ts', import.meta.url),
-      logicOptions: { baseUrl: `http://127.0.0.1:${port}/v1`, ...INPUT } satisfies EchoLogicOptions,
+      logicOptions: { baseUrl: `http://127.0.0.1:${port}/v1`, ...input } satisfies EchoLogicOptions,
       clock: { earlyWakeMs },
       resourceLimits: YOUNG_GEN_MB ? { maxYoungGenerationSizeMb: YOUNG_GEN_MB } : undefined,
     });
-    bench = new Bench(pool, callers, echo);
+    bench = new Bench(pool, callers, echo, profileDir);
     return await fn(bench);
   } finally {
     bench?.close();
@@ -315,6 +316,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     }
   });
   const comparison = quick || LADDER || !process.env.BENCH_CLOCK_COMPARE ? null : await compareClockStrategies(warmupMs, windowMs);
+  const profiles = quick || LADDER ? null : await compareInputPaths(warmupMs, windowMs);
   const sustainedCalls = [...new Set(steps.map((s) => s.calls))].filter((n) => {
     const runs = steps.filter((s) => s.calls === n);
     return runs.filter((s) => s.passed).length * 3 >= runs.length * 2;
@@ -336,7 +338,35 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     cpuPerCallPercentOfCore: best?.cpuPerCallPercentOfCore ?? null,
     marginalCpuPerCallPercentOfCore: marginal,
     steps,
+    profiles,
     clockStrategy: comparison,
+  };
+}
+
+/**
+ * Where the worker's time goes, before and after voice-aware input batching, at the same load:
+ * a CPU profile of the worker over one window with every frame its own append (20 ms, no voice
+ * hints: the adapter's behaviour before) and with the agent's defaults.
+ */
+async function compareInputPaths(warmupMs: number, windowMs: number): Promise<Record<string, unknown>> {
+  const calls = 200;
+  const dir = PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'voxgate-media-prof-'));
+  const brief = (s: Step, input: Record<string, unknown>): Record<string, unknown> => ({
+    input,
+    engineCpuPercentOfCore: s.engineCpuPercentOfCore,
+    appendsPerCallPerS: s.appendsPerCallPerS,
+    frameDeviation: s.frameDeviationMs,
+    machineBusyPercentOfCore: s.machineBusyPercentOfCore,
+    loadavg1: s.loadavg1,
+    profile: s.profile,
+  });
+  const before = await withBench(1, (b) => b.step(calls, warmupMs, windowMs), { ...INPUT, batchMs: 20, talkMs: 0 }, dir);
+  const after = await withBench(1, (b) => b.step(calls, warmupMs, windowMs), INPUT, dir);
+  return {
+    calls,
+    note: 'profiling slows the worker a little; areas and functions are shares of its busy (non-idle) samples',
+    before: brief(before, { batchMs: 20, voiceHints: false }),
+    after: brief(after, INPUT),
   };
 }
 
