@@ -9,7 +9,7 @@
  * worker clock's send-time deviation, the engine's added latency in both directions, and what the
  * callers see (inter-arrival, round trip). N is sustained when the deviation p99 < 5 ms, no frame
  * is sent more than 20 ms late and no slot is skipped; 400 counts as sustained when 2 of its 3
- * runs are. `--quick` tries two small N in under a minute.
+ * runs are (BENCH_LADDER=400 too). `--quick` tries two small N in under a minute.
  * Caller audio goes through the production adapter with the agent's defaults: appends of up to
  * 60 ms, every frame at once while voiced and for 1 s after (the callers talk 2 s, listen 3 s).
  * Experiments (environment): BENCH_LADDER=200,300 runs only those N; BENCH_BATCH_MS,
@@ -298,7 +298,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const targetRuns: Step[] = [];
   await withBench(1, async (bench) => {
     for (const calls of ladder) {
-      const runs = calls === TARGET && !LADDER ? TARGET_RUNS : 1;
+      const runs = calls === TARGET ? TARGET_RUNS : 1;
       let passedRuns = 0;
       for (let run = 0; run < runs; run++) {
         let step = await bench.step(calls, warmupMs, windowMs);
