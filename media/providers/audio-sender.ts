@@ -34,6 +34,8 @@ export interface AudioSenderOptions {
   urgentQuietBytes?: number;
   /** Held appends kept at most (the ring size). */
   maxPendingAppends: number;
+  /** Held audio kept at most, bytes (default: no bound beyond the ring size). */
+  maxPendingBytes?: number;
   /** Socket queue above which appends are held. */
   maxBufferedBytes: number;
 }
@@ -56,6 +58,7 @@ export class AudioSender {
   private readonly ringBytes: Int32Array;
   private ringHead = 0;
   private ringCount = 0;
+  private ringAudioBytes = 0;
   private readonly counters: AudioSenderStats = { audioBytesSent: 0, appendsSent: 0, audioBytesDropped: 0 };
 
   constructor(
@@ -100,6 +103,7 @@ export class AudioSender {
       this.ring[this.ringHead] = undefined;
       this.ringHead = (this.ringHead + 1) % this.ring.length;
       this.ringCount--;
+      this.ringAudioBytes -= bytes;
       this.write(message, bytes);
     }
   }
@@ -109,6 +113,7 @@ export class AudioSender {
     for (let i = 0; i < this.ring.length; i++) this.ring[i] = undefined;
     this.ringHead = 0;
     this.ringCount = 0;
+    this.ringAudioBytes = 0;
     this.batchFill = 0;
     this.quietBytes = Number.MAX_SAFE_INTEGER;
   }
@@ -130,9 +135,13 @@ export class AudioSender {
   }
 
   private hold(message: string, bytes: number): void {
-    if (this.ringCount === this.ring.length) {
+    const maxBytes = this.options.maxPendingBytes ?? Number.MAX_SAFE_INTEGER;
+    while (this.ringCount === this.ring.length || (this.ringCount > 0 && this.ringAudioBytes + bytes > maxBytes)) {
       // Full: the oldest held audio goes.
-      this.counters.audioBytesDropped += this.ringBytes[this.ringHead];
+      const dropped = this.ringBytes[this.ringHead];
+      this.counters.audioBytesDropped += dropped;
+      this.ringAudioBytes -= dropped;
+      this.ring[this.ringHead] = undefined;
       this.ringHead = (this.ringHead + 1) % this.ring.length;
       this.ringCount--;
     }
@@ -140,6 +149,7 @@ export class AudioSender {
     this.ring[tail] = message;
     this.ringBytes[tail] = bytes;
     this.ringCount++;
+    this.ringAudioBytes += bytes;
   }
 
   private write(message: string, bytes: number): void {

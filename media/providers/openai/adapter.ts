@@ -448,7 +448,10 @@ export class OpenAIRealtimeSession implements RealtimeSession {
       {
         batchBytes: Math.max(1, Math.round(batchMs * perMs)),
         urgentQuietBytes: Math.max(0, Math.round(urgentMs * perMs)),
-        maxPendingAppends: Math.max(1, Math.ceil(pendingMs / batchMs)),
+        // Voiced audio goes in appends of one frame (20 ms): the ring has room for those, and
+        // the held audio is bounded in time whatever the append sizes.
+        maxPendingAppends: Math.max(1, Math.ceil(pendingMs / Math.min(batchMs, 20))),
+        maxPendingBytes: Math.max(1, Math.round(pendingMs * perMs)),
         maxBufferedBytes: this.options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
       },
       {
