@@ -40,7 +40,7 @@ interface LatencyReport {
   rtpToWsVoiced: SerializedHistogram;
   wsToRtp: SerializedHistogram;
   wsToRtpEmpty: SerializedHistogram;
-  counters: { frames: number; appends: number; deltas: number; wsErrors: number; connected: number };
+  counters: { frames: number; appends: number; deltas: number; wsErrors: number; connected: number; droppedBytes: number };
 }
 
 interface Step {
@@ -64,6 +64,10 @@ interface Step {
   rtpArrivalToWsSendVoicedMs: HistogramSnapshot;
   /** Appends per call per second (50 = one per frame). */
   appendsPerCallPerS: number;
+  /** Caller frames the logic received per call per second (50 when the worker keeps up). */
+  callerFramesPerCallPerS: number;
+  /** Caller audio the adapter dropped because the provider socket was backed up. */
+  callerAudioDroppedBytes: number;
   wsReceiptToRtpSendMs: HistogramSnapshot;
   wsReceiptToRtpSendEmptyQueueMs: HistogramSnapshot;
   callers: {
@@ -170,6 +174,8 @@ class Bench {
       rtpArrivalToWsSendMs: Histogram.from(latency.rtpToWs).snapshot(),
       rtpArrivalToWsSendVoicedMs: Histogram.from(latency.rtpToWsVoiced).snapshot(),
       appendsPerCallPerS: round(latency.counters.appends / calls / (elapsedMs / 1000), 1),
+      callerFramesPerCallPerS: round(latency.counters.frames / calls / (elapsedMs / 1000), 1),
+      callerAudioDroppedBytes: latency.counters.droppedBytes,
       wsReceiptToRtpSendMs: Histogram.from(latency.wsToRtp).snapshot(),
       wsReceiptToRtpSendEmptyQueueMs: Histogram.from(latency.wsToRtpEmpty).snapshot(),
       callers: {
@@ -349,7 +355,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
  * hints: the adapter's behaviour before) and with the agent's defaults.
  */
 async function compareInputPaths(warmupMs: number, windowMs: number): Promise<Record<string, unknown>> {
-  const calls = 200;
+  const calls = 150; // a load the worker carries even on a busy machine, so both do the same work
   const dir = PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'voxgate-media-prof-'));
   const brief = (s: Step, input: Record<string, unknown>): Record<string, unknown> => ({
     input,

@@ -39,7 +39,7 @@ const rtpToWsVoiced = new Histogram(0.05, 100);
 const wsToRtp = new Histogram(0.25, 250);
 /** The same for chunks that found the playout queue empty: the engine's own share (the next clock slot). */
 const wsToRtpEmpty = new Histogram(0.25, 250);
-const counters = { frames: 0, appends: 0, deltas: 0, wsErrors: 0, connected: 0 };
+const counters = { frames: 0, appends: 0, deltas: 0, wsErrors: 0, connected: 0, droppedBytes: 0 };
 let profiler: Session | null = null;
 
 const channel = new BroadcastChannel(BENCH_CHANNEL);
@@ -51,7 +51,7 @@ channel.onmessage = (event: unknown): void => {
     rtpToWsVoiced.reset();
     wsToRtp.reset();
     wsToRtpEmpty.reset();
-    counters.frames = counters.appends = counters.deltas = counters.wsErrors = 0;
+    counters.frames = counters.appends = counters.deltas = counters.wsErrors = counters.droppedBytes = 0;
   } else if (data?.type === 'report') {
     channel.postMessage({
       type: 'latency',
@@ -107,6 +107,7 @@ export const createCallLogic: CallLogicFactory = (media, _start, host) => {
   const heldVoiced = new Uint8Array(MAX_HELD_FRAMES);
   let held = 0;
   let appendsSeen = 0;
+  let droppedSeen = 0;
 
   session.connect().then(
     () => counters.connected++,
@@ -136,7 +137,12 @@ export const createCallLogic: CallLogicFactory = (media, _start, host) => {
     }
     session.appendAudio(payload, voiced);
     counters.frames++;
-    const appends = session.stats().appendsSent;
+    const stats = session.stats();
+    if (stats.audioBytesDropped !== droppedSeen) {
+      counters.droppedBytes += stats.audioBytesDropped - droppedSeen;
+      droppedSeen = stats.audioBytesDropped;
+    }
+    const appends = stats.appendsSent;
     if (appends === appendsSeen) return;
     appendsSeen = appends;
     counters.appends++;
