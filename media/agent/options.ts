@@ -18,7 +18,7 @@ export interface AgentLogicOptions {
   /**
    * Realtime: caller audio the model does not need at once (silence well after the caller's
    * voice) goes in appends of up to this many ms (default 60; 20 = every frame on its own).
-   * Each append is a WebSocket frame and a system call: the largest cost of a media worker.
+   * Each append is a WebSocket frame and a system call, a large share of a media worker's CPU.
    */
   inputBatchMs?: number;
   /**

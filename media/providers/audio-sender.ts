@@ -4,8 +4,9 @@
  * and a fixed ring of held messages; the base64 text of each append is the only allocation, and
  * the wire format requires it.
  *
- * Voice-aware batching: each append is one WebSocket frame and one system call, the largest
- * cost of a media worker, so audio that is not latency-critical goes in larger appends. A frame
+ * Voice-aware batching: each append is one WebSocket frame and one system call (with the UDP
+ * send, the largest item in a media worker's profile), so audio that is not latency-critical
+ * goes in larger appends. A frame
  * the caller's voice detector calls voiced goes at once (with whatever the batch held before it),
  * and so does every unvoiced frame for `urgentQuietBytes` after the last voiced one: the
  * provider's turn detector ends the turn on that silence, so holding it would delay the answer.
