@@ -100,6 +100,7 @@ class AgentCall implements CallLogic {
       time,
       now: () => host.now(),
       connectTimeoutMs: options.connectTimeoutMs,
+      input: { batchMs: options.inputBatchMs, quietMarginMs: options.inputQuietMarginMs },
       pipeline: { llmTimeoutMs: options.llmTimeoutMs, ttsTimeoutMs: options.ttsTimeoutMs, sttKeepAliveMs: options.sttKeepAliveMs, connectTimeoutMs: options.connectTimeoutMs },
     });
     this.session = setup.engine;

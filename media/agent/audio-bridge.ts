@@ -239,7 +239,8 @@ export class AudioBridge {
     if (!this.forwarding) return;
     const voiced = this.voiced(payload, info);
     this.session.appendAudio(this.lawSwap === null ? payload : this.swapLaw(payload), info.receivedAt, voiced);
-    this.latency.callerFrameSent(info.receivedAt, this.now());
+    // Voiced frames leave at once; unvoiced ones may wait for a larger append (realtime input batching).
+    if (voiced) this.latency.callerFrameSent(info.receivedAt, this.now());
   }
 
   /** Caller frame (leg law) → session law, in a buffer kept for the next frame of the same size. */

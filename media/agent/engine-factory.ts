@@ -25,8 +25,13 @@ export interface EngineDeps {
   time: TimeSource;
   now: () => number;
   connectTimeoutMs: number;
+  /** Realtime input batching (AgentLogicOptions `inputBatchMs`, `inputQuietMarginMs`). */
+  input?: { batchMs: number; quietMarginMs: number };
   pipeline: PipelineOptions;
 }
+
+/** The provider's default `silence_duration_ms` for server VAD, when the agent sets none. */
+const DEFAULT_SILENCE_DURATION_MS = 500;
 
 /** The provider cannot take the call's audio format: the worker answers `call.start-failed`. */
 export class AgentStartError extends Error {
@@ -48,6 +53,12 @@ export function createEngine(config: AgentRuntimeConfig, start: CallStart, media
     ...(endpoint.baseUrl === undefined ? {} : { baseUrl: endpoint.baseUrl }),
     config: sessionConfig(config, 'pcmu'),
     connectTimeoutMs: deps.connectTimeoutMs,
+    ...(deps.input === undefined
+      ? {}
+      : {
+          appendBatchMs: Math.max(20, deps.input.batchMs),
+          immediateAfterVoiceMs: (config.turnDetection?.silenceDurationMs ?? DEFAULT_SILENCE_DURATION_MS) + deps.input.quietMarginMs,
+        }),
   });
   const engine = new RealtimeEngine(session, () => sessionConfig(config, format), deps.now);
   format = checkedFormat(config, media, engine);

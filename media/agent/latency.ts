@@ -1,7 +1,8 @@
 /**
  * Latency marks for the call benchmark (research/sip-media.md §5.3) and two per-call histograms,
  * without allocation per frame:
- * - caller frame: RTP arrival → `appendAudio` handed it to the provider socket;
+ * - voiced caller frame: RTP arrival → `appendAudio` handed it to the provider socket (unvoiced
+ *   frames may wait for a larger append on purpose, see providers/audio-sender.ts);
  * - agent chunk that found the playout queue empty: audio delta receipt → its first byte sent on
  *   RTP (the engine's own overhead; chunks queued behind earlier audio wait for the caller to
  *   hear that audio first, which is playout, not latency).

@@ -15,6 +15,18 @@ export interface AgentLogicOptions {
   ttsTimeoutMs?: number;
   /** Pipeline: a Deepgram KeepAlive after this long without audio (Deepgram closes a stream after 10 s). */
   sttKeepAliveMs?: number;
+  /**
+   * Realtime: caller audio the model does not need at once (silence well after the caller's
+   * voice) goes in appends of up to this many ms (default 60; 20 = every frame on its own).
+   * Each append is a WebSocket frame and a system call, a large share of a media worker's CPU.
+   */
+  inputBatchMs?: number;
+  /**
+   * Realtime: unvoiced audio still sent frame by frame after the caller's voice, beyond the turn's
+   * silence duration (default 500 ms on top of `turnDetection.silenceDurationMs`, itself 500 when unset):
+   * the provider ends the turn on that silence, so it is never held back.
+   */
+  inputQuietMarginMs?: number;
 }
 
 export const AGENT_LOGIC_DEFAULTS: Required<AgentLogicOptions> = {
@@ -25,6 +37,8 @@ export const AGENT_LOGIC_DEFAULTS: Required<AgentLogicOptions> = {
   llmTimeoutMs: 8000,
   ttsTimeoutMs: 5000,
   sttKeepAliveMs: 5000,
+  inputBatchMs: 60,
+  inputQuietMarginMs: 500,
 };
 
 /** Keeps the positive finite numbers of an options object (it crossed a thread: trust nothing). */

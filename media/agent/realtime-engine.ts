@@ -39,8 +39,9 @@ export class RealtimeEngine implements AgentEngine {
   }
 
   appendAudio(frame: Uint8Array, receivedAt: number, voiced: boolean): void {
-    this.session.appendAudio(frame);
-    // The server's VAD decides turns; our own detector only dates the caller's last voiced packet.
+    // The server's VAD decides turns; our own detector dates the caller's last voiced packet and
+    // tells the session which audio may wait for a larger append.
+    this.session.appendAudio(frame, voiced);
     if (voiced) this.lastVoicedAt = receivedAt;
   }
 

@@ -4,6 +4,15 @@
  * and a fixed ring of held messages; the base64 text of each append is the only allocation, and
  * the wire format requires it.
  *
+ * Voice-aware batching: each append is one WebSocket frame and one system call (with the UDP
+ * send, the largest item in a media worker's profile), so audio that is not latency-critical
+ * goes in larger appends. A frame
+ * the caller's voice detector calls voiced goes at once (with whatever the batch held before it),
+ * and so does every unvoiced frame for `urgentQuietBytes` after the last voiced one: the
+ * provider's turn detector ends the turn on that silence, so holding it would delay the answer.
+ * Longer silence (the caller listening to the agent) is sent in appends of `batchBytes`. A
+ * frame without a hint is batched (`batchBytes` = one frame keeps every frame immediate).
+ *
  * Backpressure: when the socket has more than `maxBufferedBytes` queued (a slow or stalled
  * provider), new appends are held in the ring instead of piling onto the socket, and when the ring
  * is full the oldest held audio is dropped and counted — stale caller audio is worth less than
@@ -20,10 +29,14 @@ export interface AudioSink {
 }
 
 export interface AudioSenderOptions {
-  /** Bytes per append (the batch size). */
+  /** Bytes per append at most (the batch size). */
   batchBytes: number;
+  /** Unvoiced bytes after the last voiced frame that still go at once (default 0). */
+  urgentQuietBytes?: number;
   /** Held appends kept at most (the ring size). */
   maxPendingAppends: number;
+  /** Held audio kept at most, bytes (default: no bound beyond the ring size). */
+  maxPendingBytes?: number;
   /** Socket queue above which appends are held. */
   maxBufferedBytes: number;
 }
@@ -40,10 +53,13 @@ const APPEND_SUFFIX = '"}';
 export class AudioSender {
   private readonly batch: Buffer;
   private batchFill = 0;
+  /** Unvoiced bytes since the last voiced frame; starts past any threshold (no speech yet). */
+  private quietBytes = Number.MAX_SAFE_INTEGER;
   private readonly ring: Array<string | undefined>;
   private readonly ringBytes: Int32Array;
   private ringHead = 0;
   private ringCount = 0;
+  private ringAudioBytes = 0;
   private readonly counters: AudioSenderStats = { audioBytesSent: 0, appendsSent: 0, audioBytesDropped: 0 };
 
   constructor(
@@ -56,8 +72,11 @@ export class AudioSender {
     this.ringBytes = new Int32Array(ringSize);
   }
 
-  /** Adds caller audio; sends every complete batch. */
-  push(frame: Uint8Array): void {
+  /**
+   * Adds caller audio; sends every complete batch, and the partial one too when the frame is
+   * voiced or closely follows voice (`voiced` undefined: no hint, batched).
+   */
+  push(frame: Uint8Array, voiced?: boolean): void {
     let offset = 0;
     while (offset < frame.length) {
       const take = Math.min(frame.length - offset, this.batch.length - this.batchFill);
@@ -66,6 +85,14 @@ export class AudioSender {
       offset += take;
       if (this.batchFill === this.batch.length) this.emitBatch();
     }
+    if (voiced === true) this.quietBytes = 0;
+    else if (voiced === false && this.quietBytes < Number.MAX_SAFE_INTEGER) this.quietBytes += frame.length;
+    if (voiced !== undefined && this.quietBytes <= (this.options.urgentQuietBytes ?? 0)) this.flush();
+  }
+
+  /** Sends the partial batch now (before a control event, so audio and events keep their order). */
+  flush(): void {
+    if (this.batchFill > 0) this.emitBatch();
   }
 
   /** Sends held appends while the socket has room; call when the session becomes ready. */
@@ -77,6 +104,7 @@ export class AudioSender {
       this.ring[this.ringHead] = undefined;
       this.ringHead = (this.ringHead + 1) % this.ring.length;
       this.ringCount--;
+      this.ringAudioBytes -= bytes;
       this.write(message, bytes);
     }
   }
@@ -86,7 +114,9 @@ export class AudioSender {
     for (let i = 0; i < this.ring.length; i++) this.ring[i] = undefined;
     this.ringHead = 0;
     this.ringCount = 0;
+    this.ringAudioBytes = 0;
     this.batchFill = 0;
+    this.quietBytes = Number.MAX_SAFE_INTEGER;
   }
 
   stats(): AudioSenderStats {
@@ -106,9 +136,13 @@ export class AudioSender {
   }
 
   private hold(message: string, bytes: number): void {
-    if (this.ringCount === this.ring.length) {
+    const maxBytes = this.options.maxPendingBytes ?? Number.MAX_SAFE_INTEGER;
+    while (this.ringCount === this.ring.length || (this.ringCount > 0 && this.ringAudioBytes + bytes > maxBytes)) {
       // Full: the oldest held audio goes.
-      this.counters.audioBytesDropped += this.ringBytes[this.ringHead];
+      const dropped = this.ringBytes[this.ringHead];
+      this.counters.audioBytesDropped += dropped;
+      this.ringAudioBytes -= dropped;
+      this.ring[this.ringHead] = undefined;
       this.ringHead = (this.ringHead + 1) % this.ring.length;
       this.ringCount--;
     }
@@ -116,6 +150,7 @@ export class AudioSender {
     this.ring[tail] = message;
     this.ringBytes[tail] = bytes;
     this.ringCount++;
+    this.ringAudioBytes += bytes;
   }
 
   private write(message: string, bytes: number): void {

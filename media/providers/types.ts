@@ -284,8 +284,13 @@ export interface RealtimeSession {
   /** `open()` then `configure()`. */
   connect(): Promise<void>;
 
-  /** Appends caller audio (one RTP payload, typically 20 ms). Never blocks, never throws. */
-  appendAudio(frame: Uint8Array): void;
+  /**
+   * Appends caller audio (one RTP payload, typically 20 ms). Never blocks, never throws.
+   * `voiced` is the caller's voice detector on this frame: voiced audio, and unvoiced audio for
+   * `immediateAfterVoiceMs` after it, is sent at once; other audio (and audio without a hint)
+   * in appends of up to `appendBatchMs`.
+   */
+  appendAudio(frame: Uint8Array, voiced?: boolean): void;
   /** Asks the model to respond now. */
   createResponse(opts?: CreateResponseOptions): boolean;
   /** Adds a text message to the conversation (e.g. inject-context), optionally answered at once. */
@@ -317,8 +322,13 @@ export interface RealtimeSessionOptions {
   connectTimeoutMs?: number;
   /** Bound on the close handshake before the socket is destroyed (default 1000 ms). */
   closeTimeoutMs?: number;
-  /** Input audio batched into one append, ms (default 20: one RTP frame, no added latency). */
+  /** Input audio batched into one append, ms, at most (default 20: one RTP frame, no added latency). */
   appendBatchMs?: number;
+  /**
+   * Unvoiced audio after the caller's last voiced frame still sent frame by frame, ms (default
+   * 0): cover the provider's end-of-turn silence so batching never delays the answer.
+   */
+  immediateAfterVoiceMs?: number;
   /** Above this many bytes queued on the socket, new audio is held and the oldest dropped (default 64 KiB). */
   maxBufferedBytes?: number;
   /** Held input audio kept while the socket is backed up or not yet configured, ms (default 400). */

@@ -63,6 +63,26 @@ function refLinearToAlaw(pcm: number): number {
   return ((seg << 4) | step) ^ mask;
 }
 
+/**
+ * Sun's linear2ulaw exactly as published (16-bit input, no clip: the bias is added to the
+ * magnitude, `BIAS - pcm_val` for negative values, and a magnitude past segment 7 returns the
+ * largest code). A second, literal derivation beside the clipped one above.
+ */
+function sunLinear2ulaw(pcmVal: number): number {
+  let mask: number;
+  if (pcmVal < 0) {
+    pcmVal = BIAS - pcmVal;
+    mask = 0x7f;
+  } else {
+    pcmVal += BIAS;
+    mask = 0xff;
+  }
+  const seg = search(pcmVal);
+  if (seg >= 8) return 0x7f ^ mask;
+  const uval = (seg << 4) | ((pcmVal >> (seg + 3)) & 0xf);
+  return uval ^ mask;
+}
+
 function refUlawToLinear(code: number): number {
   const u = ~code & 0xff;
   let t = ((u & 0x0f) << 3) + BIAS;
@@ -97,6 +117,21 @@ describe('G.711 against the reference algorithm, every input', () => {
     for (let x = -32768; x < 32768; x++) if (ulawEncodeSample(x) !== refLinearToUlaw(x)) expect.fail(`µ-law ${x}`);
     // Where a shift-first encoder goes wrong: tiny negative values must stay (negative) zero.
     expect([-1, -2, -3, -9, -17].map(ulawEncodeSample)).toEqual([0x7f, 0x7f, 0x7f, 0x7e, 0x7d]);
+  });
+
+  it('µ-law encodes all 65,536 samples exactly as a table built from Sun\'s published linear2ulaw', () => {
+    const table = new Uint8Array(65536);
+    for (let x = -32768; x < 32768; x++) table[x & 0xffff] = sunLinear2ulaw(x);
+    const all = Int16Array.from({ length: 65536 }, (_, i) => i - 32768);
+    const out = new Uint8Array(65536);
+    ulawEncode(all, out);
+    let differing = 0;
+    for (let i = 0; i < all.length; i++) if (out[i] !== table[all[i] & 0xffff]) differing++;
+    expect(differing).toBe(0);
+    // Segment edges on both sides, where a shift-first encoder was one step off.
+    for (const x of [-32768, -32635, -8159, -8031, -4063, -95, -31, -4, -1, 0, 4, 31, 95, 4063, 8031, 8159, 32635, 32767]) {
+      expect(ulawEncodeSample(x)).toBe(table[x & 0xffff]);
+    }
   });
 
   it('A-law encodes all 65,536 samples bit-exact', () => {

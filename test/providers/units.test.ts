@@ -57,6 +57,19 @@ describe('AudioSender', () => {
     expect(sender.stats()).toEqual({ audioBytesSent: 640, appendsSent: 4, audioBytesDropped: 320 });
   });
 
+  it('bounds held audio in bytes whatever the append sizes: voiced frames one by one, then a batch', () => {
+    const sink = new SinkStub();
+    const sender = new AudioSender({ batchBytes: 480, urgentQuietBytes: 0, maxPendingAppends: 20, maxPendingBytes: 800, maxBufferedBytes: 1000 }, sink);
+    sink.buffered = 5000; // backed up
+    for (let n = 1; n <= 8; n++) sender.push(frame(n), true); // each voiced frame is its own append
+    expect(sender.stats().audioBytesDropped).toBe(3 * 160); // 800 bytes kept: frames 4…8
+    for (let n = 9; n <= 11; n++) sender.push(frame(n), false); // long silence: one 480-byte append
+    expect(sender.stats().audioBytesDropped).toBe(6 * 160); // frames 4…6 made room for it
+    sink.buffered = 0;
+    sender.drain();
+    expect(sink.sent.map((m) => [...new Set(audioOf(m))])).toEqual([[7], [8], [9, 10, 11]]);
+  });
+
   it('holds audio until the session is ready, then drains it', () => {
     const sink = new SinkStub();
     sink.isReady = false;

@@ -52,6 +52,7 @@ const DEFAULTS = {
   connectTimeoutMs: 5000,
   closeTimeoutMs: 1000,
   appendBatchMs: 20,
+  immediateAfterVoiceMs: 0,
   maxBufferedBytes: 64 * 1024,
   maxPendingAudioMs: 400,
   keepaliveIntervalMs: 15_000,
@@ -206,9 +207,9 @@ export class OpenAIRealtimeSession implements RealtimeSession {
 
   // ---- input and control --------------------------------------------------------------------
 
-  appendAudio(frame: Uint8Array): void {
+  appendAudio(frame: Uint8Array, voiced?: boolean): void {
     if (this.currentState === 'closing' || this.currentState === 'closed') return;
-    this.audio.push(frame);
+    this.audio.push(frame, voiced);
   }
 
   createResponse(opts: CreateResponseOptions = {}): boolean {
@@ -432,6 +433,8 @@ export class OpenAIRealtimeSession implements RealtimeSession {
     if (ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
     const configuring = event.type === ClientEvent.sessionUpdate;
     if (!configuring && this.currentState !== 'ready') return false;
+    // Audio still in a partial batch was spoken before this event: it goes first.
+    if (!configuring) this.audio.flush();
     ws.send(JSON.stringify(event));
     return true;
   }
@@ -440,10 +443,15 @@ export class OpenAIRealtimeSession implements RealtimeSession {
     const perMs = bytesPerMs(config.inputFormat ?? 'pcmu');
     const batchMs = this.options.appendBatchMs ?? DEFAULTS.appendBatchMs;
     const pendingMs = this.options.maxPendingAudioMs ?? DEFAULTS.maxPendingAudioMs;
+    const urgentMs = this.options.immediateAfterVoiceMs ?? DEFAULTS.immediateAfterVoiceMs;
     return new AudioSender(
       {
         batchBytes: Math.max(1, Math.round(batchMs * perMs)),
-        maxPendingAppends: Math.max(1, Math.ceil(pendingMs / batchMs)),
+        urgentQuietBytes: Math.max(0, Math.round(urgentMs * perMs)),
+        // Voiced audio goes in appends of one frame (20 ms): the ring has room for those, and
+        // the held audio is bounded in time whatever the append sizes.
+        maxPendingAppends: Math.max(1, Math.ceil(pendingMs / Math.min(batchMs, 20))),
+        maxPendingBytes: Math.max(1, Math.round(pendingMs * perMs)),
         maxBufferedBytes: this.options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
       },
       {
