@@ -3,8 +3,9 @@
  * Every parser returns `undefined` for input it cannot read; none throws.
  */
 import type { CSeq, NameAddr, SipMessage, SipUri, UriParams, Via } from './types.js';
-import { isHostname, isToken, isTokenChar, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
-import { isAbsoluteUri, parseUri } from './uri.js';
+import type { HeaderView } from './types.js';
+import { isHostname, isToken, isTokenChar, isUricString, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
+import { parseUri, uriScheme } from './uri.js';
 
 export { parseUri, serializeUri, uriScheme, cloneUri } from './uri.js';
 
@@ -87,13 +88,13 @@ function scanDisplayName(s: string): { displayName?: string; end: number } | und
   return { displayName: name === '' ? undefined : name, end: lt };
 }
 
-/**
- * Splits a name-addr or addr-spec (RFC 3261 §20.10) without interpreting the URI, so that
- * foreign schemes (`isbn:…`, `http:…`, RFC 4475 §3.3.4) still parse. For a bare addr-spec the
- * `;params` belong to the header, and the URI may contain neither `?` nor `,` (RFC 4475
- * §3.1.2.13 regbadct).
- */
-export function splitNameAddr(s: string): NameAddrParts | undefined {
+interface ScannedNameAddr {
+  parts: NameAddrParts;
+  /** The parsed URI for sip:, sips: and tel:; undefined for a valid foreign scheme. */
+  uri?: SipUri;
+}
+
+function scanNameAddr(s: string): ScannedNameAddr | undefined {
   const dn = scanDisplayName(s);
   if (!dn) return undefined;
   let uriText: string;
@@ -103,7 +104,7 @@ export function splitNameAddr(s: string): NameAddrParts | undefined {
     if (close === -1) return undefined;
     uriText = s.slice(dn.end + 1, close);
     // RFC 4475 §3.1.2.14 badaspec: no LWS inside the brackets.
-    if (uriText === '' || uriText !== trimWs(uriText)) return undefined;
+    if (uriText === '' || isWsp(uriText.charCodeAt(0)) || isWsp(uriText.charCodeAt(uriText.length - 1))) return undefined;
     i = close + 1;
   } else {
     const start = skipWs(s, 0);
@@ -113,21 +114,45 @@ export function splitNameAddr(s: string): NameAddrParts | undefined {
     if (uriText === '' || uriText.indexOf('?') !== -1 || uriText.indexOf(',') !== -1) return undefined;
     i = end;
   }
-  if (!isAbsoluteUri(uriText)) return undefined;
-  const p = scanParams(s, i);
+  // absoluteURI (RFC 3261 §25.1): sip/sips/tel must parse; foreign schemes only need uric chars.
+  const scheme = uriScheme(uriText);
+  if (!scheme) return undefined;
+  let uri: SipUri | undefined;
+  if (scheme === 'sip' || scheme === 'sips' || scheme === 'tel') {
+    uri = parseUri(uriText);
+    if (!uri) return undefined;
+  } else if (!isUricString(uriText.slice(scheme.length + 1))) return undefined;
+  const p = i === s.length ? { params: {}, end: i } : scanParams(s, i);
   if (!p || skipWs(s, p.end) !== s.length) return undefined;
-  return { displayName: dn.displayName, uriText, params: p.params };
+  return { parts: { displayName: dn.displayName, uriText, params: p.params }, uri };
+}
+
+/**
+ * Splits a name-addr or addr-spec (RFC 3261 §20.10) without interpreting the URI, so that
+ * foreign schemes (`isbn:…`, `http:…`, RFC 4475 §3.3.4) still parse. For a bare addr-spec the
+ * `;params` belong to the header, and the URI may contain neither `?` nor `,` (RFC 4475
+ * §3.1.2.13 regbadct).
+ */
+export function splitNameAddr(s: string): NameAddrParts | undefined {
+  return scanNameAddr(s)?.parts;
+}
+
+/**
+ * Validates a name-addr / addr-spec in one pass: undefined when malformed, null when valid with
+ * a foreign scheme, the parsed NameAddr for sip:, sips: and tel:.
+ */
+export function readNameAddr(s: string): NameAddr | null | undefined {
+  const scanned = scanNameAddr(s);
+  if (!scanned) return undefined;
+  if (!scanned.uri) return null;
+  const out: NameAddr = { uri: scanned.uri, params: scanned.parts.params };
+  if (scanned.parts.displayName !== undefined) out.displayName = scanned.parts.displayName;
+  return out;
 }
 
 /** Parses a name-addr / addr-spec whose URI is sip:, sips: or tel:. */
 export function parseNameAddr(s: string): NameAddr | undefined {
-  const parts = splitNameAddr(s);
-  if (!parts) return undefined;
-  const uri = parseUri(parts.uriText);
-  if (!uri) return undefined;
-  const out: NameAddr = { uri, params: parts.params };
-  if (parts.displayName !== undefined) out.displayName = parts.displayName;
-  return out;
+  return readNameAddr(s) ?? undefined;
 }
 
 function scanSlash(s: string, i: number): number {
@@ -212,47 +237,42 @@ export function parseUnsigned(s: string | undefined, max: number): number | unde
 }
 
 // ---- typed getters -------------------------------------------------------------------
+// Each getter reads a view cached on the header set (`SipHeaders.view`): the parser fills the
+// views it computed while validating, so a getter costs a lookup after `parseMessage`.
 
-export function getTopVia(msg: SipMessage): Via | undefined {
-  const v = msg.headers.get('via');
-  return v === undefined ? undefined : parseVia(v);
-}
-
-export function getVias(msg: SipMessage): Via[] | undefined {
+const viasView: HeaderView<Via[] | undefined> = (h) => {
   const out: Via[] = [];
-  for (const v of msg.headers.getAll('via')) {
+  for (const v of h.getAll('via')) {
     const via = parseVia(v);
     if (!via) return undefined;
     out.push(via);
   }
   return out;
-}
+};
 
-export function getCallId(msg: SipMessage): string | undefined {
-  const v = msg.headers.get('call-id');
-  if (v === undefined) return undefined;
-  return v === '' ? undefined : v;
-}
+const topViaView: HeaderView<Via | undefined> = (h) => {
+  const v = h.get('via');
+  return v === undefined ? undefined : parseVia(v);
+};
 
-export function getCSeq(msg: SipMessage): CSeq | undefined {
-  const v = msg.headers.get('cseq');
+const cseqView: HeaderView<CSeq | undefined> = (h) => {
+  const v = h.get('cseq');
   return v === undefined ? undefined : parseCSeq(v);
-}
+};
 
-export function getFrom(msg: SipMessage): NameAddr | undefined {
-  const v = msg.headers.get('from');
+const fromView: HeaderView<NameAddr | undefined> = (h) => {
+  const v = h.get('from');
   return v === undefined ? undefined : parseNameAddr(v);
-}
+};
 
-export function getTo(msg: SipMessage): NameAddr | undefined {
-  const v = msg.headers.get('to');
+const toView: HeaderView<NameAddr | undefined> = (h) => {
+  const v = h.get('to');
   return v === undefined ? undefined : parseNameAddr(v);
-}
+};
 
-/** The Contact values; `'*'` for the REGISTER wildcard (RFC 3261 §10.2.2). */
-export function getContacts(msg: SipMessage): Array<NameAddr | '*'> | undefined {
+const contactsView: HeaderView<Array<NameAddr | '*'> | undefined> = (h) => {
   const out: Array<NameAddr | '*'> = [];
-  for (const v of msg.headers.getAll('contact')) {
+  for (const v of h.getAll('contact')) {
     if (trimWs(v) === '*') {
       out.push('*');
       continue;
@@ -262,17 +282,57 @@ export function getContacts(msg: SipMessage): Array<NameAddr | '*'> | undefined 
     out.push(na);
   }
   return out;
-}
+};
 
-/** Route or Record-Route entries in order. */
-export function getRoutes(msg: SipMessage, name: 'route' | 'record-route' = 'route'): NameAddr[] | undefined {
+const routeList = (name: 'route' | 'record-route'): HeaderView<NameAddr[] | undefined> => (h) => {
   const out: NameAddr[] = [];
-  for (const v of msg.headers.getAll(name)) {
+  for (const v of h.getAll(name)) {
     const na = parseNameAddr(v);
     if (!na) return undefined;
     out.push(na);
   }
   return out;
+};
+const routeView = routeList('route');
+const recordRouteView = routeList('record-route');
+
+/** Views the parser fills while validating (parse.ts). */
+export const VIEWS = { vias: viasView, topVia: topViaView, cseq: cseqView, from: fromView, to: toView, contacts: contactsView } as const;
+
+export function getTopVia(msg: SipMessage): Via | undefined {
+  return msg.headers.view(topViaView);
+}
+
+export function getVias(msg: SipMessage): Via[] | undefined {
+  return msg.headers.view(viasView);
+}
+
+export function getCallId(msg: SipMessage): string | undefined {
+  const v = msg.headers.get('call-id');
+  if (v === undefined) return undefined;
+  return v === '' ? undefined : v;
+}
+
+export function getCSeq(msg: SipMessage): CSeq | undefined {
+  return msg.headers.view(cseqView);
+}
+
+export function getFrom(msg: SipMessage): NameAddr | undefined {
+  return msg.headers.view(fromView);
+}
+
+export function getTo(msg: SipMessage): NameAddr | undefined {
+  return msg.headers.view(toView);
+}
+
+/** The Contact values; `'*'` for the REGISTER wildcard (RFC 3261 §10.2.2). */
+export function getContacts(msg: SipMessage): Array<NameAddr | '*'> | undefined {
+  return msg.headers.view(contactsView);
+}
+
+/** Route or Record-Route entries in order. */
+export function getRoutes(msg: SipMessage, name: 'route' | 'record-route' = 'route'): NameAddr[] | undefined {
+  return msg.headers.view(name === 'route' ? routeView : recordRouteView);
 }
 
 /** Max-Forwards (0–255), undefined when absent or out of range (RFC 4475 §3.1.2.4). */
