@@ -4,7 +4,7 @@
  */
 import type { CSeq, NameAddr, SipMessage, SipUri, UriParams, Via } from './types.js';
 import type { HeaderView } from './types.js';
-import { isHostname, isToken, isTokenChar, isUricString, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
+import { SpellingTable, isHostname, isToken, isTokenChar, isUricString, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
 import { parseUri, uriScheme } from './uri.js';
 
 export { parseUri, serializeUri, uriScheme, cloneUri } from './uri.js';
@@ -18,18 +18,26 @@ export const MAX_CSEQ = 2 ** 31 - 1;
  * strings (kept with their quotes). Names are lower-cased. Returns the params and the index
  * where parsing stopped, or undefined on a malformed list (e.g. ";;", RFC 4475 §3.1.2.1).
  */
+/** Parameter-name spellings (always tokens here) → lower-case name, without a slice per name. */
+const PARAM_NAMES = new SpellingTable(1024);
+
 export function scanParams(s: string, i: number): { params: UriParams; end: number } | undefined {
   const params: UriParams = {};
   for (;;) {
     i = skipWs(s, i);
-    if (i >= s.length || s[i] !== ';') return { params, end: i };
+    if (i >= s.length || s.charCodeAt(i) !== 0x3b) return { params, end: i };
     i = skipWs(s, i + 1);
     const nameEnd = scanToken(s, i);
     if (nameEnd === i) return undefined;
-    const name = s.slice(i, nameEnd).toLowerCase();
+    let name = PARAM_NAMES.find(s, i, nameEnd);
+    if (name === undefined) {
+      const spelling = s.slice(i, nameEnd);
+      name = spelling.toLowerCase();
+      PARAM_NAMES.add(spelling, name);
+    }
     i = skipWs(s, nameEnd);
     let value: string | null = null;
-    if (s[i] === '=') {
+    if (s.charCodeAt(i) === 0x3d) {
       i = skipWs(s, i + 1);
       const end = scanParamValue(s, i);
       if (end === i) return undefined;
@@ -41,16 +49,17 @@ export function scanParams(s: string, i: number): { params: UriParams; end: numb
 }
 
 function scanParamValue(s: string, i: number): number {
-  if (s[i] === '"') {
+  const c = s.charCodeAt(i);
+  if (c === 0x22) {
     const end = scanQuoted(s, i);
     return end === -1 ? i : end;
   }
-  if (s[i] === '[') {
+  if (c === 0x5b) {
     const close = s.indexOf(']', i);
     return close === -1 ? i : close + 1;
   }
   // token, plus ':' for host:port style values some stacks send unquoted
-  while (i < s.length && (isTokenChar(s.charCodeAt(i)) || s[i] === ':')) i++;
+  for (let c = s.charCodeAt(i); i < s.length && (isTokenChar(c) || c === 0x3a); c = s.charCodeAt(++i));
   return i;
 }
 

@@ -8,7 +8,7 @@
  * a `partial` message so that the caller can still send that response.
  */
 import { SipHeaders, normalizeHeaderName, type NameAddr, type SipMessage, type SipRequest, type SipResponse, type SipUri, type Via } from './types.js';
-import { isToken, splitTopLevel, trimWs } from './scan.js';
+import { SpellingTable, isToken, splitTopLevel, trimWs } from './scan.js';
 import { VIEWS, parseCSeq, parseUnsigned, parseVia, readNameAddr } from './headers.js';
 import { parseUri, uriScheme, isAbsoluteUri } from './uri.js';
 import { BRANCH_COOKIE } from './ids.js';
@@ -73,8 +73,10 @@ const LIST_HEADERS: ReadonlySet<string> = new Set([
 ]);
 /** List headers whose grammar has no empty elements: `;;,;,,` is a 400 (RFC 4475 §3.1.2.1). */
 const STRICT_LIST_HEADERS: ReadonlySet<string> = new Set(['via', 'route', 'record-route', 'contact']);
-/** Headers that must appear at most once (RFC 4475 §3.3.8, §3.3.9). */
-const SINGLE_HEADERS = ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length', 'content-type'];
+/** Headers that must appear at most once (RFC 4475 §3.3.8, §3.3.9), each with its bit. */
+const SINGLE_HEADERS: ReadonlyMap<string, number> = new Map(
+  ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length', 'content-type'].map((n, i) => [n, 1 << i]),
+);
 
 class Failure {
   constructor(
@@ -187,13 +189,16 @@ function checkVersion(version: string): Failure | undefined {
 function parseRequestLine(line: string): StartLine {
   // Request-Line = Method SP Request-URI SP SIP-Version: exactly one SP between elements
   // (RFC 4475 §3.1.2.9 lwsstart and §3.1.2.10 trws are rejected, which the RFC allows).
-  const parts = line.split(' ');
-  const method = isToken(parts[0]) ? parts[0] : undefined;
+  const sp1 = line.indexOf(' ');
+  const sp2 = sp1 === -1 ? -1 : line.indexOf(' ', sp1 + 1);
+  const first = sp1 === -1 ? line : line.slice(0, sp1);
+  const method = isToken(first) ? first : undefined;
   const out: StartLine = { kind: 'request', method };
-  if (parts.length !== 3 || !method || parts[1] === '') {
+  if (sp2 === -1 || line.indexOf(' ', sp2 + 1) !== -1 || !method || sp2 === sp1 + 1) {
     out.error = new Failure('bad-start-line', 'malformed Request-Line');
     return out;
   }
+  const parts = [first, line.slice(sp1 + 1, sp2), line.slice(sp2 + 1)];
   out.error = checkVersion(parts[2]) ?? undefined;
   if (out.error) return out;
   const uri = parseUri(parts[1]);
@@ -230,10 +235,10 @@ function parseStatusLine(line: string): StartLine {
 
 // ---- headers -------------------------------------------------------------------------
 
-const isWspCode = (c: number): boolean => c === 0x20 || c === 0x09;
+/** Header-name spellings seen on the wire → full lower-case name. */
+const HEADER_NAMES = new SpellingTable(2048);
 
-/** Header names seen before that are valid tokens (bounded: a peer cannot grow it forever). */
-const VALID_NAMES = new Set<string>();
+const isWspCode = (c: number): boolean => c === 0x20 || c === 0x09;
 
 /**
  * Reads the header lines of `text` from `pos`: unfolds continuation lines (RFC 3261 §7.3.1: LWS
@@ -256,10 +261,13 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
     if (colon === -1 || colon > lineEnd) return firstError ?? new Failure('bad-header', 'malformed header line');
     let nameEnd = colon;
     while (nameEnd > pos && isWspCode(text.charCodeAt(nameEnd - 1))) nameEnd--;
-    const name = text.slice(pos, nameEnd);
-    if (!VALID_NAMES.has(name)) {
-      if (!isToken(name)) return firstError ?? new Failure('bad-header', 'malformed header line');
-      if (VALID_NAMES.size < 2048) VALID_NAMES.add(name);
+    // A spelling in the table was a valid token when the parser put it there; any other is checked.
+    let name = HEADER_NAMES.find(text, pos, nameEnd);
+    if (name === undefined) {
+      const rawName = text.slice(pos, nameEnd);
+      if (!isToken(rawName)) return firstError ?? new Failure('bad-header', 'malformed header line');
+      name = normalizeHeaderName(rawName);
+      HEADER_NAMES.add(rawName, name);
     }
     let a = colon + 1;
     let b = lineEnd;
@@ -282,19 +290,19 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
 }
 
 /** Appends one header line, splitting list headers on top-level commas. */
-function addHeader(headers: SipHeaders, rawName: string, value: string): Failure | undefined {
-  const name = normalizeHeaderName(rawName);
-  if (!LIST_HEADERS.has(name) || value.indexOf(',') === -1) {
-    headers.append(name, value);
+function addHeader(headers: SipHeaders, name: string, value: string): Failure | undefined {
+  if (value.indexOf(',') === -1 || !LIST_HEADERS.has(name)) {
+    headers.appendNormalized(name, value);
     return undefined;
   }
-  const parts = splitTopLevel(value, 0x2c, STRICT_LIST_HEADERS.has(name));
-  if (!parts || (STRICT_LIST_HEADERS.has(name) && parts.includes(''))) {
-    headers.append(name, value); // keep the raw value for `partial`
+  const strict = STRICT_LIST_HEADERS.has(name);
+  const parts = splitTopLevel(value, 0x2c, strict);
+  if (!parts || (strict && parts.includes(''))) {
+    headers.appendNormalized(name, value); // keep the raw value for `partial`
     const code: ParseErrorCode = name === 'via' ? 'bad-via' : name === 'contact' ? 'bad-contact' : 'bad-header';
     return new Failure(code, parts ? `empty element in ${displayName(name)}` : `unterminated quote in ${displayName(name)}`);
   }
-  for (const part of parts) if (part !== '') headers.append(name, part);
+  for (const part of parts) if (part !== '') headers.appendNormalized(name, part);
   return undefined;
 }
 
@@ -323,8 +331,13 @@ function checkPresence(headers: SipHeaders): Failure | undefined {
 }
 
 function checkSingles(headers: SipHeaders): Failure | undefined {
-  for (const name of SINGLE_HEADERS) {
-    if (headers.count(name) > 1) return new Failure('multiple-values', `more than one ${displayName(name)}`);
+  let seen = 0;
+  for (let i = 0; i < headers.size; i++) {
+    const name = headers.nameAt(i);
+    const bit = SINGLE_HEADERS.get(name);
+    if (bit === undefined) continue;
+    if ((seen & bit) !== 0) return new Failure('multiple-values', `more than one ${displayName(name)}`);
+    seen |= bit;
   }
   return undefined;
 }

@@ -139,7 +139,9 @@ export type HeaderView<T> = (headers: SipHeaders) => T;
 export class SipHeaders {
   private readonly names: string[] = [];
   private readonly values: string[] = [];
-  private views: Map<HeaderView<unknown>, unknown> | undefined;
+  // A handful of views per message: two small arrays beat a Map per message.
+  private viewKeys: Array<HeaderView<unknown>> | undefined;
+  private viewValues: unknown[] | undefined;
 
   constructor(init?: Iterable<readonly [string, string]>) {
     if (init) for (const [name, value] of init) this.append(name, value);
@@ -179,8 +181,13 @@ export class SipHeaders {
   }
 
   append(name: string, value: string): this {
-    this.views = undefined;
-    this.names.push(normalizeHeaderName(name));
+    return this.appendNormalized(normalizeHeaderName(name), value);
+  }
+
+  /** `append` for a name already in its full lower-case form (the parser's fast path). */
+  appendNormalized(key: string, value: string): this {
+    this.viewKeys = undefined;
+    this.names.push(key);
     this.values.push(value);
     return this;
   }
@@ -204,7 +211,7 @@ export class SipHeaders {
 
   delete(name: string): this {
     const key = normalizeHeaderName(name);
-    this.views = undefined;
+    this.viewKeys = undefined;
     for (let i = this.names.length - 1; i >= 0; i--) {
       if (this.names[i] === key) {
         this.names.splice(i, 1);
@@ -225,17 +232,23 @@ export class SipHeaders {
 
   /** The parsed view `view` of these headers, computed on first access and then cached. */
   view<T>(view: HeaderView<T>): T {
-    const views = (this.views ??= new Map());
-    const cached = views.get(view as HeaderView<unknown>);
-    if (cached !== undefined || views.has(view as HeaderView<unknown>)) return cached as T;
+    const keys = this.viewKeys;
+    if (keys !== undefined) {
+      for (let i = 0; i < keys.length; i++) if (keys[i] === view) return this.viewValues![i] as T;
+    }
     const value = view(this);
-    views.set(view as HeaderView<unknown>, value);
+    this.setView(view, value);
     return value;
   }
 
   /** Records a view the parser already computed while validating (so it is not parsed twice). */
   setView<T>(view: HeaderView<T>, value: T): void {
-    (this.views ??= new Map()).set(view as HeaderView<unknown>, value);
+    if (this.viewKeys === undefined) {
+      this.viewKeys = [];
+      this.viewValues = [];
+    }
+    this.viewKeys.push(view as HeaderView<unknown>);
+    this.viewValues!.push(value);
   }
 
   /** [lower-case name, value] pairs in wire order. */
@@ -251,7 +264,7 @@ export class SipHeaders {
   }
 
   private insert(index: number, key: string, value: string): void {
-    this.views = undefined;
+    this.viewKeys = undefined;
     this.names.splice(index, 0, key);
     this.values.splice(index, 0, value);
   }

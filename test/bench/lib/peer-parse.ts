@@ -1,7 +1,7 @@
 /**
  * Parse timing for `npm run bench -- peers`: every (message, parser, mode) is timed in rounds,
  * the rounds alternate between parsers (so a load spike on the shared machine hits all of them),
- * and the figure is the median round in µs per message.
+ * and the figure is the median round in µs of CPU time per message.
  */
 import { PEER_MESSAGES } from './peer-messages.js';
 import { loadParsers, type PeerParser } from './peer-parsers.js';
@@ -16,11 +16,12 @@ interface Cell {
 
 function timeBatch(fn: (buf: Buffer) => string | undefined, buf: Buffer, iterations: number): number {
   let sink = 0;
-  const start = process.hrtime.bigint();
+  // CPU time of this process, not wall time: on a shared machine a batch may be descheduled.
+  const start = process.cpuUsage();
   for (let i = 0; i < iterations; i++) sink += fn(buf)?.length ?? 0;
-  const ns = Number(process.hrtime.bigint() - start);
+  const used = process.cpuUsage(start);
   if (sink === 0) throw new Error('parser returned nothing');
-  return ns / iterations / 1000;
+  return (used.user + used.system) / iterations;
 }
 
 const median = (xs: number[]): number => {

@@ -49,7 +49,7 @@ const voxgate: PeerParser = {
     if (!getVias(m) || !getFrom(m) || !getTo(m) || !getCSeq(m) || !getContacts(m) || !getRoutes(m) || !getRoutes(m, 'record-route')) return undefined;
     getMaxForwards(m);
     getContentType(m);
-    for (const [, value] of m.headers) if (value === undefined) return undefined;
+    for (let i = 0; i < m.headers.size; i++) if (m.headers.valueAt(i) === undefined) return undefined;
     return getCallId(m);
   },
 };
