@@ -36,7 +36,7 @@ interface Step {
   sippExit: number | null;
 }
 
-function hasTaskset(): boolean {
+export function hasTaskset(): boolean {
   return !spawnSync('taskset', ['-c', '0', 'true']).error;
 }
 
@@ -61,7 +61,7 @@ function sample(child: ChildProcess): Promise<CpuSample> {
 }
 
 /** SIPp's statistics CSV (';'-separated): the cumulative counters of the last line. */
-function lastCounters(csv: string): Record<string, number> {
+export function lastCounters(csv: string): Record<string, number> {
   const lines = csv.trim().split('\n');
   const header = lines[0].split(';');
   const last = lines[lines.length - 1].split(';');
@@ -71,7 +71,7 @@ function lastCounters(csv: string): Record<string, number> {
 }
 
 /** utime + stime of a process, in seconds (Linux /proc). */
-async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+export async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
   if (!pid) return undefined;
   try {
     const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
@@ -81,18 +81,18 @@ async function cpuSeconds(pid: number | undefined): Promise<number | undefined> 
   }
 }
 
-interface StepResult {
+export interface StepResult {
   successful: number;
   failed: number;
   code: number | null;
   sippCpuPercent: number;
 }
 
-async function runStep(port: number, rate: number, seconds: number, pin: boolean): Promise<StepResult> {
+export async function runStep(port: number, rate: number, seconds: number, pin: boolean, scenario = SCENARIO): Promise<StepResult> {
   const dir = await mkdtemp(join(tmpdir(), 'voxgate-sipbench-'));
   const calls = rate * seconds;
   const args = [
-    `127.0.0.1:${port}`, '-sf', SCENARIO, '-i', '127.0.0.1', '-p', '0', '-t', 'u1',
+    `127.0.0.1:${port}`, '-sf', scenario, '-i', '127.0.0.1', '-p', '0', '-t', 'u1',
     '-r', String(rate), '-rp', '1000', '-m', String(calls), '-l', String(rate * 4),
     '-recv_timeout', '8000', '-timeout', `${seconds + 20}s`, '-nostdin',
     '-trace_stat', '-stf', join(dir, 'stat.csv'), '-fd', '1',

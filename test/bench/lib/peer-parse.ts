@@ -59,8 +59,9 @@ export async function measureParse(rounds: number, batchMs: number): Promise<Par
         slot.failed = 'rejects the message (or loses its Call-ID)';
         continue;
       }
-      // Warm up, then size a batch to about batchMs.
-      const per = timeBatch(cell.fn, buf, 2000);
+      // Warm up (about 100 ms or 2000 messages), then size a batch to about batchMs.
+      const probe = timeBatch(cell.fn, buf, 20);
+      const per = timeBatch(cell.fn, buf, Math.max(20, Math.min(2000, Math.round(100_000 / probe))));
       live.push({ ...cell, iterations: Math.max(200, Math.round((batchMs * 1000) / per)), samples: [] });
     }
     for (let r = 0; r < rounds; r++) {
