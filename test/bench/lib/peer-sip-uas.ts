@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-argument */
+/* eslint-disable @typescript-eslint/no-explicit-any */
 const require = createRequire(import.meta.url);
 const sip = require('sip');
 const port = Number(process.argv[2]);
