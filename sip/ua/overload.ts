@@ -7,7 +7,8 @@
  *
  * Saturation is measured, not configured as a rate: every `windowMs` the event-loop utilisation
  * (share of time the loop was busy) and the loop's delay (how late this window's timer fired).
- * The refused share rises while either is above its limit and decays once both are below.
+ * The refused share follows utilisation (more refused while busier than the limit, fewer once
+ * below); a stall (delay over its limit) refuses everything for as long as it lasted.
  */
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 
@@ -32,12 +33,10 @@ export interface OverloadStats {
   loopDelayMs: number;
 }
 
-// Pressure in hundredths of "refuse all" (integers: no drift from adding 0.05s).
-const STEP_UP = 10;
-const STEP_DOWN = 5;
-/** Pressure may build past "refuse all" so that after a long stall the guard stays shut for a while. */
-const MAX_PRESSURE = 200;
-
+/** Refused share (in %) added per window per unit of utilisation above the limit (and taken off below it). */
+const GAIN = 200;
+/** Refused share added per swallowed window during a stall (loop delay over its limit). */
+const STALL_STEP = 10;
 export class OverloadGuard {
   private readonly maxUtilization: number;
   private readonly maxLoopDelayMs: number;
@@ -46,7 +45,10 @@ export class OverloadGuard {
   private timer: NodeJS.Timeout | undefined;
   private lastElu: EventLoopUtilization = performance.eventLoopUtilization();
   private lastTick = performance.now();
+  /** Refused share in % (integers: no drift). */
   private pressure = 0;
+  /** After a stall, refuse everything until then: the backlog a stall leaves takes as long to drain. */
+  private holdUntil = 0;
   private refused = 0;
   private utilization = 0;
   private loopDelayMs = 0;
@@ -87,7 +89,7 @@ export class OverloadGuard {
   }
 
   private get shedding(): number {
-    return Math.min(100, this.pressure) / 100;
+    return this.pressure / 100;
   }
 
   /** @internal One window: measure, then raise or lower the refused share. */
@@ -98,14 +100,21 @@ export class OverloadGuard {
     this.loopDelayMs = Math.max(0, now - this.lastTick - this.windowMs);
     this.lastElu = elu;
     this.lastTick = now;
-    // A stall counts once per window it swallowed: a 1 s block with 100 ms windows is ten
-    // saturated windows, not one, so the share reacts to a stall at once.
-    const windows = 1 + Math.floor(this.loopDelayMs / this.windowMs);
-    this.adjust(this.utilization > this.maxUtilization || this.loopDelayMs > this.maxLoopDelayMs, windows);
+    if (this.loopDelayMs > this.maxLoopDelayMs) {
+      // A stall counts once per window it swallowed (a 1 s block is ten windows, not one), and
+      // everything is refused for as long again.
+      this.holdUntil = now + this.loopDelayMs;
+      this.adjust(0, 1 + Math.floor(this.loopDelayMs / this.windowMs));
+    } else if (now >= this.holdUntil) this.adjust(this.utilization);
   }
 
-  /** @internal */
-  adjust(saturated: boolean, windows = 1): void {
-    this.pressure = saturated ? Math.min(MAX_PRESSURE, this.pressure + STEP_UP * windows) : Math.max(0, this.pressure - STEP_DOWN);
+  /**
+   * @internal Proportional control of the refused share on utilisation: it grows while the loop
+   * is busier than `maxUtilization` and shrinks (as fast) once it is less busy. `stalledWindows`
+   * > 0 adds a step per window a stall swallowed.
+   */
+  adjust(utilization: number, stalledWindows = 0): void {
+    const change = stalledWindows > 0 ? STALL_STEP * stalledWindows : Math.round(GAIN * (utilization - this.maxUtilization));
+    this.pressure = Math.max(0, Math.min(100, this.pressure + change));
   }
 }

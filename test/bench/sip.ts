@@ -13,6 +13,9 @@ import { spawn } from 'node:child_process';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCENARIO = join(here, '..', 'interop', 'sipp', 'bench-call.xml');
+/** The same call, with a 503 (overload refusal) ACKed and counted as an expected outcome. */
+const OVERLOAD_SCENARIO = join(here, '..', 'interop', 'sipp', 'bench-call-overload.xml');
+const OVERLOAD_FACTOR = 1.3;
 
 interface CpuSample {
   micros: number;
@@ -21,7 +24,7 @@ interface CpuSample {
   failed: number;
   rss: number;
   heapUsed: number;
-  stats: { dialogs: number; transactions: { server: number; client: number } };
+  stats: { dialogs: number; transactions: { server: number; client: number }; overload?: { refused: number } };
 }
 
 interface Step {
@@ -40,8 +43,8 @@ export function hasTaskset(): boolean {
   return !spawnSync('taskset', ['-c', '0', 'true']).error;
 }
 
-async function startUa(pin: boolean): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(join(here, 'sip-ua-child.ts'), [], {
+async function startUa(pin: boolean, overload = false): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(join(here, 'sip-ua-child.ts'), overload ? ['--overload'] : [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -118,12 +121,14 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const pin = hasTaskset();
   // Full steps last longer than 64·T1 so the transaction table reaches its steady state
   // (rate × 2 × 32 s): the figure is a sustained rate, not a burst.
-  const rates = quick ? [100, 300, 600] : [250, 500, 1000, 1500, 2000];
-  const seconds = quick ? 4 : 40;
+  // --quick finds the limit with short steps (a burst rate, tables not at steady state).
+  const rates = quick ? [1000, 2000, 2500, 3000, 3500, 4000] : [250, 500, 1000, 1500, 2000, 2500, 3000, 3500];
+  const seconds = quick ? 5 : 40;
   const { child, port } = await startUa(pin);
   const steps: Step[] = [];
   const before = loadavg();
   try {
+    await runStep(port, 300, 2, pin); // warm-up (JIT), not recorded
     for (const rate of rates) {
       // Start every full step with an empty transaction table (the previous step's 64·T1 tail
       // would otherwise count against this one's).
@@ -152,13 +157,16 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     if (!quick) await new Promise((resolve) => setTimeout(resolve, 70_000));
     const settled = await sample(child);
     const good = steps.filter((s) => s.failedPercent < 0.1 && s.attempted > 0);
+    const sustainable = good.length ? Math.max(...good.map((s) => s.rate)) : 0;
+    const overload = sustainable > 0 ? await overloadPhase(Math.round(sustainable * OVERLOAD_FACTOR), seconds, pin) : 'no sustainable rate found';
     return {
       description: 'SIPp UAC → one UserAgent process with default options (INVITE/200/ACK/BYE, no talk time), stepped sustained call rate',
       pinned: pin ? 'UA on core 0, SIPp on core 1' : 'not pinned (taskset missing)',
       secondsPerStep: seconds,
       loadavgBefore: before.map((n) => Number(n.toFixed(2))),
-      maxCallsPerSecondUnder0_1PercentFailed: good.length ? Math.max(...good.map((s) => s.rate)) : 0,
+      maxCallsPerSecondUnder0_1PercentFailed: sustainable,
       steps,
+      overload,
       uaAtEnd: { dialogs: busy.stats.dialogs, transactions: busy.stats.transactions, heapMb: Math.round(busy.heapUsed / 1e6) },
       uaAfterIdle: quick
         ? 'skipped in --quick'
@@ -168,4 +176,52 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     child.send({ type: 'stop' });
     await new Promise((resolve) => child.once('exit', resolve));
   }
+}
+
+interface OverloadRun {
+  attempted: number;
+  refused: number;
+  accepted: number;
+  failed: number;
+  /** Calls we accepted (not refused with 503) that SIPp saw complete; every SIPp failure is charged to them. */
+  acceptedSucceededPercent: number;
+  uaCpuPercentOfCore: number;
+}
+
+/** One UA at `rate` with or without `UserAgentOptions.overload`, fresh (empty tables). */
+async function overloadRun(rate: number, seconds: number, pin: boolean, withGuard: boolean): Promise<OverloadRun> {
+  const { child, port } = await startUa(pin, withGuard);
+  try {
+    await runStep(port, 300, 2, pin); // warm-up (JIT), not recorded
+    const start = await sample(child);
+    const result = await runStep(port, rate, seconds, pin, OVERLOAD_SCENARIO);
+    const end = await sample(child);
+    const attempted = result.successful + result.failed;
+    const refused = end.stats.overload?.refused ?? 0;
+    const accepted = attempted - refused;
+    return {
+      attempted,
+      refused,
+      accepted,
+      failed: result.failed,
+      acceptedSucceededPercent: accepted > 0 ? Number(((100 * (accepted - result.failed)) / accepted).toFixed(2)) : 0,
+      uaCpuPercentOfCore: Number(((100 * (end.micros - start.micros)) / ((end.wallMs - start.wallMs) * 1000)).toFixed(1)),
+    };
+  } finally {
+    child.send({ type: 'stop' });
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+/** 1.3× the sustainable rate, with the overload guard (503 + Retry-After) and, for contrast, without. */
+async function overloadPhase(rate: number, seconds: number, pin: boolean): Promise<Record<string, unknown>> {
+  const withGuard = await overloadRun(rate, seconds, pin, true);
+  const withoutGuard = await overloadRun(rate, seconds, pin, false);
+  return {
+    description: `${OVERLOAD_FACTOR}× the sustainable rate; 503s are ACKed and count as refused, not failed (test/interop/sipp/bench-call-overload.xml)`,
+    rate,
+    factor: OVERLOAD_FACTOR,
+    withOverloadOption: withGuard,
+    withoutOverloadOption: withoutGuard,
+  };
 }

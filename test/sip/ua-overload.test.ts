@@ -60,24 +60,24 @@ describe('overload control (UserAgentOptions.overload)', () => {
 });
 
 describe('OverloadGuard', () => {
-  it('raises the refused share while saturated, by the windows a stall swallowed, and lowers it slowly after', () => {
-    const guard = new OverloadGuard({}, () => 0.5);
-    guard.adjust(true);
-    expect(guard.stats().shedding).toBeCloseTo(0.1);
-    expect(guard.shouldRefuse()).toBe(false); // 0.5 ≥ 0.1
-    guard.adjust(true, 5);
+  it('refuses a share that follows utilisation above the limit, and grows by the windows a stall swallowed', () => {
+    const guard = new OverloadGuard({ maxUtilization: 0.8 }, () => 0.5);
+    guard.adjust(0.9); // 10 % over the limit → +20 %
+    expect(guard.stats().shedding).toBeCloseTo(0.2);
+    expect(guard.shouldRefuse()).toBe(false); // 0.5 ≥ 0.2
+    guard.adjust(1); // +40 %
     expect(guard.stats().shedding).toBeCloseTo(0.6);
     expect(guard.shouldRefuse()).toBe(true);
-    guard.adjust(true, 30);
-    expect(guard.stats().shedding).toBe(1);
-    // A long stall keeps it shut for a while (pressure beyond "refuse all" decays first).
-    for (let i = 0; i < 20; i++) guard.adjust(false);
-    expect(guard.stats().shedding).toBe(1);
-    for (let i = 0; i < 10; i++) guard.adjust(false);
-    expect(guard.stats().shedding).toBeCloseTo(0.5);
-    for (let i = 0; i < 10; i++) guard.adjust(false);
+    guard.adjust(0.8); // at the limit: unchanged
+    expect(guard.stats().shedding).toBeCloseTo(0.6);
+    guard.adjust(0.6); // 20 % under → −40 %
+    expect(guard.stats().shedding).toBeCloseTo(0.2);
+    guard.adjust(0.1);
     expect(guard.stats().shedding).toBe(0);
     expect(guard.shouldRefuse()).toBe(false);
-    expect(guard.stats().refused).toBe(1);
+    guard.adjust(0, 30); // a stall of 30 windows
+    expect(guard.stats().shedding).toBe(1);
+    expect(guard.shouldRefuse()).toBe(true);
+    expect(guard.stats().refused).toBe(2);
   });
 });
