@@ -1,16 +1,15 @@
 /**
- * voxgate's UAS for `npm run bench -- peers`: the same as test/bench/sip-ua-child.ts (a
- * `UserAgent` answering every INVITE with 200 and a negotiated SDP answer), on the port given as
- * argv[2]; prints "ready" when listening.
+ * voxgate's UAS for `npm run bench -- peers`: a `UserAgent` (transactions, dialog, RFC 6026
+ * timers) answering every INVITE with 200 and the same fixed SDP answer as the minimal UAS on
+ * the npm `sip` package (lib/peer-sip-uas.ts), so both run the same application; port as
+ * argv[2]; prints "ready" when listening. (test/bench/sip.ts negotiates SDP per call instead.)
  */
-import { createAnswer } from '../../../sip/sdp/index.js';
 import { UserAgent } from '../../../sip/ua/user-agent.js';
 
+const SDP = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 30000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n';
 const ua = new UserAgent({ transports: [{ protocol: 'udp', host: '127.0.0.1', port: Number(process.argv[2]) }], sessionTimer: false });
 ua.on('invite', (req, res) => {
-  const answer = createAnswer(req.sdp ?? '', { address: '127.0.0.1', port: 30000, codecs: ['PCMU'], sessionId: '1', version: 1 });
-  if (!answer.ok) return void res.send(488);
-  ua.createUAS(req, res, { localSdp: answer.sdp }).catch(() => undefined);
+  ua.createUAS(req, res, { localSdp: SDP }).catch(() => undefined);
 });
 await ua.listen();
 process.stdout.write('ready\n');
