@@ -195,17 +195,21 @@ function scanSentBy(s: string, i: number): { host: string; port?: number; end: n
 /** Parses one Via value (RFC 3261 §20.42), tolerating LWS around '/' (RFC 4475 §3.1.1.1). */
 export function parseVia(s: string): Via | undefined {
   let i = skipWs(s, 0);
-  const fields: string[] = [];
-  for (let f = 0; f < 3; f++) {
-    if (f > 0) {
-      i = scanSlash(s, i);
-      if (i < 0) return undefined;
-    }
-    const end = scanToken(s, i);
-    if (end === i) return undefined;
-    fields.push(s.slice(i, end));
-    i = end;
-  }
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport, scanned in place.
+  const nameEnd = scanToken(s, i);
+  if (nameEnd === i) return undefined;
+  const nameStart = i;
+  i = scanSlash(s, nameEnd);
+  if (i < 0) return undefined;
+  const versionEnd = scanToken(s, i);
+  if (versionEnd === i) return undefined;
+  const versionStart = i;
+  i = scanSlash(s, versionEnd);
+  if (i < 0) return undefined;
+  const transportEnd = scanToken(s, i);
+  if (transportEnd === i) return undefined;
+  const transportStart = i;
+  i = transportEnd;
   const hostStart = skipWs(s, i);
   if (hostStart === i) return undefined; // LWS is required before sent-by
   const sentBy = scanSentBy(s, hostStart);
@@ -213,13 +217,28 @@ export function parseVia(s: string): Via | undefined {
   const p = scanParams(s, sentBy.end);
   if (!p || skipWs(s, p.end) !== s.length) return undefined;
   const via: Via = {
-    protocol: `${fields[0].toUpperCase()}/${fields[1]}`,
-    transport: fields[2].toUpperCase(),
+    protocol: sentProtocol(s, nameStart, nameEnd, versionStart, versionEnd),
+    transport: transportName(s, transportStart, transportEnd),
     host: sentBy.host,
     params: p.params,
   };
   if (sentBy.port !== undefined) via.port = sentBy.port;
   return via;
+}
+
+/** "SIP/2.0" (the only version there is) without building a string per Via. */
+function sentProtocol(s: string, nameStart: number, nameEnd: number, versionStart: number, versionEnd: number): string {
+  const name = s.slice(nameStart, nameEnd).toUpperCase();
+  const version = s.slice(versionStart, versionEnd);
+  return name === 'SIP' && version === '2.0' ? 'SIP/2.0' : `${name}/${version}`;
+}
+
+const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'];
+
+/** The upper-cased transport, as a shared constant for the usual ones. */
+function transportName(s: string, start: number, end: number): string {
+  for (const t of TRANSPORTS) if (end - start === t.length && s.startsWith(t, start)) return t;
+  return s.slice(start, end).toUpperCase();
 }
 
 /** Parses `CSeq: 1*DIGIT LWS Method`; rejects sequence numbers ≥ 2**31 (RFC 4475 §3.1.2.4). */

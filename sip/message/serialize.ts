@@ -48,9 +48,11 @@ export function serializeStartLine(msg: SipMessage): string {
 
 export function serializeMessage(msg: SipMessage): Buffer {
   let head = serializeStartLine(msg) + '\r\n';
-  for (const [name, value] of msg.headers) {
+  const headers = msg.headers;
+  for (let i = 0; i < headers.size; i++) {
+    const name = headers.nameAt(i);
     if (name === 'content-length') continue;
-    head += canonicalHeaderName(name) + ': ' + oneLine(value) + '\r\n';
+    head += canonicalHeaderName(name) + ': ' + oneLine(headers.valueAt(i)) + '\r\n';
   }
   head += `Content-Length: ${msg.body.length}\r\n\r\n`;
   const headBuf = Buffer.from(head, 'utf8');
