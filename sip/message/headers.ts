@@ -3,7 +3,7 @@
  * Every parser returns `undefined` for input it cannot read; none throws.
  */
 import type { CSeq, NameAddr, SipMessage, SipUri, UriParams, Via } from './types.js';
-import type { HeaderView } from './types.js';
+import type { HeaderView, SipHeaders } from './types.js';
 import { SpellingTable, isHostname, isToken, isTokenChar, isUricString, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
 import { parseUri, uriScheme } from './uri.js';
 
@@ -351,6 +351,11 @@ export function getFrom(msg: SipMessage): NameAddr | undefined {
 
 export function getTo(msg: SipMessage): NameAddr | undefined {
   return msg.headers.view(toView);
+}
+
+/** The parsed first To of a header set (cached like `getTo`). */
+export function toOfHeaders(headers: SipHeaders): NameAddr | undefined {
+  return headers.view(toView);
 }
 
 /** The Contact values; `'*'` for the REGISTER wildcard (RFC 3261 §10.2.2). */

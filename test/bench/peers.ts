@@ -156,8 +156,8 @@ async function step(uas: Uas, rate: number, seconds: number, pin: boolean): Prom
 }
 
 const RATES: Record<string, number[]> = {
-  voxgate: [1000, 2000, 2500, 3000, 3500, 4000],
-  sip: [1000, 1500, 2000, 2500, 3000, 3500],
+  voxgate: [1000, 2000, 2500, 3000, 3500, 4000, 5000],
+  sip: [1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000],
   kamailio: [2000, 5000, 10000, 15000],
 };
 
