@@ -216,7 +216,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       cpuMicrosPerCallAtCommonRate: cpu[Math.floor(cpu.length / 2)],
       cpuMicrosPerCallAtCommonRateBest: cpu[0],
       ...(ok.length && ok.length === (steps[uas.name] ?? []).length && ok.length === top.length
-        ? { note: `no failure up to the highest rate tried (${top[top.length - 1]}/s); SIPp on one core may be the limit` }
+        ? { note: `under 0.1 % failed up to the highest rate tried (${top[top.length - 1]}/s): the limit is higher; SIPp on one core may be it` }
         : {}),
       cpuPercentOfCoreAtCommonRate: Math.min(...common[uas.name].map((s) => s.cpuPercentOfCore)),
       commonRateRuns: common[uas.name],
