@@ -15,20 +15,82 @@ export interface Clock {
   clearTimer(handle: TimerHandle | undefined): void;
 }
 
-/** Wall-clock timers on the Node event loop; `unref`ed so pending SIP timers never keep a process alive. */
+/** Timers at least this long go to the coarse wheel (RFC 3261 Timers B, F, H, J, L: 32 s). */
+const COARSE_MIN_MS = 1000;
+/** Granularity of the coarse wheel: such timers fire up to this much late. */
+const COARSE_SLOT_MS = 100;
+
+interface CoarseTimer {
+  fn: (() => void) | undefined;
+  slot: CoarseSlot;
+}
+
+interface CoarseSlot {
+  due: number;
+  timers: CoarseTimer[];
+}
+
+/**
+ * Wall-clock timers on the Node event loop; `unref`ed so pending SIP timers never keep a process
+ * alive. Long timers (≥ 1 s) share one Node timer per 100 ms slot: a UA at thousands of calls per
+ * second holds tens of thousands of 32 s transaction timers, and a Node timer each would cost a
+ * wakeup each; a slot fires them together, at most 100 ms late (the RFC values are minimums).
+ */
 export class RealClock implements Clock {
+  private readonly slots = new Map<number, CoarseSlot>();
+
   now(): number {
     return performance.now();
   }
 
   setTimer(ms: number, fn: () => void): TimerHandle {
+    if (ms >= COARSE_MIN_MS) return this.setCoarse(ms, fn);
     const handle = setTimeout(fn, Math.max(0, ms));
     handle.unref();
     return handle;
   }
 
   clearTimer(handle: TimerHandle | undefined): void {
-    if (handle) clearTimeout(handle as ReturnType<typeof setTimeout>);
+    if (!handle) return;
+    if ('slot' in handle) {
+      const timer = handle as CoarseTimer;
+      timer.fn = undefined;
+      return;
+    }
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  }
+
+  private setCoarse(ms: number, fn: () => void): CoarseTimer {
+    const now = performance.now();
+    const due = Math.ceil((now + ms) / COARSE_SLOT_MS) * COARSE_SLOT_MS;
+    let slot = this.slots.get(due);
+    if (!slot) {
+      const created: CoarseSlot = { due, timers: [] };
+      this.slots.set(due, created);
+      setTimeout(() => this.fire(created), due - now).unref();
+      slot = created;
+    }
+    const timer: CoarseTimer = { fn, slot };
+    slot.timers.push(timer);
+    return timer;
+  }
+
+  private fire(slot: CoarseSlot): void {
+    this.slots.delete(slot.due);
+    for (const timer of slot.timers) {
+      const fn = timer.fn;
+      if (!fn) continue;
+      timer.fn = undefined;
+      try {
+        fn();
+      } catch (err) {
+        // Same as a throwing setTimeout callback: an uncaught exception, but after the whole
+        // slot has run, so one bad timer does not swallow the others.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
   }
 }
 

@@ -22,6 +22,7 @@ export { parseDtmfRelay } from './ua/dialog-types.js';
 export { IncomingRequest, ServerResponse, type RequestSource, type IncomingRequestEvents } from './ua/incoming.js';
 export type { ReplyOptions } from './ua/responses.js';
 export type { UasOptions } from './ua/uas.js';
+export type { OverloadOptions, OverloadStats } from './ua/overload.js';
 export type { UacHooks } from './ua/uac.js';
 export { ReferResponse, ReferSubscription, parseSipfrag, type ReferOptions } from './ua/refer.js';
 export { Registration, type RegisterOptions, type RegistrationEvents } from './ua/register.js';

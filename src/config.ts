@@ -33,6 +33,8 @@ export interface Config {
     readonly publicIp: string;
     /** CIDR list allowed to send INVITEs (each trunk's host is allowed on top). */
     readonly trunkAllow: readonly string[];
+    /** Past these limits of the main event loop, a share of new INVITEs gets 503 + Retry-After (null: off). */
+    readonly overload: { readonly maxUtilization: number; readonly maxLoopDelayMs: number } | null;
   };
   readonly rtp: { readonly portMin: number; readonly portMax: number };
   readonly mediaWorkers: number;
@@ -242,6 +244,9 @@ function readSip(r: EnvReader, host: HostFacts): Config['sip'] {
     transports: r.list<SipTransport>('SIP_TRANSPORTS', ['udp', 'tcp'], ['udp', 'tcp']),
     publicIp,
     trunkAllow,
+    overload: r.boolean('SIP_OVERLOAD', true)
+      ? { maxUtilization: r.integer('SIP_OVERLOAD_MAX_UTILIZATION', 90, 10, 100) / 100, maxLoopDelayMs: r.integer('SIP_OVERLOAD_MAX_DELAY_MS', 100, 10, 10_000) }
+      : null,
   };
 }
 

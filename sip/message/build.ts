@@ -1,6 +1,6 @@
 /** Builders for requests (RFC 3261 §8.1.1) and responses (§8.2.6) used by the upper layers. */
 import { SipHeaders, type NameAddr, type SipRequest, type SipResponse, type SipUri, type Via } from './types.js';
-import { parseNameAddr, parseUri } from './headers.js';
+import { parseNameAddr, parseUri, toOfHeaders } from './headers.js';
 import { serializeNameAddr, serializeUri, serializeVia } from './serialize.js';
 import type { PartialMessage } from './parse.js';
 
@@ -74,8 +74,9 @@ export interface ResponseOptions {
   contentType?: string;
 }
 
-function withToTag(to: string, tag: string): string {
-  const na = parseNameAddr(to);
+function withToTag(to: string, tag: string, headers: SipHeaders): string {
+  // The request's To as parsed when it was validated (cached), not parsed again per response.
+  const na = headers.get('to') === to ? toOfHeaders(headers) : parseNameAddr(to);
   if (!na) return `${to};tag=${tag}`;
   if (na.params.tag) return to;
   return serializeNameAddr({ ...na, params: { ...na.params, tag } });
@@ -98,7 +99,7 @@ export function createResponse(
   for (const name of ['from', 'to', 'call-id', 'cseq'] as const) {
     const v = src.get(name);
     if (v === undefined) continue;
-    headers.append(name, name === 'to' && options.toTag && status !== 100 ? withToTag(v, options.toTag) : v);
+    headers.append(name, name === 'to' && options.toTag && status !== 100 ? withToTag(v, options.toTag, src) : v);
   }
   const ts = src.get('timestamp');
   if (status === 100 && ts !== undefined) headers.append('timestamp', ts);

@@ -3,8 +3,9 @@
  * Every parser returns `undefined` for input it cannot read; none throws.
  */
 import type { CSeq, NameAddr, SipMessage, SipUri, UriParams, Via } from './types.js';
-import { isHostname, isToken, isTokenChar, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
-import { isAbsoluteUri, parseUri } from './uri.js';
+import type { HeaderView, SipHeaders } from './types.js';
+import { SpellingTable, isHostname, isToken, isTokenChar, isUricString, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
+import { parseUri, uriScheme } from './uri.js';
 
 export { parseUri, serializeUri, uriScheme, cloneUri } from './uri.js';
 
@@ -17,18 +18,26 @@ export const MAX_CSEQ = 2 ** 31 - 1;
  * strings (kept with their quotes). Names are lower-cased. Returns the params and the index
  * where parsing stopped, or undefined on a malformed list (e.g. ";;", RFC 4475 §3.1.2.1).
  */
+/** Parameter-name spellings (always tokens here) → lower-case name, without a slice per name. */
+const PARAM_NAMES = new SpellingTable(1024);
+
 export function scanParams(s: string, i: number): { params: UriParams; end: number } | undefined {
   const params: UriParams = {};
   for (;;) {
     i = skipWs(s, i);
-    if (i >= s.length || s[i] !== ';') return { params, end: i };
+    if (i >= s.length || s.charCodeAt(i) !== 0x3b) return { params, end: i };
     i = skipWs(s, i + 1);
     const nameEnd = scanToken(s, i);
     if (nameEnd === i) return undefined;
-    const name = s.slice(i, nameEnd).toLowerCase();
+    let name = PARAM_NAMES.find(s, i, nameEnd);
+    if (name === undefined) {
+      const spelling = s.slice(i, nameEnd);
+      name = spelling.toLowerCase();
+      PARAM_NAMES.add(spelling, name);
+    }
     i = skipWs(s, nameEnd);
     let value: string | null = null;
-    if (s[i] === '=') {
+    if (s.charCodeAt(i) === 0x3d) {
       i = skipWs(s, i + 1);
       const end = scanParamValue(s, i);
       if (end === i) return undefined;
@@ -40,16 +49,17 @@ export function scanParams(s: string, i: number): { params: UriParams; end: numb
 }
 
 function scanParamValue(s: string, i: number): number {
-  if (s[i] === '"') {
+  const c = s.charCodeAt(i);
+  if (c === 0x22) {
     const end = scanQuoted(s, i);
     return end === -1 ? i : end;
   }
-  if (s[i] === '[') {
+  if (c === 0x5b) {
     const close = s.indexOf(']', i);
     return close === -1 ? i : close + 1;
   }
   // token, plus ':' for host:port style values some stacks send unquoted
-  while (i < s.length && (isTokenChar(s.charCodeAt(i)) || s[i] === ':')) i++;
+  for (let c = s.charCodeAt(i); i < s.length && (isTokenChar(c) || c === 0x3a); c = s.charCodeAt(++i));
   return i;
 }
 
@@ -87,13 +97,13 @@ function scanDisplayName(s: string): { displayName?: string; end: number } | und
   return { displayName: name === '' ? undefined : name, end: lt };
 }
 
-/**
- * Splits a name-addr or addr-spec (RFC 3261 §20.10) without interpreting the URI, so that
- * foreign schemes (`isbn:…`, `http:…`, RFC 4475 §3.3.4) still parse. For a bare addr-spec the
- * `;params` belong to the header, and the URI may contain neither `?` nor `,` (RFC 4475
- * §3.1.2.13 regbadct).
- */
-export function splitNameAddr(s: string): NameAddrParts | undefined {
+interface ScannedNameAddr {
+  parts: NameAddrParts;
+  /** The parsed URI for sip:, sips: and tel:; undefined for a valid foreign scheme. */
+  uri?: SipUri;
+}
+
+function scanNameAddr(s: string): ScannedNameAddr | undefined {
   const dn = scanDisplayName(s);
   if (!dn) return undefined;
   let uriText: string;
@@ -103,7 +113,7 @@ export function splitNameAddr(s: string): NameAddrParts | undefined {
     if (close === -1) return undefined;
     uriText = s.slice(dn.end + 1, close);
     // RFC 4475 §3.1.2.14 badaspec: no LWS inside the brackets.
-    if (uriText === '' || uriText !== trimWs(uriText)) return undefined;
+    if (uriText === '' || isWsp(uriText.charCodeAt(0)) || isWsp(uriText.charCodeAt(uriText.length - 1))) return undefined;
     i = close + 1;
   } else {
     const start = skipWs(s, 0);
@@ -113,21 +123,45 @@ export function splitNameAddr(s: string): NameAddrParts | undefined {
     if (uriText === '' || uriText.indexOf('?') !== -1 || uriText.indexOf(',') !== -1) return undefined;
     i = end;
   }
-  if (!isAbsoluteUri(uriText)) return undefined;
-  const p = scanParams(s, i);
+  // absoluteURI (RFC 3261 §25.1): sip/sips/tel must parse; foreign schemes only need uric chars.
+  const scheme = uriScheme(uriText);
+  if (!scheme) return undefined;
+  let uri: SipUri | undefined;
+  if (scheme === 'sip' || scheme === 'sips' || scheme === 'tel') {
+    uri = parseUri(uriText);
+    if (!uri) return undefined;
+  } else if (!isUricString(uriText.slice(scheme.length + 1))) return undefined;
+  const p = i === s.length ? { params: {}, end: i } : scanParams(s, i);
   if (!p || skipWs(s, p.end) !== s.length) return undefined;
-  return { displayName: dn.displayName, uriText, params: p.params };
+  return { parts: { displayName: dn.displayName, uriText, params: p.params }, uri };
+}
+
+/**
+ * Splits a name-addr or addr-spec (RFC 3261 §20.10) without interpreting the URI, so that
+ * foreign schemes (`isbn:…`, `http:…`, RFC 4475 §3.3.4) still parse. For a bare addr-spec the
+ * `;params` belong to the header, and the URI may contain neither `?` nor `,` (RFC 4475
+ * §3.1.2.13 regbadct).
+ */
+export function splitNameAddr(s: string): NameAddrParts | undefined {
+  return scanNameAddr(s)?.parts;
+}
+
+/**
+ * Validates a name-addr / addr-spec in one pass: undefined when malformed, null when valid with
+ * a foreign scheme, the parsed NameAddr for sip:, sips: and tel:.
+ */
+export function readNameAddr(s: string): NameAddr | null | undefined {
+  const scanned = scanNameAddr(s);
+  if (!scanned) return undefined;
+  if (!scanned.uri) return null;
+  const out: NameAddr = { uri: scanned.uri, params: scanned.parts.params };
+  if (scanned.parts.displayName !== undefined) out.displayName = scanned.parts.displayName;
+  return out;
 }
 
 /** Parses a name-addr / addr-spec whose URI is sip:, sips: or tel:. */
 export function parseNameAddr(s: string): NameAddr | undefined {
-  const parts = splitNameAddr(s);
-  if (!parts) return undefined;
-  const uri = parseUri(parts.uriText);
-  if (!uri) return undefined;
-  const out: NameAddr = { uri, params: parts.params };
-  if (parts.displayName !== undefined) out.displayName = parts.displayName;
-  return out;
+  return readNameAddr(s) ?? undefined;
 }
 
 function scanSlash(s: string, i: number): number {
@@ -161,17 +195,21 @@ function scanSentBy(s: string, i: number): { host: string; port?: number; end: n
 /** Parses one Via value (RFC 3261 §20.42), tolerating LWS around '/' (RFC 4475 §3.1.1.1). */
 export function parseVia(s: string): Via | undefined {
   let i = skipWs(s, 0);
-  const fields: string[] = [];
-  for (let f = 0; f < 3; f++) {
-    if (f > 0) {
-      i = scanSlash(s, i);
-      if (i < 0) return undefined;
-    }
-    const end = scanToken(s, i);
-    if (end === i) return undefined;
-    fields.push(s.slice(i, end));
-    i = end;
-  }
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport, scanned in place.
+  const nameEnd = scanToken(s, i);
+  if (nameEnd === i) return undefined;
+  const nameStart = i;
+  i = scanSlash(s, nameEnd);
+  if (i < 0) return undefined;
+  const versionEnd = scanToken(s, i);
+  if (versionEnd === i) return undefined;
+  const versionStart = i;
+  i = scanSlash(s, versionEnd);
+  if (i < 0) return undefined;
+  const transportEnd = scanToken(s, i);
+  if (transportEnd === i) return undefined;
+  const transportStart = i;
+  i = transportEnd;
   const hostStart = skipWs(s, i);
   if (hostStart === i) return undefined; // LWS is required before sent-by
   const sentBy = scanSentBy(s, hostStart);
@@ -179,13 +217,28 @@ export function parseVia(s: string): Via | undefined {
   const p = scanParams(s, sentBy.end);
   if (!p || skipWs(s, p.end) !== s.length) return undefined;
   const via: Via = {
-    protocol: `${fields[0].toUpperCase()}/${fields[1]}`,
-    transport: fields[2].toUpperCase(),
+    protocol: sentProtocol(s, nameStart, nameEnd, versionStart, versionEnd),
+    transport: transportName(s, transportStart, transportEnd),
     host: sentBy.host,
     params: p.params,
   };
   if (sentBy.port !== undefined) via.port = sentBy.port;
   return via;
+}
+
+/** "SIP/2.0" (the only version there is) without building a string per Via. */
+function sentProtocol(s: string, nameStart: number, nameEnd: number, versionStart: number, versionEnd: number): string {
+  const name = s.slice(nameStart, nameEnd).toUpperCase();
+  const version = s.slice(versionStart, versionEnd);
+  return name === 'SIP' && version === '2.0' ? 'SIP/2.0' : `${name}/${version}`;
+}
+
+const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'];
+
+/** The upper-cased transport, as a shared constant for the usual ones. */
+function transportName(s: string, start: number, end: number): string {
+  for (const t of TRANSPORTS) if (end - start === t.length && s.startsWith(t, start)) return t;
+  return s.slice(start, end).toUpperCase();
 }
 
 /** Parses `CSeq: 1*DIGIT LWS Method`; rejects sequence numbers ≥ 2**31 (RFC 4475 §3.1.2.4). */
@@ -212,47 +265,42 @@ export function parseUnsigned(s: string | undefined, max: number): number | unde
 }
 
 // ---- typed getters -------------------------------------------------------------------
+// Each getter reads a view cached on the header set (`SipHeaders.view`): the parser fills the
+// views it computed while validating, so a getter costs a lookup after `parseMessage`.
 
-export function getTopVia(msg: SipMessage): Via | undefined {
-  const v = msg.headers.get('via');
-  return v === undefined ? undefined : parseVia(v);
-}
-
-export function getVias(msg: SipMessage): Via[] | undefined {
+const viasView: HeaderView<Via[] | undefined> = (h) => {
   const out: Via[] = [];
-  for (const v of msg.headers.getAll('via')) {
+  for (const v of h.getAll('via')) {
     const via = parseVia(v);
     if (!via) return undefined;
     out.push(via);
   }
   return out;
-}
+};
 
-export function getCallId(msg: SipMessage): string | undefined {
-  const v = msg.headers.get('call-id');
-  if (v === undefined) return undefined;
-  return v === '' ? undefined : v;
-}
+const topViaView: HeaderView<Via | undefined> = (h) => {
+  const v = h.get('via');
+  return v === undefined ? undefined : parseVia(v);
+};
 
-export function getCSeq(msg: SipMessage): CSeq | undefined {
-  const v = msg.headers.get('cseq');
+const cseqView: HeaderView<CSeq | undefined> = (h) => {
+  const v = h.get('cseq');
   return v === undefined ? undefined : parseCSeq(v);
-}
+};
 
-export function getFrom(msg: SipMessage): NameAddr | undefined {
-  const v = msg.headers.get('from');
+const fromView: HeaderView<NameAddr | undefined> = (h) => {
+  const v = h.get('from');
   return v === undefined ? undefined : parseNameAddr(v);
-}
+};
 
-export function getTo(msg: SipMessage): NameAddr | undefined {
-  const v = msg.headers.get('to');
+const toView: HeaderView<NameAddr | undefined> = (h) => {
+  const v = h.get('to');
   return v === undefined ? undefined : parseNameAddr(v);
-}
+};
 
-/** The Contact values; `'*'` for the REGISTER wildcard (RFC 3261 §10.2.2). */
-export function getContacts(msg: SipMessage): Array<NameAddr | '*'> | undefined {
+const contactsView: HeaderView<Array<NameAddr | '*'> | undefined> = (h) => {
   const out: Array<NameAddr | '*'> = [];
-  for (const v of msg.headers.getAll('contact')) {
+  for (const v of h.getAll('contact')) {
     if (trimWs(v) === '*') {
       out.push('*');
       continue;
@@ -262,17 +310,62 @@ export function getContacts(msg: SipMessage): Array<NameAddr | '*'> | undefined 
     out.push(na);
   }
   return out;
-}
+};
 
-/** Route or Record-Route entries in order. */
-export function getRoutes(msg: SipMessage, name: 'route' | 'record-route' = 'route'): NameAddr[] | undefined {
+const routeList = (name: 'route' | 'record-route'): HeaderView<NameAddr[] | undefined> => (h) => {
   const out: NameAddr[] = [];
-  for (const v of msg.headers.getAll(name)) {
+  for (const v of h.getAll(name)) {
     const na = parseNameAddr(v);
     if (!na) return undefined;
     out.push(na);
   }
   return out;
+};
+const routeView = routeList('route');
+const recordRouteView = routeList('record-route');
+
+/** Views the parser fills while validating (parse.ts). */
+export const VIEWS = { vias: viasView, topVia: topViaView, cseq: cseqView, from: fromView, to: toView, contacts: contactsView } as const;
+
+export function getTopVia(msg: SipMessage): Via | undefined {
+  return msg.headers.view(topViaView);
+}
+
+export function getVias(msg: SipMessage): Via[] | undefined {
+  return msg.headers.view(viasView);
+}
+
+export function getCallId(msg: SipMessage): string | undefined {
+  const v = msg.headers.get('call-id');
+  if (v === undefined) return undefined;
+  return v === '' ? undefined : v;
+}
+
+export function getCSeq(msg: SipMessage): CSeq | undefined {
+  return msg.headers.view(cseqView);
+}
+
+export function getFrom(msg: SipMessage): NameAddr | undefined {
+  return msg.headers.view(fromView);
+}
+
+export function getTo(msg: SipMessage): NameAddr | undefined {
+  return msg.headers.view(toView);
+}
+
+/** The parsed first To of a header set (cached like `getTo`). */
+export function toOfHeaders(headers: SipHeaders): NameAddr | undefined {
+  return headers.view(toView);
+}
+
+/** The Contact values; `'*'` for the REGISTER wildcard (RFC 3261 §10.2.2). */
+export function getContacts(msg: SipMessage): Array<NameAddr | '*'> | undefined {
+  return msg.headers.view(contactsView);
+}
+
+/** Route or Record-Route entries in order. */
+export function getRoutes(msg: SipMessage, name: 'route' | 'record-route' = 'route'): NameAddr[] | undefined {
+  return msg.headers.view(name === 'route' ? routeView : recordRouteView);
 }
 
 /** Max-Forwards (0–255), undefined when absent or out of range (RFC 4475 §3.1.2.4). */

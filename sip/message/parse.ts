@@ -7,9 +7,9 @@
  * element should answer with (when it answers at all) and, when the headers could be read,
  * a `partial` message so that the caller can still send that response.
  */
-import { SipHeaders, normalizeHeaderName, type SipMessage, type SipRequest, type SipResponse, type SipUri } from './types.js';
-import { isToken, splitTopLevel, trimWs } from './scan.js';
-import { parseCSeq, parseUnsigned, parseVia, splitNameAddr } from './headers.js';
+import { SipHeaders, normalizeHeaderName, type NameAddr, type SipMessage, type SipRequest, type SipResponse, type SipUri, type Via } from './types.js';
+import { SpellingTable, isToken, splitTopLevel, trimWs } from './scan.js';
+import { VIEWS, parseCSeq, parseUnsigned, parseVia, readNameAddr } from './headers.js';
 import { parseUri, uriScheme, isAbsoluteUri } from './uri.js';
 import { BRANCH_COOKIE } from './ids.js';
 
@@ -73,8 +73,10 @@ const LIST_HEADERS: ReadonlySet<string> = new Set([
 ]);
 /** List headers whose grammar has no empty elements: `;;,;,,` is a 400 (RFC 4475 §3.1.2.1). */
 const STRICT_LIST_HEADERS: ReadonlySet<string> = new Set(['via', 'route', 'record-route', 'contact']);
-/** Headers that must appear at most once (RFC 4475 §3.3.8, §3.3.9). */
-const SINGLE_HEADERS = ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length', 'content-type'];
+/** Headers that must appear at most once (RFC 4475 §3.3.8, §3.3.9), each with its bit. */
+const SINGLE_HEADERS: ReadonlyMap<string, number> = new Map(
+  ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length', 'content-type'].map((n, i) => [n, 1 << i]),
+);
 
 class Failure {
   constructor(
@@ -145,10 +147,14 @@ function parse(buf: Buffer, transport: 'datagram' | 'stream'): ParseResult {
   const start = skipLeadingCrlf(buf);
   const end = findHeaderEnd(buf, start);
   if (!end) return fail(new Failure('no-header-end', 'no empty line after the header section'));
-  const lines = buf.toString('utf8', start, end.headEnd).split('\n');
-  const startLine = parseStartLine(stripCr(lines[0]));
+  // One decode of the header section, then one scan over it: lines are found with indexOf and
+  // values sliced once; nothing is split, joined or matched with a regex per header.
+  const text = buf.toString('utf8', start, end.headEnd);
+  let firstEnd = text.indexOf('\n');
+  if (firstEnd === -1) firstEnd = text.length;
+  const startLine = parseStartLine(text.slice(0, firstEnd > 0 && text.charCodeAt(firstEnd - 1) === 0x0d ? firstEnd - 1 : firstEnd));
   const headers = new SipHeaders();
-  const headerError = readHeaders(lines, headers);
+  const headerError = readHeaders(text, firstEnd + 1, headers);
   const partial: PartialMessage = { kind: startLine.kind, headers };
   if (startLine.method !== undefined) partial.method = startLine.method;
   const error = startLine.error ?? headerError ?? validateHeaders(startLine, headers);
@@ -160,21 +166,21 @@ function parse(buf: Buffer, transport: 'datagram' | 'stream'): ParseResult {
       ? ({ kind: 'request', method: startLine.method, uri: startLine.uri, headers, body } as SipRequest)
       : ({ kind: 'response', status: startLine.status, reason: startLine.reason, headers, body } as SipResponse);
   const warnings = collectWarnings(headers);
-  return warnings.length > 0 ? { ok: true, message, warnings } : { ok: true, message };
-}
-
-function stripCr(line: string): string {
-  return line.endsWith('\r') ? line.slice(0, -1) : line;
+  return warnings === undefined ? { ok: true, message } : { ok: true, message, warnings };
 }
 
 // ---- start line ----------------------------------------------------------------------
 
 function parseStartLine(line: string): StartLine {
-  if (/^sip\//i.test(line)) return parseStatusLine(line);
+  // "SIP/" in any case starts a Status-Line.
+  if (line.length > 4 && line.charCodeAt(3) === 0x2f && (line.charCodeAt(0) | 0x20) === 0x73 && (line.charCodeAt(1) | 0x20) === 0x69 && (line.charCodeAt(2) | 0x20) === 0x70) {
+    return parseStatusLine(line);
+  }
   return parseRequestLine(line);
 }
 
 function checkVersion(version: string): Failure | undefined {
+  if (version === 'SIP/2.0') return undefined;
   if (!/^SIP\/\d{1,3}\.\d{1,3}$/i.test(version)) return new Failure('bad-start-line', 'malformed SIP-Version');
   if (version.toUpperCase() !== 'SIP/2.0') return new Failure('bad-version', `unsupported version ${version}`, 505);
   return undefined;
@@ -183,13 +189,16 @@ function checkVersion(version: string): Failure | undefined {
 function parseRequestLine(line: string): StartLine {
   // Request-Line = Method SP Request-URI SP SIP-Version: exactly one SP between elements
   // (RFC 4475 §3.1.2.9 lwsstart and §3.1.2.10 trws are rejected, which the RFC allows).
-  const parts = line.split(' ');
-  const method = isToken(parts[0]) ? parts[0] : undefined;
+  const sp1 = line.indexOf(' ');
+  const sp2 = sp1 === -1 ? -1 : line.indexOf(' ', sp1 + 1);
+  const first = sp1 === -1 ? line : line.slice(0, sp1);
+  const method = isToken(first) ? first : undefined;
   const out: StartLine = { kind: 'request', method };
-  if (parts.length !== 3 || !method || parts[1] === '') {
+  if (sp2 === -1 || line.indexOf(' ', sp2 + 1) !== -1 || !method || sp2 === sp1 + 1) {
     out.error = new Failure('bad-start-line', 'malformed Request-Line');
     return out;
   }
+  const parts = [first, line.slice(sp1 + 1, sp2), line.slice(sp2 + 1)];
   out.error = checkVersion(parts[2]) ?? undefined;
   if (out.error) return out;
   const uri = parseUri(parts[1]);
@@ -226,48 +235,74 @@ function parseStatusLine(line: string): StartLine {
 
 // ---- headers -------------------------------------------------------------------------
 
+/** Header-name spellings seen on the wire → full lower-case name. */
+const HEADER_NAMES = new SpellingTable(2048);
+
+const isWspCode = (c: number): boolean => c === 0x20 || c === 0x09;
+
 /**
- * Unfolds continuation lines (RFC 3261 §7.3.1: LWS folding is equivalent to one SP) and
- * appends each header. A bad list keeps going so that `partial` holds every header.
+ * Reads the header lines of `text` from `pos`: unfolds continuation lines (RFC 3261 §7.3.1: LWS
+ * folding is equivalent to one SP) and appends each header. A bad list keeps going so that
+ * `partial` holds every header.
  */
-function readHeaders(lines: string[], headers: SipHeaders): Failure | undefined {
-  let name: string | undefined;
-  let value = '';
+function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | undefined {
   let firstError: Failure | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const line = stripCr(lines[i]);
-    if (line === '') continue; // the terminator of the last header line
-    const c = line.charCodeAt(0);
-    if (c === 0x20 || c === 0x09) {
-      if (name === undefined) return new Failure('bad-header', 'continuation line before any header');
-      const more = trimWs(line);
-      value = value === '' ? more : more === '' ? value : value + ' ' + more;
+  const length = text.length;
+  while (pos < length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl === -1) nl = length;
+    const lineEnd = nl > pos && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+    if (lineEnd === pos) {
+      pos = nl + 1; // the terminator of the last header line
       continue;
     }
-    if (name !== undefined) firstError ??= addHeader(headers, name, value);
-    const colon = line.indexOf(':');
-    name = colon === -1 ? '' : trimWs(line.slice(0, colon));
-    if (!isToken(name)) return firstError ?? new Failure('bad-header', 'malformed header line');
-    value = trimWs(line.slice(colon + 1));
+    if (isWspCode(text.charCodeAt(pos))) return firstError ?? new Failure('bad-header', 'continuation line before any header');
+    const colon = text.indexOf(':', pos);
+    if (colon === -1 || colon > lineEnd) return firstError ?? new Failure('bad-header', 'malformed header line');
+    let nameEnd = colon;
+    while (nameEnd > pos && isWspCode(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    // A spelling in the table was a valid token when the parser put it there; any other is checked.
+    let name = HEADER_NAMES.find(text, pos, nameEnd);
+    if (name === undefined) {
+      const rawName = text.slice(pos, nameEnd);
+      if (!isToken(rawName)) return firstError ?? new Failure('bad-header', 'malformed header line');
+      name = normalizeHeaderName(rawName);
+      HEADER_NAMES.add(rawName, name);
+    }
+    let a = colon + 1;
+    let b = lineEnd;
+    while (a < b && isWspCode(text.charCodeAt(a))) a++;
+    while (b > a && isWspCode(text.charCodeAt(b - 1))) b--;
+    let value = text.slice(a, b);
+    pos = nl + 1;
+    // Continuation lines (rare): each adds one SP and its trimmed text.
+    while (pos < length && isWspCode(text.charCodeAt(pos))) {
+      let next = text.indexOf('\n', pos);
+      if (next === -1) next = length;
+      const end = next > pos && text.charCodeAt(next - 1) === 0x0d ? next - 1 : next;
+      const more = trimWs(text.slice(pos, end));
+      value = value === '' ? more : more === '' ? value : value + ' ' + more;
+      pos = next + 1;
+    }
+    firstError ??= addHeader(headers, name, value);
   }
-  if (name !== undefined) firstError ??= addHeader(headers, name, value);
   return firstError;
 }
 
 /** Appends one header line, splitting list headers on top-level commas. */
-function addHeader(headers: SipHeaders, rawName: string, value: string): Failure | undefined {
-  const name = normalizeHeaderName(rawName);
-  if (!LIST_HEADERS.has(name) || value.indexOf(',') === -1) {
-    headers.append(name, value);
+function addHeader(headers: SipHeaders, name: string, value: string): Failure | undefined {
+  if (value.indexOf(',') === -1 || !LIST_HEADERS.has(name)) {
+    headers.appendNormalized(name, value);
     return undefined;
   }
-  const parts = splitTopLevel(value, 0x2c, STRICT_LIST_HEADERS.has(name));
-  if (!parts || (STRICT_LIST_HEADERS.has(name) && parts.includes(''))) {
-    headers.append(name, value); // keep the raw value for `partial`
+  const strict = STRICT_LIST_HEADERS.has(name);
+  const parts = splitTopLevel(value, 0x2c, strict);
+  if (!parts || (strict && parts.includes(''))) {
+    headers.appendNormalized(name, value); // keep the raw value for `partial`
     const code: ParseErrorCode = name === 'via' ? 'bad-via' : name === 'contact' ? 'bad-contact' : 'bad-header';
     return new Failure(code, parts ? `empty element in ${displayName(name)}` : `unterminated quote in ${displayName(name)}`);
   }
-  for (const part of parts) if (part !== '') headers.append(name, part);
+  for (const part of parts) if (part !== '') headers.appendNormalized(name, part);
   return undefined;
 }
 
@@ -285,34 +320,60 @@ function validateHeaders(start: StartLine, headers: SipHeaders): Failure | undef
   );
 }
 
+const MANDATORY = ['via', 'from', 'to', 'call-id', 'cseq'];
+
 function checkPresence(headers: SipHeaders): Failure | undefined {
   // RFC 3261 §8.1.1: To, From, CSeq, Call-ID, Max-Forwards and Via are mandatory; we tolerate
   // a missing Max-Forwards (RFC 4475 §3.4.1 inv2543, RFC 2543 peers).
-  const missing = ['via', 'from', 'to', 'call-id', 'cseq'].filter((n) => !headers.has(n));
-  if (missing.length === 0) return undefined;
-  return new Failure('missing-header', `missing ${missing.map(displayName).join(', ')}`);
+  let missing: string[] | undefined;
+  for (const name of MANDATORY) if (!headers.has(name)) (missing ??= []).push(displayName(name));
+  return missing ? new Failure('missing-header', `missing ${missing.join(', ')}`) : undefined;
 }
 
 function checkSingles(headers: SipHeaders): Failure | undefined {
-  for (const name of SINGLE_HEADERS) {
-    if (headers.getAll(name).length > 1) return new Failure('multiple-values', `more than one ${displayName(name)}`);
+  let seen = 0;
+  for (let i = 0; i < headers.size; i++) {
+    const name = headers.nameAt(i);
+    const bit = SINGLE_HEADERS.get(name);
+    if (bit === undefined) continue;
+    if ((seen & bit) !== 0) return new Failure('multiple-values', `more than one ${displayName(name)}`);
+    seen |= bit;
   }
   return undefined;
 }
 
+/** One pass over the Via stack; the parsed values become the message's Via views. */
 function checkVias(headers: SipHeaders): Failure | undefined {
-  for (const v of headers.getAll('via')) if (!parseVia(v)) return new Failure('bad-via', 'malformed Via');
+  const vias: Via[] = [];
+  for (let i = 0; i < headers.size; i++) {
+    if (headers.nameAt(i) !== 'via') continue;
+    const via = parseVia(headers.valueAt(i));
+    if (!via) return new Failure('bad-via', 'malformed Via');
+    vias.push(via);
+  }
+  headers.setView(VIEWS.vias, vias);
+  headers.setView(VIEWS.topVia, vias[0]);
   return undefined;
 }
 
 function checkAddress(headers: SipHeaders, name: 'from' | 'to', code: ParseErrorCode): Failure | undefined {
   const v = headers.get(name);
-  return v !== undefined && splitNameAddr(v) ? undefined : new Failure(code, `malformed ${displayName(name)}`);
+  const na = v === undefined ? undefined : readNameAddr(v);
+  if (na === undefined) return new Failure(code, `malformed ${displayName(name)}`);
+  headers.setView(name === 'from' ? VIEWS.from : VIEWS.to, na ?? undefined);
+  return undefined;
 }
 
 function checkCallId(headers: SipHeaders): Failure | undefined {
   const v = headers.get('call-id') ?? '';
-  return v !== '' && !/\s/.test(v) ? undefined : new Failure('bad-call-id', 'malformed Call-ID');
+  if (v === '') return new Failure('bad-call-id', 'malformed Call-ID');
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    // \s of the old check: ASCII white space here, Unicode spaces by the regex below.
+    if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) return new Failure('bad-call-id', 'malformed Call-ID');
+    if (c > 0x7f) return /\s/.test(v) ? new Failure('bad-call-id', 'malformed Call-ID') : undefined;
+  }
+  return undefined;
 }
 
 function checkCSeq(start: StartLine, headers: SipHeaders): Failure | undefined {
@@ -324,19 +385,41 @@ function checkCSeq(start: StartLine, headers: SipHeaders): Failure | undefined {
   if (start.kind === 'request' && cseq.method !== start.method) {
     return new Failure('cseq-method-mismatch', 'CSeq method does not match the request method');
   }
+  headers.setView(VIEWS.cseq, cseq);
   return undefined;
 }
 
 function checkContacts(headers: SipHeaders): Failure | undefined {
-  for (const v of headers.getAll('contact')) {
-    if (v !== '*' && !splitNameAddr(v)) return new Failure('bad-contact', 'malformed Contact');
+  let contacts: Array<NameAddr | '*'> | undefined = [];
+  for (let i = 0; i < headers.size; i++) {
+    if (headers.nameAt(i) !== 'contact') continue;
+    const v = headers.valueAt(i);
+    if (v === '*') {
+      contacts?.push('*');
+      continue;
+    }
+    const na = readNameAddr(v);
+    if (na === undefined) return new Failure('bad-contact', 'malformed Contact');
+    // A foreign-scheme Contact is valid, but getContacts() then has nothing to offer.
+    if (na === null) contacts = undefined;
+    else contacts?.push(na);
   }
+  headers.setView(VIEWS.contacts, contacts);
   return undefined;
+}
+
+function isDigits(v: string, max: number): boolean {
+  if (v.length === 0 || v.length > max) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 function checkContentLength(headers: SipHeaders): Failure | undefined {
   const v = headers.get('content-length');
-  if (v === undefined || /^\d{1,10}$/.test(v)) return undefined;
+  if (v === undefined || isDigits(v, 10)) return undefined;
   // RFC 4475 §3.1.2.3 ncl: negative or non-numeric values are framing errors.
   return new Failure('bad-content-length', 'malformed Content-Length');
 }
@@ -355,14 +438,16 @@ function readBody(buf: Buffer, bodyStart: number, headers: SipHeaders, transport
   return Buffer.from(buf.subarray(bodyStart, bodyStart + length));
 }
 
-function collectWarnings(headers: SipHeaders): string[] {
-  const warnings: string[] = [];
+function collectWarnings(headers: SipHeaders): string[] | undefined {
+  let warnings: string[] | undefined;
   const mf = headers.get('max-forwards');
-  if (mf !== undefined && parseUnsigned(mf, 255) === undefined) warnings.push('Max-Forwards out of range, ignored');
-  const branch = parseVia(headers.get('via') ?? '')?.params.branch;
-  if (branch === BRANCH_COOKIE) warnings.push('branch has the RFC 3261 cookie but no identifier');
+  if (mf !== undefined && !(isDigits(mf, 3) && Number(mf) <= 255) && parseUnsigned(mf, 255) === undefined) {
+    (warnings ??= []).push('Max-Forwards out of range, ignored');
+  }
+  const branch = headers.view(VIEWS.topVia)?.params.branch;
+  if (branch === BRANCH_COOKIE) (warnings ??= []).push('branch has the RFC 3261 cookie but no identifier');
   const date = headers.get('date');
-  if (date !== undefined && !/ GMT$/.test(date)) warnings.push('Date is not in GMT');
+  if (date !== undefined && !/ GMT$/.test(date)) (warnings ??= []).push('Date is not in GMT');
   return warnings;
 }
 

@@ -196,3 +196,35 @@ export function escapeComponent(s: string, allowed: Uint8Array): string {
   }
   return out;
 }
+
+/**
+ * Spellings seen before (header names, parameter names) mapped to a value, found without
+ * slicing or hashing the input: a bucket per (length, first character), then `startsWith`.
+ * The parser fills it as it validates names; it is bounded so a peer cannot grow it.
+ */
+export class SpellingTable {
+  private readonly buckets: Array<string[] | undefined> = [];
+  private size = 0;
+
+  constructor(private readonly limit = 1024) {}
+
+  /** The value stored for the exact spelling `text[from, to)`, or undefined. */
+  find(text: string, from: number, to: number): string | undefined {
+    const length = to - from;
+    if (length <= 0 || length > 63) return undefined;
+    const bucket = this.buckets[(length << 7) | (text.charCodeAt(from) & 0x7f)];
+    if (bucket === undefined) return undefined;
+    for (let i = 0; i < bucket.length; i += 2) if (text.startsWith(bucket[i], from)) return bucket[i + 1];
+    return undefined;
+  }
+
+  add(spelling: string, value: string): void {
+    const length = spelling.length;
+    if (length === 0 || length > 63 || this.size >= this.limit) return;
+    const key = (length << 7) | (spelling.charCodeAt(0) & 0x7f);
+    const bucket = (this.buckets[key] ??= []);
+    if (bucket.length >= 16) return; // a crowded bucket costs more than it saves
+    bucket.push(spelling, value);
+    this.size++;
+  }
+}

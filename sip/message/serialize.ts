@@ -3,7 +3,7 @@
  * line per value, and Content-Length is always recomputed from the body (§18.3: it MUST be
  * present on stream transports, and a stale value would break framing).
  */
-import { canonicalHeaderName, type NameAddr, type SipMessage, type UriParams, type Via } from './types.js';
+import { SipHeaders, canonicalHeaderName, type NameAddr, type SipMessage, type SipResponse, type UriParams, type Via } from './types.js';
 import { isToken, quote } from './scan.js';
 import { serializeUri } from './uri.js';
 
@@ -48,11 +48,39 @@ export function serializeStartLine(msg: SipMessage): string {
 
 export function serializeMessage(msg: SipMessage): Buffer {
   let head = serializeStartLine(msg) + '\r\n';
-  for (const [name, value] of msg.headers) {
+  const headers = msg.headers;
+  for (let i = 0; i < headers.size; i++) {
+    const name = headers.nameAt(i);
     if (name === 'content-length') continue;
-    head += canonicalHeaderName(name) + ': ' + oneLine(value) + '\r\n';
+    head += canonicalHeaderName(name) + ': ' + oneLine(headers.valueAt(i)) + '\r\n';
   }
   head += `Content-Length: ${msg.body.length}\r\n\r\n`;
   const headBuf = Buffer.from(head, 'utf8');
   return msg.body.length === 0 ? headBuf : Buffer.concat([headBuf, msg.body]);
+}
+
+/** Wire bytes of messages serialized before (a message is not changed once sent). */
+const WIRE = new WeakMap<SipMessage, Buffer>();
+const EMPTY_BODY = Buffer.alloc(0);
+
+/** The wire form of a message, serialized once however often it is sent (retransmissions). */
+export function wireBytes(msg: SipMessage): Buffer {
+  let data = WIRE.get(msg);
+  if (!data) {
+    data = serializeMessage(msg);
+    WIRE.set(msg, data);
+  }
+  return data;
+}
+
+/**
+ * A stand-in for a sent response that keeps only its status line fields and its wire bytes: a
+ * transaction that may retransmit a response for 64·T1 holds this instead of the parsed headers
+ * (whose strings would keep the whole request text alive for as long).
+ */
+export function wireOnlyResponse(msg: SipResponse): SipResponse {
+  const data = wireBytes(msg);
+  const stub: SipResponse = { kind: 'response', status: msg.status, reason: msg.reason, headers: new SipHeaders(), body: EMPTY_BODY };
+  WIRE.set(stub, data);
+  return stub;
 }

@@ -92,43 +92,88 @@ const CANONICAL_NAMES: Readonly<Record<string, string>> = {
   'min-se': 'Min-SE',
 };
 
-export function normalizeHeaderName(name: string): string {
+/** Header names as spelt on the wire (or by our code) → full lower-case name; bounded so that a peer's invented names cannot grow it. */
+const NAME_CACHE = new Map<string, string>();
+const NAME_CACHE_LIMIT = 2048;
+
+function computeHeaderName(name: string): string {
   const lower = name.trim().toLowerCase();
   return COMPACT_HEADER_NAMES[lower] ?? lower;
 }
 
-export function canonicalHeaderName(lowerName: string): string {
-  return (
-    CANONICAL_NAMES[lowerName] ??
-    lowerName.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase())
-  );
+/** Full lower-case name of a header (compact forms expanded); a lookup for names seen before. */
+export function normalizeHeaderName(name: string): string {
+  let key = NAME_CACHE.get(name);
+  if (key === undefined) {
+    key = computeHeaderName(name);
+    if (NAME_CACHE.size < NAME_CACHE_LIMIT) NAME_CACHE.set(name, key);
+  }
+  return key;
 }
+
+const CANONICAL_CACHE = new Map<string, string>();
+
+export function canonicalHeaderName(lowerName: string): string {
+  let out = CANONICAL_CACHE.get(lowerName);
+  if (out === undefined) {
+    out =
+      CANONICAL_NAMES[lowerName] ??
+      lowerName.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
+    if (CANONICAL_CACHE.size < NAME_CACHE_LIMIT) CANONICAL_CACHE.set(lowerName, out);
+  }
+  return out;
+}
+
+/** A parsed view of a header set (e.g. "every Via, parsed"), computed once and cached on it. */
+export type HeaderView<T> = (headers: SipHeaders) => T;
 
 /**
  * Case-insensitive, order-preserving header collection. Names are stored in their full
  * lower-case form (compact forms expanded). Each entry holds one header *value*; a header
  * line carrying a comma-separated list (Via, Route, Contact …) is split by the parser into
  * several values so that `getAll('via')[0]` is always the top-most Via.
+ *
+ * Values stay raw text; parsed forms (`view`) are computed on first access and cached until the
+ * next change to the collection. Cached parsed values are shared: callers must not mutate them.
  */
 export class SipHeaders {
-  private readonly entries: Array<[name: string, value: string]> = [];
+  private readonly names: string[] = [];
+  private readonly values: string[] = [];
+  // A handful of views per message: two small arrays beat a Map per message.
+  private viewKeys: Array<HeaderView<unknown>> | undefined;
+  private viewValues: unknown[] | undefined;
 
   constructor(init?: Iterable<readonly [string, string]>) {
     if (init) for (const [name, value] of init) this.append(name, value);
   }
 
+  /** Number of values (a list header split by the parser counts once per element). */
+  get size(): number {
+    return this.names.length;
+  }
+
   /** First value of a header, or undefined. */
   get(name: string): string | undefined {
     const key = normalizeHeaderName(name);
-    for (const [n, v] of this.entries) if (n === key) return v;
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) if (names[i] === key) return this.values[i];
     return undefined;
   }
 
   getAll(name: string): string[] {
     const key = normalizeHeaderName(name);
     const values: string[] = [];
-    for (const [n, v] of this.entries) if (n === key) values.push(v);
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) if (names[i] === key) values.push(this.values[i]);
     return values;
+  }
+
+  /** How many values a header has. */
+  count(name: string): number {
+    const key = normalizeHeaderName(name);
+    let n = 0;
+    for (const x of this.names) if (x === key) n++;
+    return n;
   }
 
   has(name: string): boolean {
@@ -136,41 +181,91 @@ export class SipHeaders {
   }
 
   append(name: string, value: string): this {
-    this.entries.push([normalizeHeaderName(name), value]);
+    return this.appendNormalized(normalizeHeaderName(name), value);
+  }
+
+  /** `append` for a name already in its full lower-case form (the parser's fast path). */
+  appendNormalized(key: string, value: string): this {
+    this.viewKeys = undefined;
+    this.names.push(key);
+    this.values.push(value);
     return this;
   }
 
   /** Adds a value before every existing value of that header (a proxy's new top Via). */
   prepend(name: string, value: string): this {
     const key = normalizeHeaderName(name);
-    const index = this.entries.findIndex(([n]) => n === key);
-    if (index === -1) this.entries.push([key, value]);
-    else this.entries.splice(index, 0, [key, value]);
+    const index = this.names.indexOf(key);
+    this.insert(index === -1 ? this.names.length : index, key, value);
     return this;
   }
 
   /** Replaces every value of a header with one value, keeping its first position. */
   set(name: string, value: string): this {
     const key = normalizeHeaderName(name);
-    const index = this.entries.findIndex(([n]) => n === key);
+    const index = this.names.indexOf(key);
     this.delete(key);
-    if (index === -1) this.entries.push([key, value]);
-    else this.entries.splice(index, 0, [key, value]);
+    this.insert(index === -1 ? this.names.length : index, key, value);
     return this;
   }
 
   delete(name: string): this {
     const key = normalizeHeaderName(name);
-    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i][0] === key) this.entries.splice(i, 1);
+    this.viewKeys = undefined;
+    for (let i = this.names.length - 1; i >= 0; i--) {
+      if (this.names[i] === key) {
+        this.names.splice(i, 1);
+        this.values.splice(i, 1);
+      }
+    }
     return this;
   }
 
+  /** Lower-case name and value of the i-th entry in wire order (no tuple allocated). */
+  nameAt(i: number): string {
+    return this.names[i];
+  }
+
+  valueAt(i: number): string {
+    return this.values[i];
+  }
+
+  /** The parsed view `view` of these headers, computed on first access and then cached. */
+  view<T>(view: HeaderView<T>): T {
+    const keys = this.viewKeys;
+    if (keys !== undefined) {
+      for (let i = 0; i < keys.length; i++) if (keys[i] === view) return this.viewValues![i] as T;
+    }
+    const value = view(this);
+    this.setView(view, value);
+    return value;
+  }
+
+  /** Records a view the parser already computed while validating (so it is not parsed twice). */
+  setView<T>(view: HeaderView<T>, value: T): void {
+    if (this.viewKeys === undefined) {
+      this.viewKeys = [];
+      this.viewValues = [];
+    }
+    this.viewKeys.push(view as HeaderView<unknown>);
+    this.viewValues!.push(value);
+  }
+
   /** [lower-case name, value] pairs in wire order. */
-  [Symbol.iterator](): IterableIterator<[string, string]> {
-    return this.entries[Symbol.iterator]();
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    for (let i = 0; i < this.names.length; i++) yield [this.names[i], this.values[i]];
   }
 
   clone(): SipHeaders {
-    return new SipHeaders(this.entries);
+    const copy = new SipHeaders();
+    copy.names.push(...this.names);
+    copy.values.push(...this.values);
+    return copy;
+  }
+
+  private insert(index: number, key: string, value: string): void {
+    this.viewKeys = undefined;
+    this.names.splice(index, 0, key);
+    this.values.splice(index, 0, value);
   }
 }

@@ -3,7 +3,7 @@
  * (RFC 3261 §19.1.2: "%75se%72" and "user" are the same user) and escaped again on output.
  */
 import type { SipUri, UriParams } from './types.js';
-import { URI_COMPONENT, escapeComponent, isHostname, isScheme, isUricString, unescapeComponent } from './scan.js';
+import { SpellingTable, URI_COMPONENT, escapeComponent, isHostname, isScheme, isUricString, unescapeComponent } from './scan.js';
 
 const MAX_PORT = 65535;
 
@@ -26,15 +26,51 @@ export function isAbsoluteUri(s: string): boolean {
   return isUricString(s.slice(scheme.length + 1));
 }
 
+const PARAM_CHARS = URI_COMPONENT.param;
+/** Unescaped URI parameter-name spellings → lower-case name. */
+const URI_PARAM_NAMES = new SpellingTable(1024);
+
+/** A param name or value with no escapes and only allowed characters: used as it is. */
+function plainParamPart(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128 || PARAM_CHARS[c] === 0) return false;
+  }
+  return true;
+}
+
 function parseParamList(s: string, into: UriParams): boolean {
   if (s === '') return true;
-  for (const part of s.split(';')) {
-    if (part === '') return false; // ";;" has no parameter name (RFC 4475 §3.1.2.1)
-    const eq = part.indexOf('=');
-    const name = unescapeComponent(eq === -1 ? part : part.slice(0, eq), URI_COMPONENT.param);
-    const value = eq === -1 ? null : unescapeComponent(part.slice(eq + 1), URI_COMPONENT.param);
-    if (!name || value === undefined) return false;
+  let start = 0;
+  while (start <= s.length) {
+    let end = s.indexOf(';', start);
+    if (end === -1) end = s.length;
+    if (end === start) return false; // ";;" has no parameter name (RFC 4475 §3.1.2.1)
+    let eq = s.indexOf('=', start);
+    if (eq >= end) eq = -1;
+    const nameEnd = eq === -1 ? end : eq;
+    // Fast path: no escapes, nothing to check twice; otherwise the general unescaping.
+    let name: string | undefined;
+    let value: string | null | undefined;
+    if (plainParamPart(s, start, nameEnd) && (eq === -1 || plainParamPart(s, eq + 1, end))) {
+      if (nameEnd === start) return false;
+      name = URI_PARAM_NAMES.find(s, start, nameEnd);
+      if (name === undefined) {
+        const spelling = s.slice(start, nameEnd);
+        name = spelling.toLowerCase();
+        URI_PARAM_NAMES.add(spelling, name);
+      }
+      value = eq === -1 ? null : s.slice(eq + 1, end);
+      into[name] = value;
+      start = end + 1;
+      continue;
+    } else {
+      name = unescapeComponent(s.slice(start, nameEnd), PARAM_CHARS);
+      value = eq === -1 ? null : unescapeComponent(s.slice(eq + 1, end), PARAM_CHARS);
+      if (!name || value === undefined) return false;
+    }
     into[name.toLowerCase()] = value;
+    start = end + 1;
   }
   return true;
 }
@@ -67,8 +103,13 @@ function parseHostPort(s: string): { host: string; port?: number } | undefined {
     if (!isHostname(host)) return undefined;
   }
   if (rest === '') return { host };
-  if (rest[0] !== ':' || !/^:\d{1,5}$/.test(rest)) return undefined;
-  const port = Number(rest.slice(1));
+  if (rest.length < 2 || rest.length > 6 || rest.charCodeAt(0) !== 0x3a) return undefined;
+  let port = 0;
+  for (let i = 1; i < rest.length; i++) {
+    const c = rest.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+    port = port * 10 + (c - 0x30);
+  }
   return port <= MAX_PORT ? { host, port } : undefined;
 }
 
@@ -101,7 +142,7 @@ function parseTelUri(body: string): SipUri | undefined {
  * schemes and embedded whitespace, RFC 4475 §3.1.2.8). Never throws.
  */
 export function parseUri(s: string): SipUri | undefined {
-  const scheme = uriScheme(s);
+  const scheme = s.startsWith('sip:') ? 'sip' : uriScheme(s);
   if (scheme === 'tel') return parseTelUri(s.slice(4));
   if (scheme !== 'sip' && scheme !== 'sips') return undefined;
   let rest = s.slice(scheme.length + 1);

@@ -4,6 +4,7 @@
  * each retransmission through `respond()` while the transaction is Accepted.
  */
 import { createResponse } from '../message/build.js';
+import { wireOnlyResponse } from '../message/serialize.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import { backoffCapped, timerT4Wait, transactionTimeout } from '../timers.js';
 import type { Destination } from '../transport/types.js';
@@ -125,9 +126,11 @@ export class InviteServerTransaction extends Transaction<IstState, IstInput, Ist
         const response = this.message as SipResponse;
         // A 2xx is never re-sent by the transaction (the UAS core does it, §13.3.1.4): keep
         // only what Proceeding/Completed retransmit, so an Accepted transaction stays small.
-        this.lastResponse = response.status >= 200 && response.status < 300 ? undefined : response;
+        this.transmit(response, this.responseDestination);
+        // A non-2xx final is re-sent until the ACK (Timer G, up to 64·T1): keep its bytes only.
+        this.lastResponse = response.status >= 200 && response.status < 300 ? undefined : response.status >= 200 ? wireOnlyResponse(response) : response;
         if (response.status >= 200) this.releaseRequest();
-        return this.transmit(response, this.responseDestination);
+        return;
       }
       case 'resend':
         if (!this.lastResponse) return this.sendTrying();

@@ -1,6 +1,7 @@
 /**
  * Non-INVITE server transaction: RFC 3261 §17.2.2 (Figure 8).
  */
+import { wireOnlyResponse } from '../message/serialize.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import { timerJ } from '../timers.js';
 import type { Destination } from '../transport/types.js';
@@ -65,9 +66,16 @@ export class NonInviteServerTransaction extends Transaction<NistState, NistInput
   protected run(effect: NistEffect): void {
     switch (effect) {
       case 'send':
-        this.lastResponse = this.message as SipResponse;
-        if (this.lastResponse.status >= 200) this.releaseRequest();
-        return this.transmit(this.lastResponse, this.responseDestination);
+      {
+        const response = this.message as SipResponse;
+        this.transmit(response, this.responseDestination);
+        // Completed lasts 64·T1 (Timer J) on UDP: keep the final response's bytes, not its headers.
+        if (response.status >= 200) {
+          this.releaseRequest();
+          this.lastResponse = wireOnlyResponse(response);
+        } else this.lastResponse = response;
+        return;
+      }
       case 'resend':
         if (this.lastResponse) this.transmit(this.lastResponse, this.responseDestination);
         return;

@@ -46,7 +46,9 @@ export abstract class Transaction<S extends string, I extends string, E extends 
   protected message?: SipMessage;
   /** The error carried by a `transportError` input. */
   protected error?: Error;
-  private readonly armed = new Map<string, TimerHandle>();
+  // Armed timers by input: at most three per transaction, so two short arrays, not a Map each.
+  private readonly armedInputs: string[] = [];
+  private readonly armedHandles: TimerHandle[] = [];
   private readonly queue: QueuedInput<I>[] = [];
   private stepping = false;
   /** Inputs the table refused (stray messages, late timers); observable for tests and metrics. */
@@ -139,19 +141,27 @@ export abstract class Transaction<S extends string, I extends string, E extends 
       this.queue.push({ input });
       return;
     }
-    this.armed.set(
-      input,
-      this.ctx.clock.setTimer(ms, () => {
-        this.armed.delete(input);
-        this.feed(input);
-      }),
-    );
+    const handle = this.ctx.clock.setTimer(ms, () => {
+      this.forgetTimer(input);
+      this.feed(input);
+    });
+    this.armedInputs.push(input);
+    this.armedHandles.push(handle);
   }
 
   protected disarm(input: I): void {
-    const handle = this.armed.get(input);
-    if (handle) this.ctx.clock.clearTimer(handle);
-    this.armed.delete(input);
+    const i = this.armedInputs.indexOf(input);
+    if (i === -1) return;
+    this.ctx.clock.clearTimer(this.armedHandles[i]);
+    this.armedInputs.splice(i, 1);
+    this.armedHandles.splice(i, 1);
+  }
+
+  private forgetTimer(input: string): void {
+    const i = this.armedInputs.indexOf(input);
+    if (i === -1) return;
+    this.armedInputs.splice(i, 1);
+    this.armedHandles.splice(i, 1);
   }
 
   /** Sends a message; a failed send comes back as a `transportError` input. */
@@ -169,8 +179,9 @@ export abstract class Transaction<S extends string, I extends string, E extends 
   }
 
   private dispose(): void {
-    for (const handle of this.armed.values()) this.ctx.clock.clearTimer(handle);
-    this.armed.clear();
+    for (const handle of this.armedHandles) this.ctx.clock.clearTimer(handle);
+    this.armedInputs.length = 0;
+    this.armedHandles.length = 0;
     this.queue.length = 0;
     this.ctx.onTerminated(this);
     this.terminatedHook();

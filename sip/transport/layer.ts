@@ -9,7 +9,7 @@ import { isIP } from 'node:net';
 import { createResponse, canRespond } from '../message/build.js';
 import { getTopVia, parseVia } from '../message/headers.js';
 import type { ParseResult } from '../message/parse.js';
-import { serializeMessage, serializeVia } from '../message/serialize.js';
+import { serializeVia, wireBytes } from '../message/serialize.js';
 import type { SipMessage, SipRequest, SipResponse } from '../message/types.js';
 import type { Logger } from './logger.js';
 import { TransportError, type Destination, type Source, type Transport, type TransportProtocol } from './types.js';
@@ -40,7 +40,6 @@ export class TransportLayer {
   user?: TransportUser;
   readonly counters: TransportCounters = { dropped: 0, rejected: 0, misrouted: 0 };
   /** Serialized bytes of messages already sent once: retransmissions reuse them. */
-  private readonly wire = new WeakMap<SipMessage, Buffer>();
   private readonly transports: Transport[];
   /** sentBy per transport, computed once after listen (the interface lookup is a syscall). */
   private readonly advertised = new Map<Transport, { host: string; port: number }>();
@@ -86,12 +85,7 @@ export class TransportLayer {
   send(message: SipMessage, destination: Destination): Promise<void> {
     const transport = this.pick(destination.transport, destination.address);
     if (!transport) return Promise.reject(new TransportError(`no ${destination.transport} transport`, destination));
-    let data = this.wire.get(message);
-    if (!data) {
-      data = serializeMessage(message);
-      this.wire.set(message, data);
-    }
-    return transport.send(data, destination);
+    return transport.send(wireBytes(message), destination);
   }
 
   /**

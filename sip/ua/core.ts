@@ -12,12 +12,15 @@ import type { ServerTransaction, TransactionUser } from '../transaction/layer.js
 import type { NonInviteServerTransaction } from '../transaction/non-invite-server.js';
 import type { Source } from '../transport/types.js';
 import { KNOWN_METHODS, type UaContext } from './context.js';
+import type { OverloadGuard } from './overload.js';
 import { IncomingRequest, ServerResponse, type RequestSource } from './incoming.js';
 import { buildResponse, type ReplyOptions } from './responses.js';
 import { uasTerms, type UasCore } from './uas.js';
 import { validateRequest } from './validate.js';
 
 export interface InboundHooks {
+  /** Overload control for new INVITEs (503 + Retry-After while saturated). */
+  overload?: OverloadGuard;
   /** The application's allow-list: false → 403 Forbidden. */
   accept?(source: RequestSource, request: IncomingRequest): boolean;
   /** Status for an out-of-dialog OPTIONS (default 200; 503 while the node drains). */
@@ -105,6 +108,10 @@ export class UaCore implements TransactionUser {
 
   private newInvite(request: SipRequest, tx: InviteServerTransaction, source: Source): void {
     if (this.ctx.dialogs.full) return this.reply(tx, request, 503, undefined, { headers: { 'Retry-After': '5' } });
+    const overload = this.hooks.overload;
+    if (overload?.shouldRefuse()) {
+      return this.reply(tx, request, 503, undefined, { headers: { 'Retry-After': overload.retryAfter } });
+    }
     const terms = uasTerms(this.ctx, request);
     // RFC 4028 §9: a Session-Expires below our Min-SE is refused with 422 and our Min-SE.
     if (terms.kind === 'too-small') return this.reply(tx, request, 422, undefined, { headers: { 'Min-SE': String(terms.minSE) } });

@@ -230,7 +230,8 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     this.sessionTimer.stop();
     this.offerAnswer.stop();
     this.refers.stop();
-    this.settleAckWait(new SipError('SIP_DIALOG_TERMINATED', 481, 'Dialog Terminated'));
+    // Only build the error (a stack trace) when an ACK is still awaited: not for every BYE.
+    if (this.ackWait) this.settleAckWait(new SipError('SIP_DIALOG_TERMINATED', 481, 'Dialog Terminated'));
     this.ctx.dialogs.delete(this.id, this);
     if (sendBye) this.byeSending = this.sendBye();
     this.emit('destroyed', reason);

@@ -32,6 +32,7 @@ import { bracket, buildOutOfDialog, headerPairs, type HeaderInput } from './outg
 import { Registration, type RegisterOptions } from './register.js';
 import { sendWithAuth } from './sender.js';
 import { UacInvite, type UacHooks } from './uac.js';
+import { OverloadGuard, type OverloadOptions, type OverloadStats } from './overload.js';
 import { UasCore, type UasOptions } from './uas.js';
 
 export interface TransportSpec {
@@ -74,6 +75,12 @@ export interface UserAgentOptions {
    * front that probes with OPTIONS (Kamailio's dispatcher) stops sending it new calls.
    */
   optionsStatus?: () => number;
+  /**
+   * Overload control: while the process is saturated (event-loop utilisation or delay above
+   * their limits) a share of new INVITEs gets 503 with Retry-After so that accepted calls still
+   * complete. Off unless given (`{}` takes the defaults of `OverloadOptions`).
+   */
+  overload?: OverloadOptions;
 }
 
 export interface UserAgentEvents {
@@ -116,6 +123,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   private readonly transport: TransportLayer;
   private readonly uas: UasCore;
   private readonly registrations = new Set<Registration>();
+  private readonly overload: OverloadGuard | undefined;
   private closed = false;
 
   constructor(options: UserAgentOptions) {
@@ -141,7 +149,9 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
       contact: (protocol, user) => this.contact(protocol, user),
     };
     this.uas = new UasCore(this.ctx, options.inviteTimeoutMs ?? 180_000);
+    if (options.overload) this.overload = new OverloadGuard(options.overload);
     transactions.user = new UaCore(this.ctx, this.uas, {
+      overload: this.overload,
       accept: options.accept,
       optionsStatus: options.optionsStatus,
       invite: (req, res) => this.emit('invite', req, res),
@@ -151,6 +161,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
 
   async listen(): Promise<void> {
     await this.transport.listen();
+    this.overload?.start();
   }
 
   /** The bound port of the first transport of `protocol` (tests bind port 0 and read it here). */
@@ -164,12 +175,19 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   }
 
   /** Live dialogs, pending transactions and transport counters (for metrics and leak checks). */
-  stats(): { dialogs: number; pendingInvites: number; transactions: { server: number; client: number }; transport: TransportLayer['counters'] } {
+  stats(): {
+    dialogs: number;
+    pendingInvites: number;
+    transactions: { server: number; client: number };
+    transport: TransportLayer['counters'];
+    overload?: OverloadStats;
+  } {
     return {
       dialogs: this.ctx.dialogs.size,
       pendingInvites: this.uas.pending,
       transactions: this.ctx.transactions.size,
       transport: { ...this.transport.counters },
+      ...(this.overload ? { overload: this.overload.stats() } : {}),
     };
   }
 
@@ -251,6 +269,7 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
   async close(graceMs = 2000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.overload?.stop();
     const byes = this.ctx.dialogs.values().map((d) => d.hangup('shutdown'));
     const unregisters = [...this.registrations].map((r) => r.stop());
     await Promise.race([Promise.all([...byes, ...unregisters]), new Promise((r) => setTimeout(r, graceMs).unref())]);

@@ -45,6 +45,8 @@ export async function startTelephony(node: VoxgateNode): Promise<void> {
     accept: (source) => service?.allows(source.address) ?? false,
     // A SIP front probing with OPTIONS takes a draining node out of rotation.
     optionsStatus: () => (service?.draining ? 503 : 200),
+    // Past capacity, refuse a share of new calls cleanly so the accepted ones still complete.
+    ...(config.sip.overload && { overload: config.sip.overload }),
   });
   service = new TelephonyService({
     config,

@@ -17,10 +17,15 @@ function problemsOf(env: Env): readonly string[] {
 }
 
 describe('loadConfig', () => {
+  it('takes the SIP overload limits, or turns overload control off', () => {
+    expect(loadConfig({ SIP_OVERLOAD_MAX_UTILIZATION: '75', SIP_OVERLOAD_MAX_DELAY_MS: '50' }, HOST).sip.overload).toEqual({ maxUtilization: 0.75, maxLoopDelayMs: 50 });
+    expect(loadConfig({ SIP_OVERLOAD: 'off' }, HOST).sip.overload).toBeNull();
+    expect(problemsOf({ SIP_OVERLOAD_MAX_UTILIZATION: '0.9' })).toContain('SIP_OVERLOAD_MAX_UTILIZATION must be an integer between 10 and 100 (got "0.9")');
+  });
   it('gives the DESIGN §7 defaults for an empty environment', () => {
     const c = loadConfig({}, HOST);
     expect(c.api).toEqual({ port: 3000, host: '0.0.0.0' });
-    expect(c.sip).toEqual({ port: 5060, host: '0.0.0.0', transports: ['udp', 'tcp'], publicIp: '192.0.2.10', trunkAllow: ['127.0.0.1/32'] });
+    expect(c.sip).toEqual({ port: 5060, host: '0.0.0.0', transports: ['udp', 'tcp'], publicIp: '192.0.2.10', trunkAllow: ['127.0.0.1/32'], overload: { maxUtilization: 0.9, maxLoopDelayMs: 100 } });
     expect(c.rtp).toEqual({ portMin: 10000, portMax: 20000 });
     expect(c.mediaWorkers).toBe(4);
     expect(c.databaseUrl).toBeNull();

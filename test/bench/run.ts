@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cpus } from 'node:os';
 
-const SUITES = ['sip', 'media', 'call', 'analysis', 'pipeline', 'metrics', 'campaign'] as const;
+const SUITES = ['sip', 'media', 'call', 'analysis', 'pipeline', 'metrics', 'campaign', 'peers'] as const;
 type Suite = (typeof SUITES)[number];
 
 interface BenchModule {

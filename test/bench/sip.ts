@@ -13,6 +13,9 @@ import { spawn } from 'node:child_process';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCENARIO = join(here, '..', 'interop', 'sipp', 'bench-call.xml');
+/** The same call, with a 503 (overload refusal) ACKed and counted as an expected outcome. */
+const OVERLOAD_SCENARIO = join(here, '..', 'interop', 'sipp', 'bench-call-overload.xml');
+const OVERLOAD_FACTOR = 1.3;
 
 interface CpuSample {
   micros: number;
@@ -21,7 +24,7 @@ interface CpuSample {
   failed: number;
   rss: number;
   heapUsed: number;
-  stats: { dialogs: number; transactions: { server: number; client: number } };
+  stats: { dialogs: number; transactions: { server: number; client: number }; overload?: { refused: number } };
 }
 
 interface Step {
@@ -36,12 +39,12 @@ interface Step {
   sippExit: number | null;
 }
 
-function hasTaskset(): boolean {
+export function hasTaskset(): boolean {
   return !spawnSync('taskset', ['-c', '0', 'true']).error;
 }
 
-async function startUa(pin: boolean): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(join(here, 'sip-ua-child.ts'), [], {
+async function startUa(pin: boolean, overload = false): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(join(here, 'sip-ua-child.ts'), overload ? ['--overload'] : [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -61,7 +64,7 @@ function sample(child: ChildProcess): Promise<CpuSample> {
 }
 
 /** SIPp's statistics CSV (';'-separated): the cumulative counters of the last line. */
-function lastCounters(csv: string): Record<string, number> {
+export function lastCounters(csv: string): Record<string, number> {
   const lines = csv.trim().split('\n');
   const header = lines[0].split(';');
   const last = lines[lines.length - 1].split(';');
@@ -71,7 +74,7 @@ function lastCounters(csv: string): Record<string, number> {
 }
 
 /** utime + stime of a process, in seconds (Linux /proc). */
-async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+export async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
   if (!pid) return undefined;
   try {
     const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
@@ -81,18 +84,18 @@ async function cpuSeconds(pid: number | undefined): Promise<number | undefined> 
   }
 }
 
-interface StepResult {
+export interface StepResult {
   successful: number;
   failed: number;
   code: number | null;
   sippCpuPercent: number;
 }
 
-async function runStep(port: number, rate: number, seconds: number, pin: boolean): Promise<StepResult> {
+export async function runStep(port: number, rate: number, seconds: number, pin: boolean, scenario = SCENARIO): Promise<StepResult> {
   const dir = await mkdtemp(join(tmpdir(), 'voxgate-sipbench-'));
   const calls = rate * seconds;
   const args = [
-    `127.0.0.1:${port}`, '-sf', SCENARIO, '-i', '127.0.0.1', '-p', '0', '-t', 'u1',
+    `127.0.0.1:${port}`, '-sf', scenario, '-i', '127.0.0.1', '-p', '0', '-t', 'u1',
     '-r', String(rate), '-rp', '1000', '-m', String(calls), '-l', String(rate * 4),
     '-recv_timeout', '8000', '-timeout', `${seconds + 20}s`, '-nostdin',
     '-trace_stat', '-stf', join(dir, 'stat.csv'), '-fd', '1',
@@ -118,12 +121,15 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const pin = hasTaskset();
   // Full steps last longer than 64·T1 so the transaction table reaches its steady state
   // (rate × 2 × 32 s): the figure is a sustained rate, not a burst.
-  const rates = quick ? [100, 300, 600] : [250, 500, 1000, 1500, 2000];
-  const seconds = quick ? 4 : 40;
+  // --quick finds the limit with short steps (a burst rate, tables not at steady state).
+  const rates = quick ? [1000, 2000, 3000, 4000, 5000, 6000] : [250, 500, 1000, 1500, 2000, 2500, 3000, 3500];
+  const seconds = quick ? 5 : 40;
+  const before = loadavg();
+  if (quick) return quickRun(rates, seconds, pin, before);
   const { child, port } = await startUa(pin);
   const steps: Step[] = [];
-  const before = loadavg();
   try {
+    await runStep(port, 300, 2, pin); // warm-up (JIT), not recorded
     for (const rate of rates) {
       // Start every full step with an empty transaction table (the previous step's 64·T1 tail
       // would otherwise count against this one's).
@@ -152,13 +158,16 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     if (!quick) await new Promise((resolve) => setTimeout(resolve, 70_000));
     const settled = await sample(child);
     const good = steps.filter((s) => s.failedPercent < 0.1 && s.attempted > 0);
+    const sustainable = good.length ? Math.max(...good.map((s) => s.rate)) : 0;
+    const overload = sustainable > 0 ? await overloadPhase(Math.round(sustainable * OVERLOAD_FACTOR), seconds, pin) : 'no sustainable rate found';
     return {
       description: 'SIPp UAC → one UserAgent process with default options (INVITE/200/ACK/BYE, no talk time), stepped sustained call rate',
       pinned: pin ? 'UA on core 0, SIPp on core 1' : 'not pinned (taskset missing)',
       secondsPerStep: seconds,
       loadavgBefore: before.map((n) => Number(n.toFixed(2))),
-      maxCallsPerSecondUnder0_1PercentFailed: good.length ? Math.max(...good.map((s) => s.rate)) : 0,
+      maxCallsPerSecondUnder0_1PercentFailed: sustainable,
       steps,
+      overload,
       uaAtEnd: { dialogs: busy.stats.dialogs, transactions: busy.stats.transactions, heapMb: Math.round(busy.heapUsed / 1e6) },
       uaAfterIdle: quick
         ? 'skipped in --quick'
@@ -168,4 +177,79 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     child.send({ type: 'stop' });
     await new Promise((resolve) => child.once('exit', resolve));
   }
+}
+
+interface OverloadRun {
+  attempted: number;
+  refused: number;
+  accepted: number;
+  failed: number;
+  /** Calls we accepted (not refused with 503) that SIPp saw complete; every SIPp failure is charged to them. */
+  acceptedSucceededPercent: number;
+  uaCpuPercentOfCore: number;
+}
+
+/** One UA at `rate` with or without `UserAgentOptions.overload`, fresh (empty tables). */
+async function overloadRun(rate: number, seconds: number, pin: boolean, withGuard: boolean): Promise<OverloadRun> {
+  const { child, port } = await startUa(pin, withGuard);
+  try {
+    await runStep(port, 300, 2, pin); // warm-up (JIT), not recorded
+    const start = await sample(child);
+    const result = await runStep(port, rate, seconds, pin, OVERLOAD_SCENARIO);
+    const end = await sample(child);
+    const attempted = result.successful + result.failed;
+    const refused = end.stats.overload?.refused ?? 0;
+    const accepted = attempted - refused;
+    return {
+      attempted,
+      refused,
+      accepted,
+      failed: result.failed,
+      acceptedSucceededPercent: accepted > 0 ? Number(((100 * (accepted - result.failed)) / accepted).toFixed(2)) : 0,
+      uaCpuPercentOfCore: Number(((100 * (end.micros - start.micros)) / ((end.wallMs - start.wallMs) * 1000)).toFixed(1)),
+    };
+  } finally {
+    child.send({ type: 'stop' });
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+/** 1.3× the sustainable rate, with the overload guard (503 + Retry-After) and, for contrast, without. */
+async function overloadPhase(rate: number, seconds: number, pin: boolean): Promise<Record<string, unknown>> {
+  const withGuard = await overloadRun(rate, seconds, pin, true);
+  const withoutGuard = await overloadRun(rate, seconds, pin, false);
+  return {
+    description: `${OVERLOAD_FACTOR}× the sustainable rate; 503s are ACKed and count as refused, not failed (test/interop/sipp/bench-call-overload.xml)`,
+    rate,
+    factor: OVERLOAD_FACTOR,
+    withOverloadOption: withGuard,
+    withoutOverloadOption: withoutGuard,
+  };
+}
+
+/**
+ * --quick: each step on a fresh UA (no 64·T1 tail from the step before, which in 5 s steps
+ * would otherwise fill the transaction table), then the overload phase at 1.3× the best rate.
+ */
+async function quickRun(rates: number[], seconds: number, pin: boolean, before: number[]): Promise<Record<string, unknown>> {
+  const steps: Array<{ rate: number; attempted: number; failed: number; failedPercent: number; uaCpuPercentOfCore: number }> = [];
+  for (const rate of rates) {
+    const r = await overloadRun(rate, seconds, pin, false);
+    const failedPercent = r.attempted === 0 ? 100 : (100 * r.failed) / r.attempted;
+    steps.push({ rate, attempted: r.attempted, failed: r.failed, failedPercent: Number(failedPercent.toFixed(3)), uaCpuPercentOfCore: r.uaCpuPercentOfCore });
+    if (failedPercent >= 1) break;
+  }
+  const good = steps.filter((s) => s.failedPercent < 0.1 && s.attempted > 0);
+  const sustainable = good.length ? Math.max(...good.map((s) => s.rate)) : 0;
+  const overload = sustainable > 0 ? await overloadPhase(Math.round(sustainable * OVERLOAD_FACTOR), seconds, pin) : 'no sustainable rate found';
+  return {
+    description: `--quick: SIPp UAC → a fresh UserAgent process per ${seconds} s step (INVITE/200/ACK/BYE, no talk time, SDP negotiated per call): a burst rate, tables not at their 64·T1 steady state`,
+    pinned: pin ? 'UA on core 0, SIPp on core 1' : 'not pinned (taskset missing)',
+    secondsPerStep: seconds,
+    loadavgBefore: before.map((n) => Number(n.toFixed(2))),
+    loadavgAfter: loadavg().map((n) => Number(n.toFixed(2))),
+    maxCallsPerSecondUnder0_1PercentFailed: sustainable,
+    steps,
+    overload,
+  };
 }

@@ -58,6 +58,7 @@ export class ChildEngine {
       ADMIN_API_KEY: TEST_ADMIN_KEY,
       WEBHOOK_ALLOW_PRIVATE: 'true',
       MEDIA_WORKERS: '1',
+      SIP_OVERLOAD: 'false',
       LOG_LEVEL: 'info',
       VOXGATE_DATA_DIR: this.options.dataDir,
       ...this.options.env,

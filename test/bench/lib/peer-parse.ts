@@ -1,0 +1,76 @@
+/**
+ * Parse timing for `npm run bench -- peers`: every (message, parser, mode) is timed in rounds,
+ * the rounds alternate between parsers (so a load spike on the shared machine hits all of them),
+ * and the figure is the median round in µs of CPU time per message.
+ */
+import { PEER_MESSAGES } from './peer-messages.js';
+import { loadParsers, type PeerParser } from './peer-parsers.js';
+
+type Mode = 'default' | 'full';
+
+interface Cell {
+  parser: string;
+  mode: Mode;
+  fn: (buf: Buffer) => string | undefined;
+}
+
+function timeBatch(fn: (buf: Buffer) => string | undefined, buf: Buffer, iterations: number): number {
+  let sink = 0;
+  // CPU time of this process, not wall time: on a shared machine a batch may be descheduled.
+  const start = process.cpuUsage();
+  for (let i = 0; i < iterations; i++) sink += fn(buf)?.length ?? 0;
+  const used = process.cpuUsage(start);
+  if (sink === 0) throw new Error('parser returned nothing');
+  return (used.user + used.system) / iterations;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+export interface ParseFigures {
+  microsPerMessage: Record<string, Record<string, { default?: number; full?: number; failed?: string }>>;
+  modes: Record<string, { default: string; full: string }>;
+  missing: Record<string, string>;
+  rounds: number;
+}
+
+export async function measureParse(rounds: number, batchMs: number): Promise<ParseFigures> {
+  const { parsers, missing } = await loadParsers();
+  const cells: Cell[] = parsers.flatMap((p: PeerParser) => [
+    { parser: p.name, mode: 'default' as const, fn: p.default },
+    { parser: p.name, mode: 'full' as const, fn: p.full },
+  ]);
+  const out: ParseFigures['microsPerMessage'] = {};
+  for (const [label, buf] of Object.entries(PEER_MESSAGES)) {
+    out[label] = {};
+    const live: Array<Cell & { iterations: number; samples: number[] }> = [];
+    for (const cell of cells) {
+      const slot = (out[label][cell.parser] ??= {});
+      let result: string | undefined;
+      try {
+        result = cell.fn(buf);
+      } catch (err) {
+        slot.failed = `throws: ${err instanceof Error ? err.message : String(err)}`;
+        continue;
+      }
+      if (!result) {
+        slot.failed = 'rejects the message (or loses its Call-ID)';
+        continue;
+      }
+      // Warm up (about 100 ms or 2000 messages), then size a batch to about batchMs.
+      const probe = timeBatch(cell.fn, buf, 20);
+      const per = timeBatch(cell.fn, buf, Math.max(20, Math.min(2000, Math.round(100_000 / probe))));
+      live.push({ ...cell, iterations: Math.max(200, Math.round((batchMs * 1000) / per)), samples: [] });
+    }
+    for (let r = 0; r < rounds; r++) {
+      const order = r % 2 === 0 ? live : [...live].reverse();
+      for (const cell of order) cell.samples.push(timeBatch(cell.fn, buf, cell.iterations));
+    }
+    for (const cell of live) out[label][cell.parser][cell.mode] = Number(median(cell.samples).toFixed(2));
+  }
+  const modes: ParseFigures['modes'] = {};
+  for (const p of parsers) modes[p.name] = p.describe;
+  return { microsPerMessage: out, modes, missing, rounds };
+}
