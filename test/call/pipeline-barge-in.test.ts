@@ -71,6 +71,10 @@ describe('pipeline barge-in', () => {
   }, 40_000);
 
   it('a false interruption (a short noise without words) pauses the agent, which resumes', async () => {
+    // The earlier calls' post-call summaries ask the LLM too: let them finish before counting requests.
+    const ended = (await f.engine.database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM calls WHERE ended_at IS NOT NULL')).rows[0].n;
+    const reports = () => f.engine.receiver.requests.filter((r) => r.event === 'end-of-call-report').length;
+    await eventually(() => reports() >= ended, 20_000, "the earlier calls' reports");
     f.chat.openai.reset();
     const requestsBefore = f.speech.requests.length;
     const phone = await TestPhone.start();

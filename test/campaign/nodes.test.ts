@@ -49,16 +49,7 @@ describe('two engine processes dial one campaign', () => {
     return child;
   }
 
-  async function api(child: ChildEngine, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-    const res = await fetch(`${child.apiUrl}/api/v1/${path}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
+  const api = (child: ChildEngine, method: string, path: string, body?: unknown) => child.api(apiKey, method, path, body);
 
   beforeAll(async () => {
     database = await createTestDatabase();

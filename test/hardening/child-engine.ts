@@ -37,6 +37,18 @@ export class ChildEngine {
     return `http://127.0.0.1:${this.apiPort}`;
   }
 
+  /** `/api/v1/<path>` as the holder of `apiKey`; an error status throws with its body. */
+  async api(apiKey: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+    const res = await fetch(`${this.apiUrl}/api/v1/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }

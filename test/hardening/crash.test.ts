@@ -68,16 +68,7 @@ describe('an engine killed with live calls', () => {
     return p;
   }
 
-  async function api(child: ChildEngine, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-    const res = await fetch(`${child.apiUrl}/api/v1/${path}`, {
-      method,
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  }
+  const api = (child: ChildEngine, method: string, path: string, body?: unknown) => child.api(apiKey, method, path, body);
 
   async function rows(): Promise<Row[]> {
     return (await database.db.query<Row>(`SELECT id, status, end_reason, error, duration_seconds, started_at, ended_at FROM calls ORDER BY created_at`)).rows;
