@@ -11,28 +11,7 @@ export interface Session {
   organizations: Organization[];
 }
 
-export interface LiveCall {
-  id: string;
-  org_id: string;
-  org_name: string;
-  direction: string;
-  status: string;
-  end_reason: string | null;
-  agent_id: string | null;
-  agent_name: string | null;
-  caller_phone: string | null;
-  assistant_phone: string | null;
-  created_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-  duration_seconds: number | null;
-  speaking: { user: boolean; assistant: boolean };
-}
-
-export type LiveEvent =
-  | { type: 'snapshot'; calls: LiveCall[] }
-  | { type: 'call'; call: LiveCall }
-  | { type: 'speech'; call_id: string; org_id: string; speaking: LiveCall['speaking'] };
+export type { LiveCall, LiveEvent, ToolRun } from '../../src/dashboard/wire';
 
 export interface CallSummary {
   id: string;
@@ -123,13 +102,3 @@ export interface PhoneNumber {
   is_active: boolean;
 }
 
-/** A tool the agent ran during the call (the call's events; arguments and result as JSON text). */
-export interface ToolRun {
-  name: string;
-  tool_call_id: string | null;
-  duration_ms: number | null;
-  arguments: string | null;
-  result: string | null;
-  error: string | null;
-  at: string;
-}

@@ -11,12 +11,8 @@ import type { Queryable } from '../db/pool.js';
 import type { Logger } from '../log.js';
 import { duplicateClient } from '../redis.js';
 import { liveChannelPattern, type LiveSignal } from '../telephony/live-signals.js';
-import { callsById, isLive, liveCalls, type LiveCall } from './live-calls.js';
-
-export type LiveEvent =
-  | { type: 'snapshot'; calls: LiveCall[] }
-  | { type: 'call'; call: LiveCall }
-  | { type: 'speech'; call_id: string; org_id: string; speaking: LiveCall['speaking'] };
+import { callsById, isLive, liveCalls } from './live-calls.js';
+import type { LiveCall, LiveEvent } from './wire.js';
 
 export interface LiveWatcher {
   /** null: every organization (the admin key). */

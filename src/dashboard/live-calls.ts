@@ -5,25 +5,8 @@
  */
 import type { Queryable } from '../db/pool.js';
 import { LIVE_STATUSES } from '../telephony/vocabulary.js';
+import type { LiveCall } from './wire.js';
 
-export interface LiveCall {
-  id: string;
-  org_id: string;
-  org_name: string;
-  direction: string;
-  status: string;
-  end_reason: string | null;
-  agent_id: string | null;
-  agent_name: string | null;
-  caller_phone: string | null;
-  assistant_phone: string | null;
-  created_at: string;
-  started_at: string | null;
-  ended_at: string | null;
-  duration_seconds: number | null;
-  /** Who is talking right now, from the media worker's voice events (false when unknown). */
-  speaking: { user: boolean; assistant: boolean };
-}
 
 interface Row extends Omit<LiveCall, 'created_at' | 'started_at' | 'ended_at' | 'speaking'> {
   created_at: Date;

@@ -16,7 +16,8 @@ import { missingField, notFound, unauthorized } from '../api/errors.js';
 import { IdParams, Type } from '../api/schemas.js';
 import type { Logger } from '../log.js';
 import { builtDashboardDir } from './assets.js';
-import { LiveHub, type LiveEvent } from './hub.js';
+import { LiveHub } from './hub.js';
+import type { LiveEvent } from './wire.js';
 import { toolCallsOf } from './tool-calls.js';
 
 export interface DashboardOptions {

@@ -4,20 +4,12 @@
  * said. Scoped to the organization like every query.
  */
 import type { Queryable } from '../db/pool.js';
+import type { ToolRun } from './wire.js';
 
-export interface ToolCallView {
-  name: string;
-  tool_call_id: string | null;
-  duration_ms: number | null;
-  arguments: string | null;
-  result: string | null;
-  error: string | null;
-  at: string;
-}
 
 const LIMIT = 200;
 
-export async function toolCallsOf(db: Queryable, orgId: string, callId: string): Promise<ToolCallView[]> {
+export async function toolCallsOf(db: Queryable, orgId: string, callId: string): Promise<ToolRun[]> {
   const { rows } = await db.query<{ data: Record<string, unknown>; created_at: Date }>(
     `SELECT data, created_at FROM call_events WHERE org_id = $1 AND call_id = $2 AND type = 'tool-call' ORDER BY id LIMIT ${LIMIT}`,
     [orgId, callId],

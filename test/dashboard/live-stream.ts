@@ -1,5 +1,5 @@
 /** Reads the dashboard's live feed (server-sent events) over a real socket, as the page does. */
-import type { LiveEvent } from '../../src/dashboard/hub.js';
+import type { LiveEvent } from '../../src/dashboard/wire.js';
 
 export class LiveStream {
   readonly events: LiveEvent[] = [];
