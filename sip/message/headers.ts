@@ -4,31 +4,30 @@
  */
 import type { CSeq, NameAddr, SipMessage, SipUri, UriParams, Via } from './types.js';
 import type { HeaderView, SipHeaders } from './types.js';
-import { SpellingTable, isHostname, isToken, isTokenChar, isUricString, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
-import { parseUri, uriScheme } from './uri.js';
+import { SpellingTable, URI_COMPONENT, isToken, isTokenChar, isUricString, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
+import { parseUriIn, uriScheme } from './uri.js';
 
 export { parseUri, serializeUri, uriScheme, cloneUri } from './uri.js';
 
 /** RFC 3261 §8.1.1.5: the CSeq sequence number MUST be less than 2**31. */
 export const MAX_CSEQ = 2 ** 31 - 1;
 
-/**
- * Parses `;name[=value]` generic parameters (RFC 3261 §25.1 generic-param) starting at `i`,
- * allowing LWS around `;` and `=`. Values may be tokens, hosts (IPv6 in brackets) or quoted
- * strings (kept with their quotes). Names are lower-cased. Returns the params and the index
- * where parsing stopped, or undefined on a malformed list (e.g. ";;", RFC 4475 §3.1.2.1).
- */
 /** Parameter-name spellings (always tokens here) → lower-case name, without a slice per name. */
 const PARAM_NAMES = new SpellingTable(1024);
 
-export function scanParams(s: string, i: number): { params: UriParams; end: number } | undefined {
-  const params: UriParams = {};
+/**
+ * Parses `;name[=value]` generic parameters (RFC 3261 §25.1 generic-param) of `s` from `i` into
+ * `params`, allowing LWS around `;` and `=`. Values may be tokens, hosts (IPv6 in brackets) or
+ * quoted strings (kept with their quotes). Names are lower-cased. Returns the index where parsing
+ * stopped, or -1 on a malformed list (e.g. ";;", RFC 4475 §3.1.2.1).
+ */
+function scanParamsInto(s: string, i: number, params: UriParams): number {
   for (;;) {
     i = skipWs(s, i);
-    if (i >= s.length || s.charCodeAt(i) !== 0x3b) return { params, end: i };
+    if (i >= s.length || s.charCodeAt(i) !== 0x3b) return i;
     i = skipWs(s, i + 1);
     const nameEnd = scanToken(s, i);
-    if (nameEnd === i) return undefined;
+    if (nameEnd === i) return -1;
     let name = PARAM_NAMES.find(s, i, nameEnd);
     if (name === undefined) {
       const spelling = s.slice(i, nameEnd);
@@ -40,12 +39,19 @@ export function scanParams(s: string, i: number): { params: UriParams; end: numb
     if (s.charCodeAt(i) === 0x3d) {
       i = skipWs(s, i + 1);
       const end = scanParamValue(s, i);
-      if (end === i) return undefined;
+      if (end === i) return -1;
       value = s.slice(i, end);
       i = end;
     }
     params[name] = value;
   }
+}
+
+/** `scanParamsInto` returning the params and the end index, or undefined on a malformed list. */
+export function scanParams(s: string, i: number): { params: UriParams; end: number } | undefined {
+  const params: UriParams = {};
+  const end = scanParamsInto(s, i, params);
+  return end === -1 ? undefined : { params, end };
 }
 
 function scanParamValue(s: string, i: number): number {
@@ -65,8 +71,9 @@ function scanParamValue(s: string, i: number): number {
 
 /** Parses a whole string of `;a=b;c` parameters. */
 export function parseParams(s: string): UriParams | undefined {
-  const r = scanParams(s, 0);
-  return r && skipWs(s, r.end) === s.length ? r.params : undefined;
+  const params: UriParams = {};
+  const end = scanParamsInto(s, 0, params);
+  return end !== -1 && skipWs(s, end) === s.length ? params : undefined;
 }
 
 /** The syntactic parts of a name-addr / addr-spec, with the URI left as text. */
@@ -76,64 +83,86 @@ export interface NameAddrParts {
   params: UriParams;
 }
 
-function scanDisplayName(s: string): { displayName?: string; end: number } | undefined {
-  const i = skipWs(s, 0);
-  if (s[i] === '"') {
-    const end = scanQuoted(s, i);
-    if (end === -1) return undefined; // RFC 4475 §3.1.2.6 quotbal
-    const after = skipWs(s, end);
-    if (s[after] !== '<') return undefined;
-    return { displayName: unquote(s.slice(i, end)), end: after };
-  }
-  const lt = s.indexOf('<', i);
-  if (lt === -1) return { end: -1 };
+/** Where `scanNameAddr` found the parts of its input (one scratch object: the parser is synchronous). */
+const found = {
+  displayName: undefined as string | undefined,
+  uriStart: 0,
+  uriEnd: 0,
+  /** The parsed URI for sip:, sips: and tel:; undefined for a valid foreign scheme. */
+  uri: undefined as SipUri | undefined,
+  params: {} as UriParams,
+};
+
+/** The display name before `<` at `lt`, from `i` (undefined when empty); false when malformed. */
+function scanDisplayName(s: string, i: number, lt: number): string | undefined | false {
   // display-name = *(token LWS): unquoted commas etc. are errors (RFC 4475 §3.1.2.15 baddn).
   // RFC 4475 §3.1.1.6 lwsdisp: no LWS before '<' is accepted.
+  let end = lt;
   for (let j = i; j < lt; j++) {
     const c = s.charCodeAt(j);
-    if (!isTokenChar(c) && !isWsp(c)) return undefined;
+    if (!isTokenChar(c) && !isWsp(c)) return false;
   }
-  const name = trimWs(s.slice(i, lt));
-  return { displayName: name === '' ? undefined : name, end: lt };
+  while (end > i && isWsp(s.charCodeAt(end - 1))) end--;
+  return end === i ? undefined : s.slice(i, end);
 }
 
-interface ScannedNameAddr {
-  parts: NameAddrParts;
-  /** The parsed URI for sip:, sips: and tel:; undefined for a valid foreign scheme. */
-  uri?: SipUri;
-}
-
-function scanNameAddr(s: string): ScannedNameAddr | undefined {
-  const dn = scanDisplayName(s);
-  if (!dn) return undefined;
-  let uriText: string;
-  let i: number;
-  if (dn.end >= 0) {
-    const close = s.indexOf('>', dn.end);
-    if (close === -1) return undefined;
-    uriText = s.slice(dn.end + 1, close);
-    // RFC 4475 §3.1.2.14 badaspec: no LWS inside the brackets.
-    if (uriText === '' || isWsp(uriText.charCodeAt(0)) || isWsp(uriText.charCodeAt(uriText.length - 1))) return undefined;
-    i = close + 1;
+/** Scans a name-addr / addr-spec into `found`; false when malformed. */
+function scanNameAddr(s: string): boolean {
+  let i = skipWs(s, 0);
+  let lt: number;
+  found.displayName = undefined;
+  if (s.charCodeAt(i) === 0x22) {
+    const end = scanQuoted(s, i);
+    if (end === -1) return false; // RFC 4475 §3.1.2.6 quotbal
+    lt = skipWs(s, end);
+    if (s.charCodeAt(lt) !== 0x3c) return false;
+    found.displayName = unquote(s.slice(i, end));
   } else {
-    const start = skipWs(s, 0);
-    let end = start;
-    while (end < s.length && s[end] !== ';' && !isWsp(s.charCodeAt(end))) end++;
-    uriText = s.slice(start, end);
-    if (uriText === '' || uriText.indexOf('?') !== -1 || uriText.indexOf(',') !== -1) return undefined;
-    i = end;
+    lt = s.indexOf('<', i);
+    if (lt > i) {
+      const name = scanDisplayName(s, i, lt);
+      if (name === false) return false;
+      found.displayName = name;
+    }
+  }
+  let uriStart: number;
+  let uriEnd: number;
+  if (lt !== -1) {
+    uriEnd = s.indexOf('>', lt);
+    if (uriEnd === -1) return false;
+    uriStart = lt + 1;
+    // RFC 4475 §3.1.2.14 badaspec: no LWS inside the brackets.
+    if (uriEnd === uriStart || isWsp(s.charCodeAt(uriStart)) || isWsp(s.charCodeAt(uriEnd - 1))) return false;
+    i = uriEnd + 1;
+  } else {
+    // addr-spec: the `;params` belong to the header, and the URI may contain neither `?` nor `,`.
+    uriStart = i;
+    uriEnd = i;
+    for (let c = s.charCodeAt(uriEnd); uriEnd < s.length && c !== 0x3b && !isWsp(c); c = s.charCodeAt(++uriEnd)) {
+      if (c === 0x3f || c === 0x2c) return false;
+    }
+    if (uriEnd === uriStart) return false;
+    i = uriEnd;
   }
   // absoluteURI (RFC 3261 §25.1): sip/sips/tel must parse; foreign schemes only need uric chars.
-  const scheme = uriScheme(uriText);
-  if (!scheme) return undefined;
-  let uri: SipUri | undefined;
-  if (scheme === 'sip' || scheme === 'sips' || scheme === 'tel') {
-    uri = parseUri(uriText);
-    if (!uri) return undefined;
-  } else if (!isUricString(uriText.slice(scheme.length + 1))) return undefined;
-  const p = i === s.length ? { params: {}, end: i } : scanParams(s, i);
-  if (!p || skipWs(s, p.end) !== s.length) return undefined;
-  return { parts: { displayName: dn.displayName, uriText, params: p.params }, uri };
+  found.uri = undefined;
+  if (s.startsWith('sip:', uriStart)) {
+    found.uri = parseUriIn(s, uriStart, uriEnd);
+    if (!found.uri) return false;
+  } else {
+    const scheme = uriScheme(s.slice(uriStart, uriEnd));
+    if (!scheme) return false;
+    if (scheme === 'sip' || scheme === 'sips' || scheme === 'tel') {
+      found.uri = parseUriIn(s, uriStart, uriEnd);
+      if (!found.uri) return false;
+    } else if (!isUricString(s.slice(uriStart + scheme.length + 1, uriEnd))) return false;
+  }
+  found.uriStart = uriStart;
+  found.uriEnd = uriEnd;
+  found.params = {};
+  if (i === s.length) return true;
+  const end = scanParamsInto(s, i, found.params);
+  return end !== -1 && skipWs(s, end) === s.length;
 }
 
 /**
@@ -143,7 +172,8 @@ function scanNameAddr(s: string): ScannedNameAddr | undefined {
  * §3.1.2.13 regbadct).
  */
 export function splitNameAddr(s: string): NameAddrParts | undefined {
-  return scanNameAddr(s)?.parts;
+  if (!scanNameAddr(s)) return undefined;
+  return { displayName: found.displayName, uriText: s.slice(found.uriStart, found.uriEnd), params: found.params };
 }
 
 /**
@@ -151,11 +181,10 @@ export function splitNameAddr(s: string): NameAddrParts | undefined {
  * a foreign scheme, the parsed NameAddr for sip:, sips: and tel:.
  */
 export function readNameAddr(s: string): NameAddr | null | undefined {
-  const scanned = scanNameAddr(s);
-  if (!scanned) return undefined;
-  if (!scanned.uri) return null;
-  const out: NameAddr = { uri: scanned.uri, params: scanned.parts.params };
-  if (scanned.parts.displayName !== undefined) out.displayName = scanned.parts.displayName;
+  if (!scanNameAddr(s)) return undefined;
+  if (!found.uri) return null;
+  const out: NameAddr = { uri: found.uri, params: found.params };
+  if (found.displayName !== undefined) out.displayName = found.displayName;
   return out;
 }
 
@@ -166,31 +195,10 @@ export function parseNameAddr(s: string): NameAddr | undefined {
 
 function scanSlash(s: string, i: number): number {
   i = skipWs(s, i);
-  return s[i] === '/' ? skipWs(s, i + 1) : -1;
+  return s.charCodeAt(i) === 0x2f ? skipWs(s, i + 1) : -1;
 }
 
-function scanSentBy(s: string, i: number): { host: string; port?: number; end: number } | undefined {
-  let host: string;
-  if (s[i] === '[') {
-    const close = s.indexOf(']', i);
-    if (close === -1) return undefined;
-    host = s.slice(i + 1, close);
-    i = close + 1;
-  } else {
-    const start = i;
-    while (i < s.length && s[i] !== ':' && s[i] !== ';' && s[i] !== ',' && !isWsp(s.charCodeAt(i))) i++;
-    host = s.slice(start, i);
-    if (!isHostname(host)) return undefined;
-  }
-  let j = skipWs(s, i);
-  if (s[j] !== ':') return { host, end: i };
-  j = skipWs(s, j + 1);
-  const start = j;
-  while (j < s.length && j - start <= 5 && s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x39) j++;
-  const port = Number(s.slice(start, j));
-  if (j === start || j - start > 5 || port > 65535) return undefined;
-  return { host, port, end: j };
-}
+const HOST_CHARS = URI_COMPONENT.host;
 
 /** Parses one Via value (RFC 3261 §20.42), tolerating LWS around '/' (RFC 4475 §3.1.1.1). */
 export function parseVia(s: string): Via | undefined {
@@ -210,24 +218,49 @@ export function parseVia(s: string): Via | undefined {
   if (transportEnd === i) return undefined;
   const transportStart = i;
   i = transportEnd;
+  // sent-by = host [ COLON port ]; LWS is required before it.
   const hostStart = skipWs(s, i);
-  if (hostStart === i) return undefined; // LWS is required before sent-by
-  const sentBy = scanSentBy(s, hostStart);
-  if (!sentBy) return undefined;
-  const p = scanParams(s, sentBy.end);
-  if (!p || skipWs(s, p.end) !== s.length) return undefined;
+  if (hostStart === i) return undefined;
+  let host: string;
+  if (s.charCodeAt(hostStart) === 0x5b) {
+    const close = s.indexOf(']', hostStart);
+    if (close === -1) return undefined;
+    host = s.slice(hostStart + 1, close);
+    i = close + 1;
+  } else {
+    i = hostStart;
+    for (let c = s.charCodeAt(i); i < s.length && c < 128 && HOST_CHARS[c] === 1; c = s.charCodeAt(++i));
+    if (i === hostStart) return undefined;
+    const c = s.charCodeAt(i);
+    if (i < s.length && c !== 0x3a && c !== 0x3b && c !== 0x2c && !isWsp(c)) return undefined;
+    host = s.slice(hostStart, i);
+  }
+  let port: number | undefined;
+  let j = skipWs(s, i);
+  if (s.charCodeAt(j) === 0x3a) {
+    j = skipWs(s, j + 1);
+    const portStart = j;
+    port = 0;
+    for (let c = s.charCodeAt(j); j < s.length && j - portStart <= 5 && c >= 0x30 && c <= 0x39; c = s.charCodeAt(++j)) port = port * 10 + (c - 0x30);
+    if (j === portStart || j - portStart > 5 || port > 65535) return undefined;
+    i = j;
+  }
+  const params: UriParams = {};
+  const end = scanParamsInto(s, i, params);
+  if (end === -1 || skipWs(s, end) !== s.length) return undefined;
   const via: Via = {
     protocol: sentProtocol(s, nameStart, nameEnd, versionStart, versionEnd),
     transport: transportName(s, transportStart, transportEnd),
-    host: sentBy.host,
-    params: p.params,
+    host,
+    params,
   };
-  if (sentBy.port !== undefined) via.port = sentBy.port;
+  if (port !== undefined) via.port = port;
   return via;
 }
 
 /** "SIP/2.0" (the only version there is) without building a string per Via. */
 function sentProtocol(s: string, nameStart: number, nameEnd: number, versionStart: number, versionEnd: number): string {
+  if (nameEnd - nameStart === 3 && versionEnd - versionStart === 3 && s.startsWith('SIP', nameStart) && s.startsWith('2.0', versionStart)) return 'SIP/2.0';
   const name = s.slice(nameStart, nameEnd).toUpperCase();
   const version = s.slice(versionStart, versionEnd);
   return name === 'SIP' && version === '2.0' ? 'SIP/2.0' : `${name}/${version}`;

@@ -73,10 +73,30 @@ const LIST_HEADERS: ReadonlySet<string> = new Set([
 ]);
 /** List headers whose grammar has no empty elements: `;;,;,,` is a 400 (RFC 4475 §3.1.2.1). */
 const STRICT_LIST_HEADERS: ReadonlySet<string> = new Set(['via', 'route', 'record-route', 'contact']);
-/** Headers that must appear at most once (RFC 4475 §3.3.8, §3.3.9), each with its bit. */
-const SINGLE_HEADERS: ReadonlyMap<string, number> = new Map(
-  ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length', 'content-type'].map((n, i) => [n, 1 << i]),
-);
+
+/**
+ * The headers validation reads, each with a slot in `first` (the index of its first value);
+ * the first seven may appear at most once (RFC 4475 §3.3.8, §3.3.9).
+ */
+const SLOTS = ['from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length', 'content-type', 'via', 'date'] as const;
+const SINGLE_SLOTS = 7;
+const [FROM, TO, CALL_ID, CSEQ, MAX_FORWARDS, CONTENT_LENGTH, , VIA, DATE] = SLOTS.map((_, i) => i);
+/** Index of the first value per slot in the message being parsed (the parser is synchronous). */
+const first = new Int32Array(SLOTS.length);
+/** The single-value slot seen twice first in that message, or -1. */
+let duplicate = -1;
+
+/** What the parser knows about a header name: its full lower-case form and how to read it. */
+interface HeaderName {
+  name: string;
+  slot: number;
+  list: boolean;
+  strict: boolean;
+}
+
+function headerName(name: string): HeaderName {
+  return { name, slot: (SLOTS as readonly string[]).indexOf(name), list: LIST_HEADERS.has(name), strict: STRICT_LIST_HEADERS.has(name) };
+}
 
 class Failure {
   constructor(
@@ -235,19 +255,21 @@ function parseStatusLine(line: string): StartLine {
 
 // ---- headers -------------------------------------------------------------------------
 
-/** Header-name spellings seen on the wire → full lower-case name. */
-const HEADER_NAMES = new SpellingTable(2048);
+/** Header-name spellings seen on the wire → what the parser knows about the name. */
+const HEADER_NAMES = new SpellingTable<HeaderName>(2048);
 
 const isWspCode = (c: number): boolean => c === 0x20 || c === 0x09;
 
 /**
  * Reads the header lines of `text` from `pos`: unfolds continuation lines (RFC 3261 §7.3.1: LWS
- * folding is equivalent to one SP) and appends each header. A bad list keeps going so that
- * `partial` holds every header.
+ * folding is equivalent to one SP), appends each header and records in `first` where the
+ * validated ones are. A bad list keeps going so that `partial` holds every header.
  */
 function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | undefined {
   let firstError: Failure | undefined;
   const length = text.length;
+  first.fill(-1);
+  duplicate = -1;
   while (pos < length) {
     let nl = text.indexOf('\n', pos);
     if (nl === -1) nl = length;
@@ -266,7 +288,7 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
     if (name === undefined) {
       const rawName = text.slice(pos, nameEnd);
       if (!isToken(rawName)) return firstError ?? new Failure('bad-header', 'malformed header line');
-      name = normalizeHeaderName(rawName);
+      name = headerName(normalizeHeaderName(rawName));
       HEADER_NAMES.add(rawName, name);
     }
     let a = colon + 1;
@@ -284,18 +306,24 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
       value = value === '' ? more : more === '' ? value : value + ' ' + more;
       pos = next + 1;
     }
+    const slot = name.slot;
+    if (slot !== -1) {
+      if (first[slot] === -1) first[slot] = headers.size;
+      else if (slot < SINGLE_SLOTS && duplicate === -1) duplicate = slot;
+    }
     firstError ??= addHeader(headers, name, value);
   }
   return firstError;
 }
 
 /** Appends one header line, splitting list headers on top-level commas. */
-function addHeader(headers: SipHeaders, name: string, value: string): Failure | undefined {
-  if (value.indexOf(',') === -1 || !LIST_HEADERS.has(name)) {
+function addHeader(headers: SipHeaders, header: HeaderName, value: string): Failure | undefined {
+  const name = header.name;
+  if (!header.list || value.indexOf(',') === -1) {
     headers.appendNormalized(name, value);
     return undefined;
   }
-  const strict = STRICT_LIST_HEADERS.has(name);
+  const strict = header.strict;
   const parts = splitTopLevel(value, 0x2c, strict);
   if (!parts || (strict && parts.includes(''))) {
     headers.appendNormalized(name, value); // keep the raw value for `partial`
@@ -308,11 +336,11 @@ function addHeader(headers: SipHeaders, name: string, value: string): Failure | 
 
 function validateHeaders(start: StartLine, headers: SipHeaders): Failure | undefined {
   return (
-    checkPresence(headers) ??
-    checkSingles(headers) ??
+    checkPresence() ??
+    checkSingles() ??
     checkVias(headers) ??
-    checkAddress(headers, 'from', 'bad-from') ??
-    checkAddress(headers, 'to', 'bad-to') ??
+    checkAddress(headers, FROM, 'bad-from') ??
+    checkAddress(headers, TO, 'bad-to') ??
     checkCallId(headers) ??
     checkCSeq(start, headers) ??
     checkContacts(headers) ??
@@ -320,26 +348,21 @@ function validateHeaders(start: StartLine, headers: SipHeaders): Failure | undef
   );
 }
 
-const MANDATORY = ['via', 'from', 'to', 'call-id', 'cseq'];
+const MANDATORY = [VIA, FROM, TO, CALL_ID, CSEQ];
 
-function checkPresence(headers: SipHeaders): Failure | undefined {
+/** The value of a slot's first header, or undefined when the message has none. */
+const firstValue = (headers: SipHeaders, slot: number): string | undefined => (first[slot] === -1 ? undefined : headers.valueAt(first[slot]));
+
+function checkPresence(): Failure | undefined {
   // RFC 3261 §8.1.1: To, From, CSeq, Call-ID, Max-Forwards and Via are mandatory; we tolerate
   // a missing Max-Forwards (RFC 4475 §3.4.1 inv2543, RFC 2543 peers).
   let missing: string[] | undefined;
-  for (const name of MANDATORY) if (!headers.has(name)) (missing ??= []).push(displayName(name));
+  for (const slot of MANDATORY) if (first[slot] === -1) (missing ??= []).push(displayName(SLOTS[slot]));
   return missing ? new Failure('missing-header', `missing ${missing.join(', ')}`) : undefined;
 }
 
-function checkSingles(headers: SipHeaders): Failure | undefined {
-  let seen = 0;
-  for (let i = 0; i < headers.size; i++) {
-    const name = headers.nameAt(i);
-    const bit = SINGLE_HEADERS.get(name);
-    if (bit === undefined) continue;
-    if ((seen & bit) !== 0) return new Failure('multiple-values', `more than one ${displayName(name)}`);
-    seen |= bit;
-  }
-  return undefined;
+function checkSingles(): Failure | undefined {
+  return duplicate === -1 ? undefined : new Failure('multiple-values', `more than one ${displayName(SLOTS[duplicate])}`);
 }
 
 /** One pass over the Via stack; the parsed values become the message's Via views. */
@@ -356,16 +379,16 @@ function checkVias(headers: SipHeaders): Failure | undefined {
   return undefined;
 }
 
-function checkAddress(headers: SipHeaders, name: 'from' | 'to', code: ParseErrorCode): Failure | undefined {
-  const v = headers.get(name);
+function checkAddress(headers: SipHeaders, slot: typeof FROM | typeof TO, code: ParseErrorCode): Failure | undefined {
+  const v = firstValue(headers, slot);
   const na = v === undefined ? undefined : readNameAddr(v);
-  if (na === undefined) return new Failure(code, `malformed ${displayName(name)}`);
-  headers.setView(name === 'from' ? VIEWS.from : VIEWS.to, na ?? undefined);
+  if (na === undefined) return new Failure(code, `malformed ${displayName(SLOTS[slot])}`);
+  headers.setView(slot === FROM ? VIEWS.from : VIEWS.to, na ?? undefined);
   return undefined;
 }
 
 function checkCallId(headers: SipHeaders): Failure | undefined {
-  const v = headers.get('call-id') ?? '';
+  const v = firstValue(headers, CALL_ID) ?? '';
   if (v === '') return new Failure('bad-call-id', 'malformed Call-ID');
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
@@ -377,7 +400,7 @@ function checkCallId(headers: SipHeaders): Failure | undefined {
 }
 
 function checkCSeq(start: StartLine, headers: SipHeaders): Failure | undefined {
-  const cseq = parseCSeq(headers.get('cseq') ?? '');
+  const cseq = parseCSeq(firstValue(headers, CSEQ) ?? '');
   if (!cseq) return new Failure('bad-cseq', 'malformed CSeq');
   // RFC 3261 §8.1.1.5 and RFC 4475 §3.1.2.17: the CSeq method must match the request method.
   // (§3.1.2.18 mismatch02 prefers 501 for an unknown method; the parser cannot know which
@@ -418,14 +441,14 @@ function isDigits(v: string, max: number): boolean {
 }
 
 function checkContentLength(headers: SipHeaders): Failure | undefined {
-  const v = headers.get('content-length');
+  const v = firstValue(headers, CONTENT_LENGTH);
   if (v === undefined || isDigits(v, 10)) return undefined;
   // RFC 4475 §3.1.2.3 ncl: negative or non-numeric values are framing errors.
   return new Failure('bad-content-length', 'malformed Content-Length');
 }
 
 function readBody(buf: Buffer, bodyStart: number, headers: SipHeaders, transport: string): Buffer | Failure {
-  const cl = headers.get('content-length');
+  const cl = firstValue(headers, CONTENT_LENGTH);
   const available = buf.length - bodyStart;
   if (cl === undefined) {
     if (transport === 'stream') return new Failure('missing-content-length', 'Content-Length is required on stream transports');
@@ -440,13 +463,13 @@ function readBody(buf: Buffer, bodyStart: number, headers: SipHeaders, transport
 
 function collectWarnings(headers: SipHeaders): string[] | undefined {
   let warnings: string[] | undefined;
-  const mf = headers.get('max-forwards');
+  const mf = firstValue(headers, MAX_FORWARDS);
   if (mf !== undefined && !(isDigits(mf, 3) && Number(mf) <= 255) && parseUnsigned(mf, 255) === undefined) {
     (warnings ??= []).push('Max-Forwards out of range, ignored');
   }
   const branch = headers.view(VIEWS.topVia)?.params.branch;
   if (branch === BRANCH_COOKIE) (warnings ??= []).push('branch has the RFC 3261 cookie but no identifier');
-  const date = headers.get('date');
+  const date = firstValue(headers, DATE);
   if (date !== undefined && !/ GMT$/.test(date)) (warnings ??= []).push('Date is not in GMT');
   return warnings;
 }

@@ -52,7 +52,7 @@ export const isScheme = (s: string): boolean =>
 export const isUricString = (s: string): boolean => has(URIC, s);
 
 /** Allowed raw (unescaped) characters per URI component, for validation and escaping. */
-export const URI_COMPONENT = { user: USER, password: PASSWORD, param: PARAMCHAR, header: HEADERCHAR, unreserved: UNRESERVED };
+export const URI_COMPONENT = { user: USER, password: PASSWORD, param: PARAMCHAR, header: HEADERCHAR, unreserved: UNRESERVED, host: HOST };
 
 export const isWsp = (c: number): boolean => c === 0x20 || c === 0x09;
 
@@ -202,23 +202,23 @@ export function escapeComponent(s: string, allowed: Uint8Array): string {
  * slicing or hashing the input: a bucket per (length, first character), then `startsWith`.
  * The parser fills it as it validates names; it is bounded so a peer cannot grow it.
  */
-export class SpellingTable {
-  private readonly buckets: Array<string[] | undefined> = [];
+export class SpellingTable<T = string> {
+  private readonly buckets: Array<Array<string | T> | undefined> = [];
   private size = 0;
 
   constructor(private readonly limit = 1024) {}
 
   /** The value stored for the exact spelling `text[from, to)`, or undefined. */
-  find(text: string, from: number, to: number): string | undefined {
+  find(text: string, from: number, to: number): T | undefined {
     const length = to - from;
     if (length <= 0 || length > 63) return undefined;
     const bucket = this.buckets[(length << 7) | (text.charCodeAt(from) & 0x7f)];
     if (bucket === undefined) return undefined;
-    for (let i = 0; i < bucket.length; i += 2) if (text.startsWith(bucket[i], from)) return bucket[i + 1];
+    for (let i = 0; i < bucket.length; i += 2) if (text.startsWith(bucket[i] as string, from)) return bucket[i + 1] as T;
     return undefined;
   }
 
-  add(spelling: string, value: string): void {
+  add(spelling: string, value: T): void {
     const length = spelling.length;
     if (length === 0 || length > 63 || this.size >= this.limit) return;
     const key = (length << 7) | (spelling.charCodeAt(0) & 0x7f);

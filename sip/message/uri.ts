@@ -3,7 +3,7 @@
  * (RFC 3261 §19.1.2: "%75se%72" and "user" are the same user) and escaped again on output.
  */
 import type { SipUri, UriParams } from './types.js';
-import { SpellingTable, URI_COMPONENT, escapeComponent, isHostname, isScheme, isUricString, unescapeComponent } from './scan.js';
+import { SpellingTable, URI_COMPONENT, escapeComponent, isScheme, isUricString, unescapeComponent } from './scan.js';
 
 const MAX_PORT = 65535;
 
@@ -30,6 +30,16 @@ const PARAM_CHARS = URI_COMPONENT.param;
 /** Unescaped URI parameter-name spellings → lower-case name. */
 const URI_PARAM_NAMES = new SpellingTable(1024);
 
+/** `s[from, to)` as a component: sliced as it is when plain, unescaped otherwise; undefined when malformed. */
+function component(s: string, from: number, to: number, allowed: Uint8Array): string | undefined {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x25) return unescapeComponent(s.slice(from, to), allowed);
+    if (c < 128 && allowed[c] === 0) return undefined;
+  }
+  return s.slice(from, to);
+}
+
 /** A param name or value with no escapes and only allowed characters: used as it is. */
 function plainParamPart(s: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
@@ -39,37 +49,37 @@ function plainParamPart(s: string, from: number, to: number): boolean {
   return true;
 }
 
-function parseParamList(s: string, into: UriParams): boolean {
-  if (s === '') return true;
-  let start = 0;
-  while (start <= s.length) {
-    let end = s.indexOf(';', start);
-    if (end === -1) end = s.length;
+/** Index of `ch` in `s[from, to)`, or -1. */
+function indexIn(s: string, ch: string, from: number, to: number): number {
+  const i = s.indexOf(ch, from);
+  return i === -1 || i >= to ? -1 : i;
+}
+
+/** Parses the `a=b;c` list of `s[from, to)` into `into`; an empty list is valid. */
+function parseParamList(s: string, from: number, to: number, into: UriParams): boolean {
+  if (from === to) return true;
+  let start = from;
+  while (start <= to) {
+    let end = indexIn(s, ';', start, to);
+    if (end === -1) end = to;
     if (end === start) return false; // ";;" has no parameter name (RFC 4475 §3.1.2.1)
-    let eq = s.indexOf('=', start);
-    if (eq >= end) eq = -1;
+    const eq = indexIn(s, '=', start, end);
     const nameEnd = eq === -1 ? end : eq;
     // Fast path: no escapes, nothing to check twice; otherwise the general unescaping.
-    let name: string | undefined;
-    let value: string | null | undefined;
     if (plainParamPart(s, start, nameEnd) && (eq === -1 || plainParamPart(s, eq + 1, end))) {
-      if (nameEnd === start) return false;
-      name = URI_PARAM_NAMES.find(s, start, nameEnd);
+      let name = URI_PARAM_NAMES.find(s, start, nameEnd);
       if (name === undefined) {
         const spelling = s.slice(start, nameEnd);
         name = spelling.toLowerCase();
         URI_PARAM_NAMES.add(spelling, name);
       }
-      value = eq === -1 ? null : s.slice(eq + 1, end);
-      into[name] = value;
-      start = end + 1;
-      continue;
+      into[name] = eq === -1 ? null : s.slice(eq + 1, end);
     } else {
-      name = unescapeComponent(s.slice(start, nameEnd), PARAM_CHARS);
-      value = eq === -1 ? null : unescapeComponent(s.slice(eq + 1, end), PARAM_CHARS);
+      const name = unescapeComponent(s.slice(start, nameEnd), PARAM_CHARS);
+      const value = eq === -1 ? null : unescapeComponent(s.slice(eq + 1, end), PARAM_CHARS);
       if (!name || value === undefined) return false;
+      into[name.toLowerCase()] = value;
     }
-    into[name.toLowerCase()] = value;
     start = end + 1;
   }
   return true;
@@ -87,39 +97,46 @@ function parseUriHeaders(s: string, into: Record<string, string>): boolean {
   return true;
 }
 
-function parseHostPort(s: string): { host: string; port?: number } | undefined {
-  let host: string;
-  let rest: string;
-  if (s.startsWith('[')) {
-    const close = s.indexOf(']');
-    if (close === -1) return undefined;
-    host = s.slice(1, close);
-    if (!/^[0-9A-Fa-f:.]+$/.test(host) || host.indexOf(':') === -1) return undefined;
-    rest = s.slice(close + 1);
+const HOST_CHARS = URI_COMPONENT.host;
+const isHostChar = (c: number): boolean => c < 128 && HOST_CHARS[c] === 1;
+
+/** Parses `host[:port]` in `s[from, to)` into `uri`; false when malformed. */
+function parseHostPort(s: string, from: number, to: number, uri: SipUri): boolean {
+  let i: number;
+  if (s.charCodeAt(from) === 0x5b) {
+    const close = indexIn(s, ']', from, to);
+    if (close === -1) return false;
+    const host = s.slice(from + 1, close);
+    if (!/^[0-9A-Fa-f:.]+$/.test(host) || host.indexOf(':') === -1) return false;
+    uri.host = host;
+    i = close + 1;
   } else {
-    const colon = s.indexOf(':');
-    host = colon === -1 ? s : s.slice(0, colon);
-    rest = colon === -1 ? '' : s.slice(colon);
-    if (!isHostname(host)) return undefined;
+    i = from;
+    while (i < to && isHostChar(s.charCodeAt(i))) i++;
+    if (i === from || (i < to && s.charCodeAt(i) !== 0x3a)) return false;
+    uri.host = s.slice(from, i);
   }
-  if (rest === '') return { host };
-  if (rest.length < 2 || rest.length > 6 || rest.charCodeAt(0) !== 0x3a) return undefined;
+  if (i === to) return true;
+  if (to - i < 2 || to - i > 6 || s.charCodeAt(i) !== 0x3a) return false;
   let port = 0;
-  for (let i = 1; i < rest.length; i++) {
-    const c = rest.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return undefined;
+  for (i++; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
     port = port * 10 + (c - 0x30);
   }
-  return port <= MAX_PORT ? { host, port } : undefined;
+  if (port > MAX_PORT) return false;
+  uri.port = port;
+  return true;
 }
 
-function parseUserInfo(s: string, uri: SipUri): boolean {
-  const colon = s.indexOf(':');
-  const user = unescapeComponent(colon === -1 ? s : s.slice(0, colon), URI_COMPONENT.user);
+/** Parses `user[:password]` in `s[from, to)` into `uri`. */
+function parseUserInfo(s: string, from: number, to: number, uri: SipUri): boolean {
+  const colon = indexIn(s, ':', from, to);
+  const user = component(s, from, colon === -1 ? to : colon, URI_COMPONENT.user);
   if (user === undefined) return false;
   uri.user = user;
   if (colon !== -1) {
-    const password = colon + 1 === s.length ? '' : unescapeComponent(s.slice(colon + 1), URI_COMPONENT.password);
+    const password = component(s, colon + 1, to, URI_COMPONENT.password);
     if (password === undefined) return false;
     uri.password = password;
   }
@@ -133,7 +150,7 @@ function parseTelUri(body: string): SipUri | undefined {
   // RFC 3966 §3: global numbers start with '+', local ones need phone-context; we only check charset.
   if (!/^\+?[-0-9A-Fa-f*#().]+$/.test(number)) return undefined;
   uri.user = number;
-  if (semi !== -1 && !parseParamList(body.slice(semi + 1), uri.params)) return undefined;
+  if (semi !== -1 && !parseParamList(body, semi + 1, body.length, uri.params)) return undefined;
   return uri;
 }
 
@@ -142,28 +159,31 @@ function parseTelUri(body: string): SipUri | undefined {
  * schemes and embedded whitespace, RFC 4475 §3.1.2.8). Never throws.
  */
 export function parseUri(s: string): SipUri | undefined {
-  const scheme = s.startsWith('sip:') ? 'sip' : uriScheme(s);
-  if (scheme === 'tel') return parseTelUri(s.slice(4));
+  return parseUriIn(s, 0, s.length);
+}
+
+/** `parseUri` of `s[from, to)`, without slicing it out first (the name-addr parser's path). */
+export function parseUriIn(s: string, from: number, to: number): SipUri | undefined {
+  const scheme = s.startsWith('sip:', from) ? 'sip' : uriScheme(s.slice(from, to));
+  if (scheme === 'tel') return parseTelUri(s.slice(from + 4, to));
   if (scheme !== 'sip' && scheme !== 'sips') return undefined;
-  let rest = s.slice(scheme.length + 1);
+  let i = from + scheme.length + 1;
   const uri: SipUri = { scheme, host: '', params: {}, headers: {} };
   // '@' can appear in neither host, params nor headers, so its presence marks the userinfo.
-  const at = rest.indexOf('@');
+  const at = indexIn(s, '@', i, to);
   if (at !== -1) {
-    if (rest.indexOf('@', at + 1) !== -1 || !parseUserInfo(rest.slice(0, at), uri)) return undefined;
-    rest = rest.slice(at + 1);
+    if (indexIn(s, '@', at + 1, to) !== -1 || !parseUserInfo(s, i, at, uri)) return undefined;
+    i = at + 1;
   }
-  const q = rest.indexOf('?');
+  let end = to;
+  const q = indexIn(s, '?', i, to);
   if (q !== -1) {
-    if (!parseUriHeaders(rest.slice(q + 1), uri.headers)) return undefined;
-    rest = rest.slice(0, q);
+    if (!parseUriHeaders(s.slice(q + 1, to), uri.headers)) return undefined;
+    end = q;
   }
-  const semi = rest.indexOf(';');
-  const hostport = parseHostPort(semi === -1 ? rest : rest.slice(0, semi));
-  if (!hostport) return undefined;
-  uri.host = hostport.host;
-  if (hostport.port !== undefined) uri.port = hostport.port;
-  if (semi !== -1 && !parseParamList(rest.slice(semi + 1), uri.params)) return undefined;
+  const semi = indexIn(s, ';', i, end);
+  if (!parseHostPort(s, i, semi === -1 ? end : semi, uri)) return undefined;
+  if (semi !== -1 && !parseParamList(s, semi + 1, end, uri.params)) return undefined;
   return uri;
 }
 
