@@ -292,8 +292,13 @@ export function parseCSeq(s: string): CSeq | undefined {
 export function parseUnsigned(s: string | undefined, max: number): number | undefined {
   if (s === undefined) return undefined;
   const t = trimWs(s);
-  if (!/^\d{1,10}$/.test(t)) return undefined;
-  const n = Number(t);
+  if (t.length === 0 || t.length > 10) return undefined;
+  let n = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return undefined;
+    n = n * 10 + (c - 0x30);
+  }
   return n <= max ? n : undefined;
 }
 

@@ -8,9 +8,9 @@
  * a `partial` message so that the caller can still send that response.
  */
 import { SipHeaders, normalizeHeaderName, type NameAddr, type SipMessage, type SipRequest, type SipResponse, type SipUri, type Via } from './types.js';
-import { SpellingTable, isToken, splitTopLevel, trimWs } from './scan.js';
+import { SpellingTable, isToken, splitTopLevel } from './scan.js';
 import { VIEWS, parseCSeq, parseUnsigned, parseVia, readNameAddr } from './headers.js';
-import { parseUri, uriScheme, isAbsoluteUri } from './uri.js';
+import { parseUriIn, uriScheme, isAbsoluteUri } from './uri.js';
 import { BRANCH_COOKIE } from './ids.js';
 
 /** Largest message we accept on any transport (a UDP datagram cannot be larger). */
@@ -160,12 +160,27 @@ export function findHeaderEnd(
   return undefined;
 }
 
+const LF_CRLF = Buffer.from('\n\r\n');
+const LF_LF = Buffer.from('\n\n');
+
+/**
+ * `findHeaderEnd` of a whole message in two native searches instead of one per line: the empty
+ * line is the first LF followed by CRLF or by LF (the message does not start with a line end).
+ */
+function findMessageHeaderEnd(buf: Buffer, start: number): { headEnd: number; bodyStart: number } | undefined {
+  const crlf = buf.indexOf(LF_CRLF, start);
+  const lf = buf.indexOf(LF_LF, start);
+  if (crlf === -1 && lf === -1) return undefined;
+  if (lf === -1 || (crlf !== -1 && crlf < lf)) return { headEnd: crlf + 1, bodyStart: crlf + 3 };
+  return { headEnd: lf + 1, bodyStart: lf + 2 };
+}
+
 function parse(buf: Buffer, transport: 'datagram' | 'stream'): ParseResult {
   if (buf.length > MAX_MESSAGE_SIZE) {
     return fail(new Failure('too-large', `message larger than ${MAX_MESSAGE_SIZE} bytes`, 513));
   }
   const start = skipLeadingCrlf(buf);
-  const end = findHeaderEnd(buf, start);
+  const end = findMessageHeaderEnd(buf, start);
   if (!end) return fail(new Failure('no-header-end', 'no empty line after the header section'));
   // One decode of the header section, then one scan over it: lines are found with indexOf and
   // values sliced once; nothing is split, joined or matched with a regex per header.
@@ -218,38 +233,46 @@ function parseRequestLine(line: string): StartLine {
     out.error = new Failure('bad-start-line', 'malformed Request-Line');
     return out;
   }
-  const parts = [first, line.slice(sp1 + 1, sp2), line.slice(sp2 + 1)];
-  out.error = checkVersion(parts[2]) ?? undefined;
+  out.error = checkVersion(line.slice(sp2 + 1));
   if (out.error) return out;
-  const uri = parseUri(parts[1]);
+  const uri = parseUriIn(line, sp1 + 1, sp2);
   if (!uri) {
-    const scheme = uriScheme(parts[1]);
-    const foreign = scheme && scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel' && isAbsoluteUri(parts[1]);
+    const text = line.slice(sp1 + 1, sp2);
+    const scheme = uriScheme(text);
+    const foreign = scheme && scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel' && isAbsoluteUri(text);
     // RFC 3261 §8.2.2.1: a scheme we do not understand gets 416 (RFC 4475 §3.3.2 unkscm).
     out.error = foreign
       ? new Failure('unsupported-uri-scheme', `unsupported Request-URI scheme ${scheme}`, 416)
       : new Failure('bad-request-uri', 'malformed Request-URI');
-  } else if (Object.keys(uri.headers).length > 0) {
+  } else if (hasUriHeaders(uri)) {
     // RFC 4475 §3.1.2.11 escruri: headers are not allowed in a Request-URI; rejecting is allowed.
     out.error = new Failure('bad-request-uri', 'Request-URI must not contain headers');
   } else out.uri = uri;
   return out;
 }
 
+function hasUriHeaders(uri: SipUri): boolean {
+  for (const _ in uri.headers) return true;
+  return false;
+}
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+
 function parseStatusLine(line: string): StartLine {
   const out: StartLine = { kind: 'response' };
   const sp = line.indexOf(' ');
   out.error = sp === -1 ? new Failure('bad-start-line', 'malformed Status-Line') : checkVersion(line.slice(0, sp));
   if (out.error) return out;
-  const rest = line.slice(sp + 1);
   // Status-Code = 3DIGIT (RFC 4475 §3.1.2.19 bigcode is dropped).
-  if (!/^[1-6]\d\d(?: |$)/.test(rest)) {
+  const c = sp + 1;
+  const first = line.charCodeAt(c);
+  if (!(first >= 0x31 && first <= 0x36 && isDigit(line.charCodeAt(c + 1)) && isDigit(line.charCodeAt(c + 2)) && (c + 3 === line.length || line.charCodeAt(c + 3) === 0x20))) {
     out.error = new Failure('bad-status-code', 'malformed status code');
     return out;
   }
-  out.status = Number(rest.slice(0, 3));
+  out.status = (first - 0x30) * 100 + (line.charCodeAt(c + 1) - 0x30) * 10 + (line.charCodeAt(c + 2) - 0x30);
   // RFC 4475 §3.1.1.13 noreason: the SP before an empty reason is required; we are liberal.
-  out.reason = rest.slice(4);
+  out.reason = line.slice(c + 4);
   return out;
 }
 
@@ -301,9 +324,11 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
     while (pos < length && isWspCode(text.charCodeAt(pos))) {
       let next = text.indexOf('\n', pos);
       if (next === -1) next = length;
-      const end = next > pos && text.charCodeAt(next - 1) === 0x0d ? next - 1 : next;
-      const more = trimWs(text.slice(pos, end));
-      value = value === '' ? more : more === '' ? value : value + ' ' + more;
+      let end = next > pos && text.charCodeAt(next - 1) === 0x0d ? next - 1 : next;
+      let start = pos;
+      while (start < end && isWspCode(text.charCodeAt(start))) start++;
+      while (end > start && isWspCode(text.charCodeAt(end - 1))) end--;
+      if (end > start) value = value === '' ? text.slice(start, end) : value + ' ' + text.slice(start, end);
       pos = next + 1;
     }
     const slot = name.slot;

@@ -118,6 +118,7 @@ export function quote(value: string): string {
  * first empty element ends the scan and is returned alone (`['']`), so `,,,,…` costs nothing.
  */
 export function splitTopLevel(value: string, separator = 0x2c, stopOnEmpty = false): string[] | undefined {
+  if (value.indexOf('"') === -1 && value.indexOf('<') === -1) return splitPlain(value, String.fromCharCode(separator), stopOnEmpty);
   const parts: string[] = [];
   let start = 0;
   let angle = false;
@@ -138,6 +139,24 @@ export function splitTopLevel(value: string, separator = 0x2c, stopOnEmpty = fal
   }
   parts.push(trimWs(value.slice(start)));
   return parts;
+}
+
+/** `splitTopLevel` of a value without quotes or angle brackets: every separator splits. */
+function splitPlain(value: string, separator: string, stopOnEmpty: boolean): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (;;) {
+    let end = value.indexOf(separator, start);
+    if (end === -1) end = value.length;
+    let a = start;
+    let b = end;
+    while (a < b && isWsp(value.charCodeAt(a))) a++;
+    while (b > a && isWsp(value.charCodeAt(b - 1))) b--;
+    if (a === b && stopOnEmpty) return [''];
+    parts.push(value.slice(a, b));
+    if (end === value.length) return parts;
+    start = end + 1;
+  }
 }
 
 const HEX = '0123456789ABCDEF';

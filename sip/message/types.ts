@@ -15,6 +15,7 @@ export interface SipUri {
   host: string;
   port?: number;
   params: UriParams;
+  /** Read-only on a parsed URI (one shared object when it has none): edit a `cloneUri` copy. */
   headers: Record<string, string>;
 }
 

@@ -154,6 +154,9 @@ function parseTelUri(body: string): SipUri | undefined {
   return uri;
 }
 
+/** The headers of every URI without any: one shared, frozen object instead of one per URI. */
+const NO_HEADERS: Record<string, string> = Object.freeze({});
+
 /**
  * Parses a sip:, sips: or tel: URI. Returns undefined for anything else (including foreign
  * schemes and embedded whitespace, RFC 4475 §3.1.2.8). Never throws.
@@ -168,7 +171,7 @@ export function parseUriIn(s: string, from: number, to: number): SipUri | undefi
   if (scheme === 'tel') return parseTelUri(s.slice(from + 4, to));
   if (scheme !== 'sip' && scheme !== 'sips') return undefined;
   let i = from + scheme.length + 1;
-  const uri: SipUri = { scheme, host: '', params: {}, headers: {} };
+  const uri: SipUri = { scheme, host: '', params: {}, headers: NO_HEADERS };
   // '@' can appear in neither host, params nor headers, so its presence marks the userinfo.
   const at = indexIn(s, '@', i, to);
   if (at !== -1) {
@@ -178,6 +181,7 @@ export function parseUriIn(s: string, from: number, to: number): SipUri | undefi
   let end = to;
   const q = indexIn(s, '?', i, to);
   if (q !== -1) {
+    uri.headers = {};
     if (!parseUriHeaders(s.slice(q + 1, to), uri.headers)) return undefined;
     end = q;
   }
