@@ -190,18 +190,22 @@ function parse(buf: Buffer, transport: 'datagram' | 'stream'): ParseResult {
   const startLine = parseStartLine(text.slice(0, firstEnd > 0 && text.charCodeAt(firstEnd - 1) === 0x0d ? firstEnd - 1 : firstEnd));
   const headers = new SipHeaders();
   const headerError = readHeaders(text, firstEnd + 1, headers);
-  const partial: PartialMessage = { kind: startLine.kind, headers };
-  if (startLine.method !== undefined) partial.method = startLine.method;
   const error = startLine.error ?? headerError ?? validateHeaders(startLine, headers);
-  if (error) return fail(error, partial);
+  if (error) return fail(error, partialOf(startLine, headers));
   const body = readBody(buf, end.bodyStart, headers, transport);
-  if (body instanceof Failure) return fail(body, partial);
+  if (body instanceof Failure) return fail(body, partialOf(startLine, headers));
   const message: SipMessage =
     startLine.kind === 'request'
       ? ({ kind: 'request', method: startLine.method, uri: startLine.uri, headers, body } as SipRequest)
       : ({ kind: 'response', status: startLine.status, reason: startLine.reason, headers, body } as SipResponse);
   const warnings = collectWarnings(headers);
   return warnings === undefined ? { ok: true, message } : { ok: true, message, warnings };
+}
+
+function partialOf(startLine: StartLine, headers: SipHeaders): PartialMessage {
+  const partial: PartialMessage = { kind: startLine.kind, headers };
+  if (startLine.method !== undefined) partial.method = startLine.method;
+  return partial;
 }
 
 // ---- start line ----------------------------------------------------------------------
@@ -393,7 +397,7 @@ function checkSingles(): Failure | undefined {
 /** One pass over the Via stack; the parsed values become the message's Via views. */
 function checkVias(headers: SipHeaders): Failure | undefined {
   const vias: Via[] = [];
-  for (let i = 0; i < headers.size; i++) {
+  for (let i = first[VIA]; i < headers.size; i++) {
     if (headers.nameAt(i) !== 'via') continue;
     const via = parseVia(headers.valueAt(i));
     if (!via) return new Failure('bad-via', 'malformed Via');

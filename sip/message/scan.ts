@@ -91,15 +91,18 @@ export function scanQuoted(s: string, i: number): number {
 
 /** Content of a quoted-string with quoted-pairs resolved (RFC 3261 §25.1). */
 export function unquote(quoted: string): string {
-  const inner = quoted.slice(1, -1);
-  if (inner.indexOf('\\') === -1) return inner;
+  const end = quoted.length - 1;
+  let escape = quoted.indexOf('\\', 1);
+  if (escape === -1 || escape >= end) return quoted.slice(1, end);
+  // Copy the runs between quoted-pairs, each pair's second character kept.
   let out = '';
-  for (let i = 0; i < inner.length; i++) {
-    const ch = inner[i];
-    if (ch === '\\' && i + 1 < inner.length) out += inner[++i];
-    else out += ch;
+  let start = 1;
+  while (escape !== -1 && escape < end - 1) {
+    out += quoted.slice(start, escape) + quoted[escape + 1];
+    start = escape + 2;
+    escape = quoted.indexOf('\\', start);
   }
-  return out;
+  return out + quoted.slice(start, end);
 }
 
 /**
