@@ -4,7 +4,7 @@
  */
 import type { CSeq, NameAddr, SipMessage, SipUri, UriParams, Via } from './types.js';
 import type { HeaderView, SipHeaders } from './types.js';
-import { SpellingTable, URI_COMPONENT, isToken, isTokenChar, isUricString, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
+import { SpellingTable, URI_COMPONENT, isTokenChar, isTokenIn, isUricString, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
 import { parseUriIn, uriScheme } from './uri.js';
 
 export { parseUri, serializeUri, uriScheme, cloneUri } from './uri.js';
@@ -16,17 +16,17 @@ export const MAX_CSEQ = 2 ** 31 - 1;
 const PARAM_NAMES = new SpellingTable(1024);
 
 /**
- * Parses `;name[=value]` generic parameters (RFC 3261 §25.1 generic-param) of `s` from `i` into
- * `params`, allowing LWS around `;` and `=`. Values may be tokens, hosts (IPv6 in brackets) or
- * quoted strings (kept with their quotes). Names are lower-cased. Returns the index where parsing
- * stopped, or -1 on a malformed list (e.g. ";;", RFC 4475 §3.1.2.1).
+ * Parses `;name[=value]` generic parameters (RFC 3261 §25.1 generic-param) of `s` from `i` up to
+ * `end` into `params`, allowing LWS around `;` and `=`. Values may be tokens, hosts (IPv6 in
+ * brackets) or quoted strings (kept with their quotes). Names are lower-cased. Returns the index
+ * where parsing stopped, or -1 on a malformed list (e.g. ";;", RFC 4475 §3.1.2.1).
  */
-function scanParamsInto(s: string, i: number, params: UriParams): number {
+function scanParamsInto(s: string, i: number, end: number, params: UriParams): number {
   for (;;) {
-    i = skipWs(s, i);
-    if (i >= s.length || s.charCodeAt(i) !== 0x3b) return i;
-    i = skipWs(s, i + 1);
-    const nameEnd = scanToken(s, i);
+    i = skipWs(s, i, end);
+    if (i >= end || s.charCodeAt(i) !== 0x3b) return i;
+    i = skipWs(s, i + 1, end);
+    const nameEnd = scanToken(s, i, end);
     if (nameEnd === i) return -1;
     let name = PARAM_NAMES.find(s, i, nameEnd);
     if (name === undefined) {
@@ -34,14 +34,14 @@ function scanParamsInto(s: string, i: number, params: UriParams): number {
       name = spelling.toLowerCase();
       PARAM_NAMES.add(spelling, name);
     }
-    i = skipWs(s, nameEnd);
+    i = skipWs(s, nameEnd, end);
     let value: string | null = null;
-    if (s.charCodeAt(i) === 0x3d) {
-      i = skipWs(s, i + 1);
-      const end = scanParamValue(s, i);
-      if (end === i) return -1;
-      value = s.slice(i, end);
-      i = end;
+    if (i < end && s.charCodeAt(i) === 0x3d) {
+      i = skipWs(s, i + 1, end);
+      const valueEnd = scanParamValue(s, i, end);
+      if (valueEnd === i) return -1;
+      value = s.slice(i, valueEnd);
+      i = valueEnd;
     }
     params[name] = value;
   }
@@ -50,29 +50,30 @@ function scanParamsInto(s: string, i: number, params: UriParams): number {
 /** `scanParamsInto` returning the params and the end index, or undefined on a malformed list. */
 export function scanParams(s: string, i: number): { params: UriParams; end: number } | undefined {
   const params: UriParams = {};
-  const end = scanParamsInto(s, i, params);
+  const end = scanParamsInto(s, i, s.length, params);
   return end === -1 ? undefined : { params, end };
 }
 
-function scanParamValue(s: string, i: number): number {
+function scanParamValue(s: string, i: number, end: number): number {
+  if (i >= end) return i;
   const c = s.charCodeAt(i);
   if (c === 0x22) {
-    const end = scanQuoted(s, i);
-    return end === -1 ? i : end;
+    const close = scanQuoted(s, i, end);
+    return close === -1 ? i : close;
   }
   if (c === 0x5b) {
     const close = s.indexOf(']', i);
-    return close === -1 ? i : close + 1;
+    return close === -1 || close >= end ? i : close + 1;
   }
   // token, plus ':' for host:port style values some stacks send unquoted
-  for (let c = s.charCodeAt(i); i < s.length && (isTokenChar(c) || c === 0x3a); c = s.charCodeAt(++i));
+  for (let c = s.charCodeAt(i); i < end && (isTokenChar(c) || c === 0x3a); c = s.charCodeAt(++i));
   return i;
 }
 
 /** Parses a whole string of `;a=b;c` parameters. */
 export function parseParams(s: string): UriParams | undefined {
   const params: UriParams = {};
-  const end = scanParamsInto(s, 0, params);
+  const end = scanParamsInto(s, 0, s.length, params);
   return end !== -1 && skipWs(s, end) === s.length ? params : undefined;
 }
 
@@ -93,7 +94,7 @@ const found = {
   params: {} as UriParams,
 };
 
-/** The display name before `<` at `lt`, from `i` (undefined when empty); false when malformed. */
+/** The display name in `s[i, lt)` before `<` (undefined when empty); false when malformed. */
 function scanDisplayName(s: string, i: number, lt: number): string | undefined | false {
   // display-name = *(token LWS): unquoted commas etc. are errors (RFC 4475 §3.1.2.15 baddn).
   // RFC 4475 §3.1.1.6 lwsdisp: no LWS before '<' is accepted.
@@ -106,19 +107,20 @@ function scanDisplayName(s: string, i: number, lt: number): string | undefined |
   return end === i ? undefined : s.slice(i, end);
 }
 
-/** Scans a name-addr / addr-spec into `found`; false when malformed. */
-function scanNameAddr(s: string): boolean {
-  let i = skipWs(s, 0);
+/** Scans the name-addr / addr-spec `s[from, to)` into `found`; false when malformed. */
+function scanNameAddr(s: string, from: number, to: number): boolean {
+  let i = skipWs(s, from, to);
   let lt: number;
   found.displayName = undefined;
-  if (s.charCodeAt(i) === 0x22) {
-    const end = scanQuoted(s, i);
+  if (i < to && s.charCodeAt(i) === 0x22) {
+    const end = scanQuoted(s, i, to);
     if (end === -1) return false; // RFC 4475 §3.1.2.6 quotbal
-    lt = skipWs(s, end);
-    if (s.charCodeAt(lt) !== 0x3c) return false;
+    lt = skipWs(s, end, to);
+    if (lt >= to || s.charCodeAt(lt) !== 0x3c) return false;
     found.displayName = unquote(s.slice(i, end));
   } else {
     lt = s.indexOf('<', i);
+    if (lt >= to) lt = -1;
     if (lt > i) {
       const name = scanDisplayName(s, i, lt);
       if (name === false) return false;
@@ -129,7 +131,7 @@ function scanNameAddr(s: string): boolean {
   let uriEnd: number;
   if (lt !== -1) {
     uriEnd = s.indexOf('>', lt);
-    if (uriEnd === -1) return false;
+    if (uriEnd === -1 || uriEnd >= to) return false;
     uriStart = lt + 1;
     // RFC 4475 §3.1.2.14 badaspec: no LWS inside the brackets.
     if (uriEnd === uriStart || isWsp(s.charCodeAt(uriStart)) || isWsp(s.charCodeAt(uriEnd - 1))) return false;
@@ -138,7 +140,7 @@ function scanNameAddr(s: string): boolean {
     // addr-spec: the `;params` belong to the header, and the URI may contain neither `?` nor `,`.
     uriStart = i;
     uriEnd = i;
-    for (let c = s.charCodeAt(uriEnd); uriEnd < s.length && c !== 0x3b && !isWsp(c); c = s.charCodeAt(++uriEnd)) {
+    for (let c = s.charCodeAt(uriEnd); uriEnd < to && c !== 0x3b && !isWsp(c); c = s.charCodeAt(++uriEnd)) {
       if (c === 0x3f || c === 0x2c) return false;
     }
     if (uriEnd === uriStart) return false;
@@ -160,9 +162,9 @@ function scanNameAddr(s: string): boolean {
   found.uriStart = uriStart;
   found.uriEnd = uriEnd;
   found.params = {};
-  if (i === s.length) return true;
-  const end = scanParamsInto(s, i, found.params);
-  return end !== -1 && skipWs(s, end) === s.length;
+  if (i === to) return true;
+  const end = scanParamsInto(s, i, to, found.params);
+  return end !== -1 && skipWs(s, end, to) === to;
 }
 
 /**
@@ -172,7 +174,7 @@ function scanNameAddr(s: string): boolean {
  * §3.1.2.13 regbadct).
  */
 export function splitNameAddr(s: string): NameAddrParts | undefined {
-  if (!scanNameAddr(s)) return undefined;
+  if (!scanNameAddr(s, 0, s.length)) return undefined;
   return { displayName: found.displayName, uriText: s.slice(found.uriStart, found.uriEnd), params: found.params };
 }
 
@@ -181,7 +183,12 @@ export function splitNameAddr(s: string): NameAddrParts | undefined {
  * a foreign scheme, the parsed NameAddr for sip:, sips: and tel:.
  */
 export function readNameAddr(s: string): NameAddr | null | undefined {
-  if (!scanNameAddr(s)) return undefined;
+  return readNameAddrIn(s, 0, s.length);
+}
+
+/** `readNameAddr` of `s[from, to)`. */
+export function readNameAddrIn(s: string, from: number, to: number): NameAddr | null | undefined {
+  if (!scanNameAddr(s, from, to)) return undefined;
   if (!found.uri) return null;
   const out: NameAddr = { uri: found.uri, params: found.params };
   if (found.displayName !== undefined) out.displayName = found.displayName;
@@ -193,61 +200,66 @@ export function parseNameAddr(s: string): NameAddr | undefined {
   return readNameAddr(s) ?? undefined;
 }
 
-function scanSlash(s: string, i: number): number {
-  i = skipWs(s, i);
-  return s.charCodeAt(i) === 0x2f ? skipWs(s, i + 1) : -1;
+function scanSlash(s: string, i: number, end: number): number {
+  i = skipWs(s, i, end);
+  return i < end && s.charCodeAt(i) === 0x2f ? skipWs(s, i + 1, end) : -1;
 }
 
 const HOST_CHARS = URI_COMPONENT.host;
 
 /** Parses one Via value (RFC 3261 §20.42), tolerating LWS around '/' (RFC 4475 §3.1.1.1). */
 export function parseVia(s: string): Via | undefined {
-  let i = skipWs(s, 0);
+  return parseViaIn(s, 0, s.length);
+}
+
+/** `parseVia` of `s[from, to)`. */
+export function parseViaIn(s: string, from: number, to: number): Via | undefined {
+  let i = skipWs(s, from, to);
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport, scanned in place.
-  const nameEnd = scanToken(s, i);
+  const nameEnd = scanToken(s, i, to);
   if (nameEnd === i) return undefined;
   const nameStart = i;
-  i = scanSlash(s, nameEnd);
+  i = scanSlash(s, nameEnd, to);
   if (i < 0) return undefined;
-  const versionEnd = scanToken(s, i);
+  const versionEnd = scanToken(s, i, to);
   if (versionEnd === i) return undefined;
   const versionStart = i;
-  i = scanSlash(s, versionEnd);
+  i = scanSlash(s, versionEnd, to);
   if (i < 0) return undefined;
-  const transportEnd = scanToken(s, i);
+  const transportEnd = scanToken(s, i, to);
   if (transportEnd === i) return undefined;
   const transportStart = i;
   i = transportEnd;
   // sent-by = host [ COLON port ]; LWS is required before it.
-  const hostStart = skipWs(s, i);
-  if (hostStart === i) return undefined;
+  const hostStart = skipWs(s, i, to);
+  if (hostStart === i || hostStart === to) return undefined;
   let host: string;
   if (s.charCodeAt(hostStart) === 0x5b) {
     const close = s.indexOf(']', hostStart);
-    if (close === -1) return undefined;
+    if (close === -1 || close >= to) return undefined;
     host = s.slice(hostStart + 1, close);
     i = close + 1;
   } else {
     i = hostStart;
-    for (let c = s.charCodeAt(i); i < s.length && c < 128 && HOST_CHARS[c] === 1; c = s.charCodeAt(++i));
+    for (let c = s.charCodeAt(i); i < to && c < 128 && HOST_CHARS[c] === 1; c = s.charCodeAt(++i));
     if (i === hostStart) return undefined;
     const c = s.charCodeAt(i);
-    if (i < s.length && c !== 0x3a && c !== 0x3b && c !== 0x2c && !isWsp(c)) return undefined;
+    if (i < to && c !== 0x3a && c !== 0x3b && c !== 0x2c && !isWsp(c)) return undefined;
     host = s.slice(hostStart, i);
   }
   let port: number | undefined;
-  let j = skipWs(s, i);
-  if (s.charCodeAt(j) === 0x3a) {
-    j = skipWs(s, j + 1);
+  let j = skipWs(s, i, to);
+  if (j < to && s.charCodeAt(j) === 0x3a) {
+    j = skipWs(s, j + 1, to);
     const portStart = j;
     port = 0;
-    for (let c = s.charCodeAt(j); j < s.length && j - portStart <= 5 && c >= 0x30 && c <= 0x39; c = s.charCodeAt(++j)) port = port * 10 + (c - 0x30);
+    for (let c = s.charCodeAt(j); j < to && j - portStart <= 5 && c >= 0x30 && c <= 0x39; c = s.charCodeAt(++j)) port = port * 10 + (c - 0x30);
     if (j === portStart || j - portStart > 5 || port > 65535) return undefined;
     i = j;
   }
   const params: UriParams = {};
-  const end = scanParamsInto(s, i, params);
-  if (end === -1 || skipWs(s, end) !== s.length) return undefined;
+  const end = scanParamsInto(s, i, to, params);
+  if (end === -1 || skipWs(s, end, to) !== to) return undefined;
   const via: Via = {
     protocol: sentProtocol(s, nameStart, nameEnd, versionStart, versionEnd),
     transport: transportName(s, transportStart, transportEnd),
@@ -276,16 +288,30 @@ function transportName(s: string, start: number, end: number): string {
 
 /** Parses `CSeq: 1*DIGIT LWS Method`; rejects sequence numbers ≥ 2**31 (RFC 4475 §3.1.2.4). */
 export function parseCSeq(s: string): CSeq | undefined {
-  const i = skipWs(s, 0);
+  return parseCSeqIn(s, 0, s.length);
+}
+
+/** `parseCSeq` of `s[from, to)`. */
+export function parseCSeqIn(s: string, from: number, to: number): CSeq | undefined {
+  const i = skipWs(s, from, to);
   let j = i;
-  while (j < s.length && s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x39) j++;
-  if (j === i || j - i > 12) return undefined;
-  const seq = Number(s.slice(i, j));
-  if (seq > MAX_CSEQ) return undefined;
-  const m = skipWs(s, j);
+  let seq = 0;
+  for (let c = s.charCodeAt(j); j < to && c >= 0x30 && c <= 0x39; c = s.charCodeAt(++j)) seq = seq * 10 + (c - 0x30);
+  if (j === i || j - i > 12 || seq > MAX_CSEQ) return undefined;
+  const m = skipWs(s, j, to);
   if (m === j) return undefined;
-  const method = trimWs(s.slice(m));
-  return isToken(method) ? { seq, method } : undefined;
+  let end = to;
+  while (end > m && isWsp(s.charCodeAt(end - 1))) end--;
+  if (!isTokenIn(s, m, end)) return undefined;
+  return { seq, method: methodName(s, m, end) };
+}
+
+const METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'UPDATE', 'INFO', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'MESSAGE', 'PUBLISH'];
+
+/** The method in `s[start, end)`, as a shared constant for the standard ones. */
+function methodName(s: string, start: number, end: number): string {
+  for (const m of METHODS) if (end - start === m.length && s.startsWith(m, start)) return m;
+  return s.slice(start, end);
 }
 
 /** Parses a bounded non-negative integer header value such as Max-Forwards or Expires. */

@@ -9,7 +9,7 @@
  */
 import { SipHeaders, normalizeHeaderName, type NameAddr, type SipMessage, type SipRequest, type SipResponse, type SipUri, type Via } from './types.js';
 import { SpellingTable, isToken, splitTopLevel } from './scan.js';
-import { VIEWS, parseCSeq, parseUnsigned, parseVia, readNameAddr } from './headers.js';
+import { VIEWS, parseCSeq, parseCSeqIn, parseUnsigned, parseVia, parseViaIn, readNameAddr, readNameAddrIn } from './headers.js';
 import { parseUriIn, uriScheme, isAbsoluteUri } from './uri.js';
 import { BRANCH_COOKIE } from './ids.js';
 
@@ -85,6 +85,14 @@ const [FROM, TO, CALL_ID, CSEQ, MAX_FORWARDS, CONTENT_LENGTH, , VIA, DATE] = SLO
 const first = new Int32Array(SLOTS.length);
 /** The single-value slot seen twice first in that message, or -1. */
 let duplicate = -1;
+/**
+ * The header text of that message, and where in it each header value is (-1 for a folded value
+ * or a list element, which only exist as their own strings): values are parsed in the text, a
+ * flat string that reads faster than a slice of it.
+ */
+let headerText = '';
+const valueFrom: number[] = [];
+const valueTo: number[] = [];
 
 /** What the parser knows about a header name: its full lower-case form and how to read it. */
 interface HeaderName {
@@ -187,8 +195,9 @@ function parse(buf: Buffer, transport: 'datagram' | 'stream'): ParseResult {
   const text = buf.toString('utf8', start, end.headEnd);
   let firstEnd = text.indexOf('\n');
   if (firstEnd === -1) firstEnd = text.length;
-  const startLine = parseStartLine(text.slice(0, firstEnd > 0 && text.charCodeAt(firstEnd - 1) === 0x0d ? firstEnd - 1 : firstEnd));
+  const startLine = parseStartLine(text, firstEnd > 0 && text.charCodeAt(firstEnd - 1) === 0x0d ? firstEnd - 1 : firstEnd);
   const headers = new SipHeaders();
+  headerText = text;
   const headerError = readHeaders(text, firstEnd + 1, headers);
   const error = startLine.error ?? headerError ?? validateHeaders(startLine, headers);
   if (error) return fail(error, partialOf(startLine, headers));
@@ -210,12 +219,13 @@ function partialOf(startLine: StartLine, headers: SipHeaders): PartialMessage {
 
 // ---- start line ----------------------------------------------------------------------
 
-function parseStartLine(line: string): StartLine {
+/** Parses the start line `text[0, end)`. */
+function parseStartLine(text: string, end: number): StartLine {
   // "SIP/" in any case starts a Status-Line.
-  if (line.length > 4 && line.charCodeAt(3) === 0x2f && (line.charCodeAt(0) | 0x20) === 0x73 && (line.charCodeAt(1) | 0x20) === 0x69 && (line.charCodeAt(2) | 0x20) === 0x70) {
-    return parseStatusLine(line);
+  if (end > 4 && text.charCodeAt(3) === 0x2f && (text.charCodeAt(0) | 0x20) === 0x73 && (text.charCodeAt(1) | 0x20) === 0x69 && (text.charCodeAt(2) | 0x20) === 0x70) {
+    return parseStatusLine(text.slice(0, end));
   }
-  return parseRequestLine(line);
+  return parseRequestLine(text, end);
 }
 
 function checkVersion(version: string): Failure | undefined {
@@ -225,25 +235,32 @@ function checkVersion(version: string): Failure | undefined {
   return undefined;
 }
 
-function parseRequestLine(line: string): StartLine {
+/** A space in `text[from, end)`, or -1. */
+function spaceIn(text: string, from: number, end: number): number {
+  const i = text.indexOf(' ', from);
+  return i === -1 || i >= end ? -1 : i;
+}
+
+/** Parses the Request-Line `text[0, end)`; the Request-URI is read in place. */
+function parseRequestLine(text: string, end: number): StartLine {
   // Request-Line = Method SP Request-URI SP SIP-Version: exactly one SP between elements
   // (RFC 4475 §3.1.2.9 lwsstart and §3.1.2.10 trws are rejected, which the RFC allows).
-  const sp1 = line.indexOf(' ');
-  const sp2 = sp1 === -1 ? -1 : line.indexOf(' ', sp1 + 1);
-  const first = sp1 === -1 ? line : line.slice(0, sp1);
+  const sp1 = spaceIn(text, 0, end);
+  const sp2 = sp1 === -1 ? -1 : spaceIn(text, sp1 + 1, end);
+  const first = text.slice(0, sp1 === -1 ? end : sp1);
   const method = isToken(first) ? first : undefined;
   const out: StartLine = { kind: 'request', method };
-  if (sp2 === -1 || line.indexOf(' ', sp2 + 1) !== -1 || !method || sp2 === sp1 + 1) {
+  if (sp2 === -1 || spaceIn(text, sp2 + 1, end) !== -1 || !method || sp2 === sp1 + 1) {
     out.error = new Failure('bad-start-line', 'malformed Request-Line');
     return out;
   }
-  out.error = checkVersion(line.slice(sp2 + 1));
+  out.error = checkVersion(text.slice(sp2 + 1, end));
   if (out.error) return out;
-  const uri = parseUriIn(line, sp1 + 1, sp2);
+  const uri = parseUriIn(text, sp1 + 1, sp2);
   if (!uri) {
-    const text = line.slice(sp1 + 1, sp2);
-    const scheme = uriScheme(text);
-    const foreign = scheme && scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel' && isAbsoluteUri(text);
+    const uriText = text.slice(sp1 + 1, sp2);
+    const scheme = uriScheme(uriText);
+    const foreign = scheme && scheme !== 'sip' && scheme !== 'sips' && scheme !== 'tel' && isAbsoluteUri(uriText);
     // RFC 3261 §8.2.2.1: a scheme we do not understand gets 416 (RFC 4475 §3.3.2 unkscm).
     out.error = foreign
       ? new Failure('unsupported-uri-scheme', `unsupported Request-URI scheme ${scheme}`, 416)
@@ -324,6 +341,7 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
     while (b > a && isWspCode(text.charCodeAt(b - 1))) b--;
     let value = text.slice(a, b);
     pos = nl + 1;
+    if (pos < length && isWspCode(text.charCodeAt(pos))) a = -1;
     // Continuation lines (rare): each adds one SP and its trimmed text.
     while (pos < length && isWspCode(text.charCodeAt(pos))) {
       let next = text.indexOf('\n', pos);
@@ -340,15 +358,17 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
       if (first[slot] === -1) first[slot] = headers.size;
       else if (slot < SINGLE_SLOTS && duplicate === -1) duplicate = slot;
     }
-    firstError ??= addHeader(headers, name, value);
+    firstError ??= addHeader(headers, name, value, a, b);
   }
   return firstError;
 }
 
-/** Appends one header line, splitting list headers on top-level commas. */
-function addHeader(headers: SipHeaders, header: HeaderName, value: string): Failure | undefined {
+/** Appends one header line found at `from, to` (from -1 when folded), splitting list headers on top-level commas. */
+function addHeader(headers: SipHeaders, header: HeaderName, value: string, from: number, to: number): Failure | undefined {
   const name = header.name;
   if (!header.list || value.indexOf(',') === -1) {
+    valueFrom[headers.size] = from;
+    valueTo[headers.size] = to;
     headers.appendNormalized(name, value);
     return undefined;
   }
@@ -359,7 +379,11 @@ function addHeader(headers: SipHeaders, header: HeaderName, value: string): Fail
     const code: ParseErrorCode = name === 'via' ? 'bad-via' : name === 'contact' ? 'bad-contact' : 'bad-header';
     return new Failure(code, parts ? `empty element in ${displayName(name)}` : `unterminated quote in ${displayName(name)}`);
   }
-  for (const part of parts) if (part !== '') headers.appendNormalized(name, part);
+  for (const part of parts) {
+    if (part === '') continue;
+    valueFrom[headers.size] = -1;
+    headers.appendNormalized(name, part);
+  }
   return undefined;
 }
 
@@ -399,7 +423,7 @@ function checkVias(headers: SipHeaders): Failure | undefined {
   const vias: Via[] = [];
   for (let i = first[VIA]; i < headers.size; i++) {
     if (headers.nameAt(i) !== 'via') continue;
-    const via = parseVia(headers.valueAt(i));
+    const via = valueFrom[i] === -1 ? parseVia(headers.valueAt(i)) : parseViaIn(headerText, valueFrom[i], valueTo[i]);
     if (!via) return new Failure('bad-via', 'malformed Via');
     vias.push(via);
   }
@@ -409,11 +433,15 @@ function checkVias(headers: SipHeaders): Failure | undefined {
 }
 
 function checkAddress(headers: SipHeaders, slot: typeof FROM | typeof TO, code: ParseErrorCode): Failure | undefined {
-  const v = firstValue(headers, slot);
-  const na = v === undefined ? undefined : readNameAddr(v);
+  const na = first[slot] === -1 ? undefined : nameAddrAt(headers, first[slot]);
   if (na === undefined) return new Failure(code, `malformed ${displayName(SLOTS[slot])}`);
   headers.setView(slot === FROM ? VIEWS.from : VIEWS.to, na ?? undefined);
   return undefined;
+}
+
+/** `readNameAddr` of the i-th header value, read in the header text when it is there. */
+function nameAddrAt(headers: SipHeaders, i: number): NameAddr | null | undefined {
+  return valueFrom[i] === -1 ? readNameAddr(headers.valueAt(i)) : readNameAddrIn(headerText, valueFrom[i], valueTo[i]);
 }
 
 function checkCallId(headers: SipHeaders): Failure | undefined {
@@ -429,7 +457,8 @@ function checkCallId(headers: SipHeaders): Failure | undefined {
 }
 
 function checkCSeq(start: StartLine, headers: SipHeaders): Failure | undefined {
-  const cseq = parseCSeq(firstValue(headers, CSEQ) ?? '');
+  const i = first[CSEQ];
+  const cseq = valueFrom[i] === -1 ? parseCSeq(headers.valueAt(i)) : parseCSeqIn(headerText, valueFrom[i], valueTo[i]);
   if (!cseq) return new Failure('bad-cseq', 'malformed CSeq');
   // RFC 3261 §8.1.1.5 and RFC 4475 §3.1.2.17: the CSeq method must match the request method.
   // (§3.1.2.18 mismatch02 prefers 501 for an unknown method; the parser cannot know which
@@ -450,7 +479,7 @@ function checkContacts(headers: SipHeaders): Failure | undefined {
       contacts?.push('*');
       continue;
     }
-    const na = readNameAddr(v);
+    const na = nameAddrAt(headers, i);
     if (na === undefined) return new Failure('bad-contact', 'malformed Contact');
     // A foreign-scheme Contact is valid, but getContacts() then has nothing to offer.
     if (na === null) contacts = undefined;

@@ -65,23 +65,38 @@ export function trimWs(s: string): string {
   return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
-export function skipWs(s: string, i: number): number {
-  while (i < s.length && isWsp(s.charCodeAt(i))) i++;
+// The scanners take an optional `end`: the parser scans header values inside the message text
+// (a flat string, faster to read than a slice of it) instead of slicing each value out first.
+
+export function skipWs(s: string, i: number, end = s.length): number {
+  while (i < end && isWsp(s.charCodeAt(i))) i++;
   return i;
 }
 
 /** Index of the first char that is not a token char, starting at i. */
-export function scanToken(s: string, i: number): number {
-  while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
+export function scanToken(s: string, i: number, end = s.length): number {
+  while (i < end && isTokenChar(s.charCodeAt(i))) i++;
   return i;
+}
+
+/** Whether `s[from, to)` is a non-empty token. */
+export function isTokenIn(s: string, from: number, to: number): boolean {
+  return to > from && scanToken(s, from, to) === to;
+}
+
+/** `s[from, to)` without the SP and HTAB around it. */
+export function trimmedSlice(s: string, from: number, to: number): string {
+  while (from < to && isWsp(s.charCodeAt(from))) from++;
+  while (to > from && isWsp(s.charCodeAt(to - 1))) to--;
+  return s.slice(from, to);
 }
 
 /**
  * Scans a quoted-string starting at the opening quote `s[i] === '"'`. Returns the index
  * after the closing quote, or -1 when the string is unterminated (RFC 4475 §3.1.2.6).
  */
-export function scanQuoted(s: string, i: number): number {
-  for (let j = i + 1; j < s.length; j++) {
+export function scanQuoted(s: string, i: number, end = s.length): number {
+  for (let j = i + 1; j < end; j++) {
     const c = s.charCodeAt(j);
     if (c === 0x5c) j++; // quoted-pair: skip the escaped char
     else if (c === 0x22) return j + 1;
