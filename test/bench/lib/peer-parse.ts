@@ -31,6 +31,12 @@ const median = (xs: number[]): number => {
 
 export interface ParseFigures {
   microsPerMessage: Record<string, Record<string, { default?: number; full?: number; failed?: string }>>;
+  /**
+   * Per message: how many times faster voxgate is than the fastest pure-JS peer in the peer's
+   * full mode, with voxgate's default parse (which already validates and parses Via, From, To,
+   * CSeq, Contact and the URIs: about the work of the peers' full mode) and with its full mode.
+   */
+  vsFastestPeerFull: Record<string, { peer: string; peerFull: number; voxgateDefault: number; voxgateFull: number }>;
   modes: Record<string, { default: string; full: string }>;
   missing: Record<string, string>;
   rounds: number;
@@ -70,7 +76,16 @@ export async function measureParse(rounds: number, batchMs: number): Promise<Par
     }
     for (const cell of live) out[label][cell.parser][cell.mode] = Number(median(cell.samples).toFixed(2));
   }
+  const vsFastestPeerFull: ParseFigures['vsFastestPeerFull'] = {};
+  for (const [label, row] of Object.entries(out)) {
+    const peers = Object.entries(row).filter(([name, f]) => name !== 'voxgate' && f.full !== undefined);
+    const vox = row.voxgate;
+    if (peers.length === 0 || vox?.default === undefined || vox.full === undefined) continue;
+    const [peer, figures] = peers.reduce((best, next) => (next[1].full! < best[1].full! ? next : best));
+    const ratio = (voxgate: number) => Number((figures.full! / voxgate).toFixed(2));
+    vsFastestPeerFull[label] = { peer, peerFull: figures.full!, voxgateDefault: ratio(vox.default), voxgateFull: ratio(vox.full) };
+  }
   const modes: ParseFigures['modes'] = {};
   for (const p of parsers) modes[p.name] = p.describe;
-  return { microsPerMessage: out, modes, missing, rounds };
+  return { microsPerMessage: out, vsFastestPeerFull, modes, missing, rounds };
 }
