@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
   MAX_MESSAGE_SIZE,
+  cloneUri,
   getCSeq,
   getContacts,
   getFrom,
+  getTo,
   getTopVia,
+  getVias,
   parseMessage,
   serializeMessage,
+  serializeUri,
+  type NameAddr,
   type SipRequest,
 } from '../../../sip/message/index.js';
 
@@ -134,5 +139,58 @@ describe('parseMessage on pathological input', () => {
     expect(typeof r.ok).toBe('boolean');
     // generous bound; typical runs take 0.1-6 ms
     expect(ms).toBeLessThan(50);
+  });
+});
+
+describe('parseMessage reads each value within its own bounds', () => {
+  // Values are parsed in place in the header text: nothing of the next header, and nothing after
+  // a URI's closing '>', may leak into what a value yields.
+  const message = lines(
+    'INVITE sip:bob@example.org;transport=udp SIP/2.0',
+    'Via: SIP/2.0/UDP h1.example.com:5060;branch=z9hG4bK1;rport',
+    'Via: SIP/2.0/TCP h2.example.com',
+    ' ;branch=z9hG4bK2, SIP/2.0/UDP [2001:db8::9]:5070;branch=z9hG4bK3',
+    'From: "A" <sip:alice@example.com;transport=tcp>;tag=9;note="x@y?z;w=1"',
+    'To: sip:bob@example.org;tag=7',
+    'Call-ID: c1@example.com',
+    'CSeq: 12   INVITE  ',
+    'Contact: <sip:a@h1.example.com>, <sip:b@h2.example.com:5070?Subject=hi&Priority=urgent>',
+    'X-After: user@host?q;p=1',
+    'Content-Length: 0',
+    '',
+    '',
+  );
+
+  it('parses each Via, name-addr and CSeq without what surrounds it', () => {
+    const r = parseMessage(message);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const m = r.message;
+    expect(getVias(m)).toEqual([
+      { protocol: 'SIP/2.0', transport: 'UDP', host: 'h1.example.com', port: 5060, params: { branch: 'z9hG4bK1', rport: null } },
+      { protocol: 'SIP/2.0', transport: 'TCP', host: 'h2.example.com', params: { branch: 'z9hG4bK2' } },
+      { protocol: 'SIP/2.0', transport: 'UDP', host: '2001:db8::9', port: 5070, params: { branch: 'z9hG4bK3' } },
+    ]);
+    const from = getFrom(m)!;
+    expect(from).toMatchObject({ displayName: 'A', uri: { user: 'alice', host: 'example.com', params: { transport: 'tcp' } } });
+    expect(from.params).toEqual({ tag: '9', note: '"x@y?z;w=1"' });
+    expect(getTo(m)).toMatchObject({ uri: { user: 'bob', host: 'example.org', params: {} }, params: { tag: '7' } });
+    expect(getCSeq(m)).toEqual({ seq: 12, method: 'INVITE' });
+    const [a, b] = getContacts(m) as NameAddr[];
+    expect(a.uri).toMatchObject({ user: 'a', host: 'h1.example.com' });
+    expect(b.uri).toMatchObject({ user: 'b', host: 'h2.example.com', port: 5070, headers: { Subject: 'hi', Priority: 'urgent' } });
+    expect((m as SipRequest).uri).toMatchObject({ user: 'bob', host: 'example.org', params: { transport: 'udp' } });
+  });
+
+  it('shares one read-only headers object between URIs without headers; a clone is editable', () => {
+    const r = parseMessage(message);
+    if (!r.ok) throw new Error(r.reason);
+    const uri = getFrom(r.message)!.uri;
+    expect(uri.headers).toEqual({});
+    expect(Object.isFrozen(uri.headers)).toBe(true);
+    const copy = cloneUri(uri);
+    copy.headers.subject = 'edited';
+    expect(serializeUri(copy)).toBe('sip:alice@example.com;transport=tcp?subject=edited');
+    expect(getTo(r.message)!.uri.headers).toEqual({});
   });
 });
