@@ -378,8 +378,9 @@ const contactsView: HeaderView<Array<NameAddr | '*'> | undefined> = (h) => {
 
 const routeList = (name: 'route' | 'record-route'): HeaderView<NameAddr[] | undefined> => (h) => {
   const out: NameAddr[] = [];
-  for (const v of h.getAll(name)) {
-    const na = parseNameAddr(v);
+  for (let i = 0; i < h.size; i++) {
+    if (h.nameAt(i) !== name) continue;
+    const na = readNameAddr(h.valueAt(i));
     if (!na) return undefined;
     out.push(na);
   }
