@@ -35,6 +35,9 @@ export interface InboundHooks {
 const DIALOG_ONLY = new Set(['BYE', 'UPDATE', 'INFO', 'PRACK', 'REFER']);
 
 export class UaCore implements TransactionUser {
+  /** One closure for every INVITE transaction (each keeps it for its 64·T1 tail), not one each. */
+  private readonly routeAck = (ack: SipRequest): void => this.onAck(ack);
+
   constructor(
     private readonly ctx: UaContext,
     private readonly uas: UasCore,
@@ -44,7 +47,7 @@ export class UaCore implements TransactionUser {
   onRequest(request: SipRequest, tx: ServerTransaction, source: Source): void {
     // RFC 6026 §8.7: an ACK that matches an Accepted INVITE transaction (a peer reusing the
     // INVITE's branch) is passed up; route it like any other 2xx ACK.
-    if (tx instanceof InviteServerTransaction) tx.user.onAck = (ack) => this.onAck(ack);
+    if (tx instanceof InviteServerTransaction) tx.user.onAck = this.routeAck;
     const rejection = validateRequest(request);
     if (rejection) return this.reply(tx, request, rejection.status, rejection.reason, { headers: rejection.headers });
     // §8.2.2.2: the same request reached us over two paths → 482 to the second copy.
@@ -115,7 +118,7 @@ export class UaCore implements TransactionUser {
     const terms = uasTerms(this.ctx, request);
     // RFC 4028 §9: a Session-Expires below our Min-SE is refused with 422 and our Min-SE.
     if (terms.kind === 'too-small') return this.reply(tx, request, 422, undefined, { headers: { 'Min-SE': String(terms.minSE) } });
-    const { req, res } = this.uas.prepare(request, tx, source, terms, (ack) => this.onAck(ack));
+    const { req, res } = this.uas.prepare(request, tx, source, terms, this.routeAck);
     if (!this.hooks.invite(req, res)) res.send(480);
   }
 
