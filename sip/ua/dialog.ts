@@ -53,9 +53,8 @@ interface AckWait {
   sender: Invite2xxSender;
   resolve(): void;
   reject(error: SipError): void;
-  /** Resolves (never rejects) once the wait is over either way. */
-  settled: Promise<void>;
-  markSettled(): void;
+  /** Set by a `bye()` asked for meanwhile: called once the wait is over either way. */
+  onSettled?: () => void;
 }
 
 export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternals {
@@ -88,7 +87,6 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     this.remoteSdp = init.remoteSdp;
     this.digest = digestFor(init.credentials);
     this.remoteAllow = new Set((init.remoteAllow ?? []).map((m) => m.trim().toUpperCase()));
-    this.onListenerError = (err, event) => this.ctx.logger.warn({ err, event }, 'dialog listener failed');
     this.sessionTimer = new SessionTimer(this.ctx, {
       refresh: () => void this.refreshSession(),
       expire: () => this.end('session-expired', true),
@@ -122,6 +120,10 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     return this.reason;
   }
 
+  protected override onListenerError(err: unknown, event: string): void {
+    this.ctx.logger.warn({ err, event }, 'dialog listener failed');
+  }
+
   // ---- application API -------------------------------------------------------------
 
   /** Hangs up (§15.1.1). Idempotent; resolves when the BYE is answered or times out, never rejects. */
@@ -140,7 +142,8 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
       return this.byeRequested;
     }
     // §15: the callee MUST NOT send BYE before the ACK for its 2xx arrives (or times out).
-    this.byeRequested = wait.settled.then(() => {
+    const settled = new Promise<void>((resolve) => (wait.onSettled = resolve));
+    this.byeRequested = settled.then(() => {
       this.end(reason, true); // a no-op if the ACK timeout already ended the dialog with BYE
       return this.byeSending ?? Promise.resolve();
     });
@@ -248,14 +251,14 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     }
   }
 
-  /** @internal §13.3.1.4: the UAS waits for the ACK of its initial 2xx. */
-  expectAck(seq: number, sender: Invite2xxSender): Promise<void> {
+  /**
+   * @internal §13.3.1.4: the UAS waits for the ACK of its initial 2xx; `resolve` on the ACK,
+   * `reject` when the wait fails (no ACK, the dialog ended first). Callbacks, not a promise: the
+   * caller already has the one promise the application sees.
+   */
+  expectAck(seq: number, sender: Invite2xxSender, resolve: () => void, reject: (error: SipError) => void): void {
     this.phase = 'early';
-    let markSettled = (): void => undefined;
-    const settled = new Promise<void>((resolve) => (markSettled = resolve));
-    return new Promise((resolve, reject) => {
-      this.ackWait = { seq, sender, resolve, reject, settled, markSettled };
-    });
+    this.ackWait = { seq, sender, resolve, reject };
   }
 
   /** @internal The 2xx was never ACKed within 64·T1: end the session with BYE. */
@@ -292,7 +295,7 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     switch (request.method) {
       case 'BYE':
         this.reply(tx, request, 200);
-        this.emit('bye', new IncomingRequest(request, source));
+        if (this.listenerCount('bye') > 0) this.emit('bye', new IncomingRequest(request, source));
         return this.end('bye-received', false);
       case 'INVITE':
       case 'UPDATE':
@@ -370,7 +373,7 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     wait.sender.stop();
     if (error) wait.reject(error);
     else wait.resolve();
-    wait.markSettled();
+    wait.onSettled?.();
   }
 
   private assertOpen(): void {

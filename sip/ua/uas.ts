@@ -93,7 +93,7 @@ export class UasCore {
     if (res.finalSent) return Promise.reject(new SipError('SIP_INVALID_STATE', 500, 'final response already sent'));
     return new Promise<Dialog>((resolve, reject) => {
       pending.onCancel = () => reject(new SipError('SIP_CANCELED', 487, 'Request Terminated'));
-      pending.onSuccess = (response) => this.confirm(pending, response, options).then(resolve, reject);
+      pending.onSuccess = (response) => this.confirm(pending, response, options, resolve, reject);
       const headers = [...sessionTimerHeaders(pending.terms), ...headerPairs(options.headers)];
       res.sendInternal(200, undefined, { headers, body: options.localSdp, contentType: 'application/sdp' });
     });
@@ -114,12 +114,12 @@ export class UasCore {
   }
 
   /** Builds the dialog, starts the 2xx retransmission and waits for the ACK (§13.3.1.4). */
-  private confirm(pending: PendingInvite, response: SipResponse, options: UasOptions): Promise<Dialog> {
+  private confirm(pending: PendingInvite, response: SipResponse, options: UasOptions, resolve: (dialog: Dialog) => void, reject: (error: SipError) => void): void {
     const request = pending.tx.request;
     const state = DialogState.asUas(request, pending.toTag, pending.contact);
     if (!state) {
       pending.tx.respond(buildResponse(this.ctx, request, 400, 'Bad Contact', {}, { toTag: pending.toTag }));
-      return Promise.reject(new SipError('SIP_INVALID_STATE', 400, 'INVITE cannot form a dialog'));
+      return reject(new SipError('SIP_INVALID_STATE', 400, 'INVITE cannot form a dialog'));
     }
     const dialog = new Dialog({
       ctx: this.ctx,
@@ -132,10 +132,9 @@ export class UasCore {
     });
     this.ctx.dialogs.add(state.id, dialog);
     const sender = new Invite2xxSender(this.ctx, pending.tx, response, () => dialog.ackTimedOut());
-    const acked = dialog.expectAck(getCSeq(request)?.seq ?? 0, sender);
+    dialog.expectAck(getCSeq(request)?.seq ?? 0, sender, () => resolve(dialog), reject);
     sender.start();
     startSessionTimer(dialog.sessionTimer, pending.terms, 'uas');
-    return acked.then(() => dialog);
   }
 
   /** Releases what the pending INVITE holds, so the transaction's remaining life stays small. */
