@@ -55,8 +55,13 @@ export function serializeMessage(msg: SipMessage): Buffer {
     head += canonicalHeaderName(name) + ': ' + oneLine(headers.valueAt(i)) + '\r\n';
   }
   head += `Content-Length: ${msg.body.length}\r\n\r\n`;
-  const headBuf = Buffer.from(head, 'utf8');
-  return msg.body.length === 0 ? headBuf : Buffer.concat([headBuf, msg.body]);
+  if (msg.body.length === 0) return Buffer.from(head, 'utf8');
+  // Head and body written into one buffer: no separate head buffer copied again by concat.
+  const headLength = Buffer.byteLength(head, 'utf8');
+  const out = Buffer.allocUnsafe(headLength + msg.body.length);
+  out.write(head, 0, 'utf8');
+  msg.body.copy(out, headLength);
+  return out;
 }
 
 /** Wire bytes of messages serialized before (a message is not changed once sent). */

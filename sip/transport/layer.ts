@@ -43,6 +43,7 @@ export class TransportLayer {
   private readonly transports: Transport[];
   /** sentBy per transport, computed once after listen (the interface lookup is a syscall). */
   private readonly advertised = new Map<Transport, { host: string; port: number }>();
+  private readonly protocolTransports = new Map<TransportProtocol, Transport[]>();
 
   constructor(private readonly options: TransportLayerOptions) {
     this.transports = options.transports;
@@ -142,10 +143,21 @@ export class TransportLayer {
   }
 
   private pick(protocol: TransportProtocol, address?: string): Transport | undefined {
+    const candidates = this.byProtocol(protocol);
+    // One socket per protocol is the usual set-up: no address family to match (per message).
+    if (candidates.length <= 1) return candidates[0];
     const family = address ? isIP(address) : 0;
-    const candidates = this.transports.filter((t) => t.protocol === protocol);
     if (family === 0) return candidates[0];
     return candidates.find((t) => familyOf(t.local().address) === family) ?? candidates[0];
+  }
+
+  private byProtocol(protocol: TransportProtocol): Transport[] {
+    let list = this.protocolTransports.get(protocol);
+    if (!list) {
+      list = this.transports.filter((t) => t.protocol === protocol);
+      this.protocolTransports.set(protocol, list);
+    }
+    return list;
   }
 }
 
