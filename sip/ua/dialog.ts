@@ -68,10 +68,11 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
   remoteSdp?: string;
   private phase: 'early' | 'confirmed' | 'terminated' = 'confirmed';
   private reason?: DialogDestroyReason;
-  private readonly offerAnswer: OfferAnswer;
-  private readonly refers: ReferSender;
+  // Made on first use: most calls never see a re-INVITE, UPDATE or REFER.
+  private offerAnswerState?: OfferAnswer;
+  private refersState?: ReferSender;
   private readonly digest?: DigestClient;
-  private readonly remoteAllow: Set<string>;
+  private readonly remoteAllow: readonly string[];
   private lastAck?: { seq: number; request: SipRequest; destination: Destination };
   private ackWait?: AckWait;
   private byeRequested?: Promise<void>;
@@ -86,17 +87,23 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     this.localSdp = init.localSdp;
     this.remoteSdp = init.remoteSdp;
     this.digest = digestFor(init.credentials);
-    this.remoteAllow = new Set((init.remoteAllow ?? []).map((m) => m.trim().toUpperCase()));
+    this.remoteAllow = init.remoteAllow ?? [];
     this.sessionTimer = new SessionTimer(this.ctx, {
       refresh: () => void this.refreshSession(),
       expire: () => this.end('session-expired', true),
     });
-    this.offerAnswer = new OfferAnswer(
+  }
+
+  private get offerAnswer(): OfferAnswer {
+    return (this.offerAnswerState ??= new OfferAnswer(
       this,
       (req, res) => this.emit('modify', req, res),
       (req) => this.emit('refresh', req),
-    );
-    this.refers = new ReferSender(this);
+    ));
+  }
+
+  private get refers(): ReferSender {
+    return (this.refersState ??= new ReferSender(this));
   }
 
   get id(): DialogId {
@@ -231,8 +238,8 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     this.phase = 'terminated';
     this.reason = reason;
     this.sessionTimer.stop();
-    this.offerAnswer.stop();
-    this.refers.stop();
+    this.offerAnswerState?.stop();
+    this.refersState?.stop();
     // Only build the error (a stack trace) when an ACK is still awaited: not for every BYE.
     if (this.ackWait) this.settleAckWait(new SipError('SIP_DIALOG_TERMINATED', 481, 'Dialog Terminated'));
     this.ctx.dialogs.delete(this.id, this);
@@ -278,7 +285,7 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
       this.settleAckWait();
       return;
     }
-    this.offerAnswer.receiveAck(ack);
+    this.offerAnswerState?.receiveAck(ack);
   }
 
   /** @internal A 2xx retransmission: §13.2.2.4 says to re-send the same ACK. */
@@ -359,7 +366,7 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
   private async refreshSession(): Promise<void> {
     if (this.phase === 'terminated') return;
     try {
-      if (this.remoteAllow.has('UPDATE')) await this.offerAnswer.update();
+      if (this.remoteAllow.some((m) => m.trim().toUpperCase() === 'UPDATE')) await this.offerAnswer.update();
       else await this.offerAnswer.reinvite(this.localSdp, this.role === 'uac');
     } catch (err) {
       this.ctx.logger.debug({ err, callId: this.callId }, 'session refresh failed');
