@@ -64,18 +64,34 @@ export function serializeMessage(msg: SipMessage): Buffer {
   return out;
 }
 
-/** Wire bytes of messages serialized before (a message is not changed once sent). */
-const WIRE = new WeakMap<SipMessage, Buffer>();
+/**
+ * Wire bytes of a message serialized before (a message is not changed once sent), kept on the
+ * message itself: a WeakMap entry per sent message cost more than the serialization it saves
+ * (every GC has to process the ephemerons). The record names its owner so that a copy made
+ * with spread, which carries the record along, is serialized afresh.
+ */
+const WIRE = Symbol('wire');
+
+interface WireRecord {
+  owner: SipMessage;
+  bytes: Buffer;
+}
+
+type Wired = SipMessage & { [WIRE]?: WireRecord };
+
 const EMPTY_BODY = Buffer.alloc(0);
 
 /** The wire form of a message, serialized once however often it is sent (retransmissions). */
 export function wireBytes(msg: SipMessage): Buffer {
-  let data = WIRE.get(msg);
-  if (!data) {
-    data = serializeMessage(msg);
-    WIRE.set(msg, data);
-  }
-  return data;
+  const record = (msg as Wired)[WIRE];
+  if (record !== undefined && record.owner === msg) return record.bytes;
+  const bytes = serializeMessage(msg);
+  remember(msg, bytes);
+  return bytes;
+}
+
+function remember(msg: SipMessage, bytes: Buffer): void {
+  (msg as Wired)[WIRE] = { owner: msg, bytes };
 }
 
 /**
@@ -86,6 +102,6 @@ export function wireBytes(msg: SipMessage): Buffer {
 export function wireOnlyResponse(msg: SipResponse): SipResponse {
   const data = wireBytes(msg);
   const stub: SipResponse = { kind: 'response', status: msg.status, reason: msg.reason, headers: new SipHeaders(), body: EMPTY_BODY };
-  WIRE.set(stub, data);
+  remember(stub, data);
   return stub;
 }
