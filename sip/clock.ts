@@ -23,11 +23,15 @@ const COARSE_SLOT_MS = 100;
 interface CoarseTimer {
   fn: (() => void) | undefined;
   slot: CoarseSlot;
+  /** Position in `slot.timers`, so that clearing takes the timer out at once. */
+  index: number;
 }
 
 interface CoarseSlot {
   due: number;
   timers: CoarseTimer[];
+  node: ReturnType<typeof setTimeout> | undefined;
+  firing: boolean;
 }
 
 /**
@@ -35,6 +39,8 @@ interface CoarseSlot {
  * alive. Long timers (≥ 1 s) share one Node timer per 100 ms slot: a UA at thousands of calls per
  * second holds tens of thousands of 32 s transaction timers, and a Node timer each would cost a
  * wakeup each; a slot fires them together, at most 100 ms late (the RFC values are minimums).
+ * A cleared timer leaves its slot at once (most long timers are cleared: the 180 s INVITE guard,
+ * the 2xx's ACK wait), and a slot left empty cancels its Node timer.
  */
 export class RealClock implements Clock {
   private readonly slots = new Map<number, CoarseSlot>();
@@ -52,11 +58,7 @@ export class RealClock implements Clock {
 
   clearTimer(handle: TimerHandle | undefined): void {
     if (!handle) return;
-    if ('slot' in handle) {
-      const timer = handle as CoarseTimer;
-      timer.fn = undefined;
-      return;
-    }
+    if ('slot' in handle) return this.clearCoarse(handle as CoarseTimer);
     clearTimeout(handle as ReturnType<typeof setTimeout>);
   }
 
@@ -65,18 +67,36 @@ export class RealClock implements Clock {
     const due = Math.ceil((now + ms) / COARSE_SLOT_MS) * COARSE_SLOT_MS;
     let slot = this.slots.get(due);
     if (!slot) {
-      const created: CoarseSlot = { due, timers: [] };
+      const created: CoarseSlot = { due, timers: [], node: undefined, firing: false };
+      created.node = setTimeout(() => this.fire(created), due - now).unref();
       this.slots.set(due, created);
-      setTimeout(() => this.fire(created), due - now).unref();
       slot = created;
     }
-    const timer: CoarseTimer = { fn, slot };
+    const timer: CoarseTimer = { fn, slot, index: slot.timers.length };
     slot.timers.push(timer);
     return timer;
   }
 
+  private clearCoarse(timer: CoarseTimer): void {
+    if (!timer.fn) return;
+    timer.fn = undefined;
+    const slot = timer.slot;
+    if (slot.firing) return; // fire() skips it; the slot goes as a whole
+    // Swap-remove: the last timer takes the cleared one's place.
+    const last = slot.timers.pop()!;
+    if (last !== timer) {
+      last.index = timer.index;
+      slot.timers[timer.index] = last;
+    }
+    if (slot.timers.length === 0) {
+      clearTimeout(slot.node);
+      this.slots.delete(slot.due);
+    }
+  }
+
   private fire(slot: CoarseSlot): void {
     this.slots.delete(slot.due);
+    slot.firing = true;
     for (const timer of slot.timers) {
       const fn = timer.fn;
       if (!fn) continue;

@@ -77,9 +77,9 @@ export interface ResponseOptions {
 function withToTag(to: string, tag: string, headers: SipHeaders): string {
   // The request's To as parsed when it was validated (cached), not parsed again per response.
   const na = headers.get('to') === to ? toOfHeaders(headers) : parseNameAddr(to);
-  if (!na) return `${to};tag=${tag}`;
-  if (na.params.tag) return to;
-  return serializeNameAddr({ ...na, params: { ...na.params, tag } });
+  if (na?.params.tag) return to;
+  // The tag is the last header parameter: the request's To text stays as the peer wrote it.
+  return `${to};tag=${tag}`;
 }
 
 /**

@@ -36,6 +36,6 @@ export function generateCallId(host?: string): string {
 }
 
 /** True when a branch follows RFC 3261 (cookie plus at least one character, RFC 4475 §3.2.1). */
-export function isRfc3261Branch(branch: string | null | undefined): boolean {
+export function isRfc3261Branch(branch: string | null | undefined): branch is string {
   return typeof branch === 'string' && branch.length > BRANCH_COOKIE.length && branch.startsWith(BRANCH_COOKIE);
 }

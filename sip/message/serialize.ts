@@ -55,22 +55,43 @@ export function serializeMessage(msg: SipMessage): Buffer {
     head += canonicalHeaderName(name) + ': ' + oneLine(headers.valueAt(i)) + '\r\n';
   }
   head += `Content-Length: ${msg.body.length}\r\n\r\n`;
-  const headBuf = Buffer.from(head, 'utf8');
-  return msg.body.length === 0 ? headBuf : Buffer.concat([headBuf, msg.body]);
+  if (msg.body.length === 0) return Buffer.from(head, 'utf8');
+  // Head and body written into one buffer: no separate head buffer copied again by concat.
+  const headLength = Buffer.byteLength(head, 'utf8');
+  const out = Buffer.allocUnsafe(headLength + msg.body.length);
+  out.write(head, 0, 'utf8');
+  msg.body.copy(out, headLength);
+  return out;
 }
 
-/** Wire bytes of messages serialized before (a message is not changed once sent). */
-const WIRE = new WeakMap<SipMessage, Buffer>();
+/**
+ * Wire bytes of a message serialized before (a message is not changed once sent), kept on the
+ * message itself: a WeakMap entry per sent message cost more than the serialization it saves
+ * (every GC has to process the ephemerons). The record names its owner so that a copy made
+ * with spread, which carries the record along, is serialized afresh.
+ */
+const WIRE = Symbol('wire');
+
+interface WireRecord {
+  owner: SipMessage;
+  bytes: Buffer;
+}
+
+type Wired = SipMessage & { [WIRE]?: WireRecord };
+
 const EMPTY_BODY = Buffer.alloc(0);
 
 /** The wire form of a message, serialized once however often it is sent (retransmissions). */
 export function wireBytes(msg: SipMessage): Buffer {
-  let data = WIRE.get(msg);
-  if (!data) {
-    data = serializeMessage(msg);
-    WIRE.set(msg, data);
-  }
-  return data;
+  const record = (msg as Wired)[WIRE];
+  if (record !== undefined && record.owner === msg) return record.bytes;
+  const bytes = serializeMessage(msg);
+  remember(msg, bytes);
+  return bytes;
+}
+
+function remember(msg: SipMessage, bytes: Buffer): void {
+  (msg as Wired)[WIRE] = { owner: msg, bytes };
 }
 
 /**
@@ -81,6 +102,6 @@ export function wireBytes(msg: SipMessage): Buffer {
 export function wireOnlyResponse(msg: SipResponse): SipResponse {
   const data = wireBytes(msg);
   const stub: SipResponse = { kind: 'response', status: msg.status, reason: msg.reason, headers: new SipHeaders(), body: EMPTY_BODY };
-  WIRE.set(stub, data);
+  remember(stub, data);
   return stub;
 }

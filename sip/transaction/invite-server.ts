@@ -102,7 +102,15 @@ export class InviteServerTransaction extends Transaction<IstState, IstInput, Ist
   ) {
     super(ctx, IST_TABLE, 'proceeding', request, key, reliable);
     this.intervalG = ctx.timers.t1;
-    this.arm('timerTrying', ctx.timers.trying);
+  }
+
+  /**
+   * §17.2.1: arms the 100 Trying delay unless the TU already answered. The layer calls it once
+   * the TU has seen the request, so an INVITE answered (or refused) at once never arms a timer
+   * only to clear it.
+   */
+  startTryingTimer(): void {
+    if (this.state === 'proceeding' && !this.lastResponse) this.arm('timerTrying', this.ctx.timers.trying);
   }
 
   /** Sends a response from the TU; false when the current state does not allow it. */

@@ -6,6 +6,15 @@ import { isRfc3261Branch } from '../message/ids.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 
 /**
+ * The parts joined into one new string. A template literal would be a rope whose leaves are
+ * slices of the received message's text, and a key kept for a transaction's 64·T1 tail would
+ * then keep the whole message alive; `join` copies the characters into a flat string.
+ */
+function joinKey(...parts: Array<string | number>): string {
+  return parts.join('|');
+}
+
+/**
  * §17.1.3: a response matches a client transaction by the branch of its top Via and the method
  * of its CSeq (a CANCEL shares its INVITE's branch).
  */
@@ -13,7 +22,7 @@ export function clientKey(message: SipRequest | SipResponse): string | undefined
   const branch = getTopVia(message)?.params.branch;
   const method = getCSeq(message)?.method;
   if (!branch || !method) return undefined;
-  return `${branch}|${method}`;
+  return joinKey(branch, method);
 }
 
 /**
@@ -26,11 +35,11 @@ export function serverKey(request: SipRequest, method = request.method === 'ACK'
   if (!via) return undefined;
   const sentBy = `${via.host.toLowerCase()}:${via.port ?? ''}`;
   const branch = via.params.branch;
-  if (isRfc3261Branch(branch)) return `${branch}|${sentBy}|${method}`;
+  if (isRfc3261Branch(branch)) return joinKey(branch, sentBy, method);
   const cseq = getCSeq(request);
   const callId = getCallId(request);
   if (!cseq || !callId) return undefined;
-  return `2543|${callId}|${cseq.seq}|${getFromTag(request) ?? ''}|${sentBy}|${branch ?? ''}|${method}`;
+  return joinKey('2543', callId, cseq.seq, getFromTag(request) ?? '', sentBy, branch ?? '', method);
 }
 
 /**
@@ -42,5 +51,5 @@ export function mergeKey(request: SipRequest): string | undefined {
   const callId = getCallId(request);
   const fromTag = getFromTag(request);
   if (!cseq || !callId || !fromTag) return undefined;
-  return `${callId}|${fromTag}|${cseq.seq}|${cseq.method}`;
+  return joinKey(callId, fromTag, cseq.seq, cseq.method);
 }

@@ -101,6 +101,7 @@ export class TransactionLayer {
       return;
     }
     this.user?.onRequest(request, tx, source);
+    if (tx instanceof InviteServerTransaction) tx.startTryingTimer();
   }
 
   /** Entry point for responses from the transport layer. */
@@ -116,6 +117,8 @@ export class TransactionLayer {
    * live server transaction created by a different request (it arrived over another path).
    */
   isMerged(request: SipRequest, tx: ServerTransaction): boolean {
+    // The transaction registered itself as the owner of its merge key when it was created.
+    if (tx.mergeKey !== undefined) return false;
     if (getToTag(request)) return false;
     const key = mergeKey(request);
     const owner = key ? this.merged.get(key) : undefined;
@@ -175,7 +178,6 @@ export class TransactionLayer {
       this.merged.set(merge, key);
       tx.mergeKey = merge;
     }
-    // An INVITE transaction sends its own 100 Trying unless the TU answers first (§17.2.1).
     return tx;
   }
 

@@ -34,6 +34,12 @@ const RELEASED: SipRequest = {
   body: Buffer.alloc(0),
 };
 
+interface ArmedTimer {
+  input: string;
+  handle: TimerHandle | undefined;
+  next: ArmedTimer | undefined;
+}
+
 interface QueuedInput<I> {
   input: I;
   message?: SipMessage;
@@ -46,10 +52,10 @@ export abstract class Transaction<S extends string, I extends string, E extends 
   protected message?: SipMessage;
   /** The error carried by a `transportError` input. */
   protected error?: Error;
-  // Armed timers by input: at most three per transaction, so two short arrays, not a Map each.
-  private readonly armedInputs: string[] = [];
-  private readonly armedHandles: TimerHandle[] = [];
-  private readonly queue: QueuedInput<I>[] = [];
+  // Armed timers: at most three per transaction, and most of its life (the 64·T1 tail) just one,
+  // so a short linked list rather than arrays, whose first push reserves room for sixteen.
+  private armed: ArmedTimer | undefined;
+  private queue: QueuedInput<I>[] | undefined;
   private stepping = false;
   /** Inputs the table refused (stray messages, late timers); observable for tests and metrics. */
   refused = 0;
@@ -95,14 +101,14 @@ export abstract class Transaction<S extends string, I extends string, E extends 
   /** Feeds one input through the table; returns false when the table refuses it. */
   protected feed(input: I, message?: SipMessage, error?: Error): boolean {
     if (this.stepping) {
-      this.queue.push({ input, message, error });
+      this.enqueue({ input, message, error });
       return true;
     }
     this.stepping = true;
     let accepted: boolean;
     try {
       accepted = this.apply({ input, message, error });
-      for (let next = this.queue.shift(); next; next = this.queue.shift()) this.apply(next);
+      for (let next = this.queue?.shift(); next; next = this.queue?.shift()) this.apply(next);
     } finally {
       this.stepping = false;
     }
@@ -138,30 +144,40 @@ export abstract class Transaction<S extends string, I extends string, E extends 
   protected arm(input: I, ms: number): void {
     this.disarm(input);
     if (ms <= 0) {
-      this.queue.push({ input });
+      this.enqueue({ input });
       return;
     }
-    const handle = this.ctx.clock.setTimer(ms, () => {
-      this.forgetTimer(input);
+    const timer: ArmedTimer = { input, handle: undefined, next: this.armed };
+    timer.handle = this.ctx.clock.setTimer(ms, () => {
+      this.unlink(timer);
       this.feed(input);
     });
-    this.armedInputs.push(input);
-    this.armedHandles.push(handle);
+    this.armed = timer;
   }
 
   protected disarm(input: I): void {
-    const i = this.armedInputs.indexOf(input);
-    if (i === -1) return;
-    this.ctx.clock.clearTimer(this.armedHandles[i]);
-    this.armedInputs.splice(i, 1);
-    this.armedHandles.splice(i, 1);
+    for (let timer = this.armed; timer; timer = timer.next) {
+      if (timer.input !== input) continue;
+      this.ctx.clock.clearTimer(timer.handle);
+      return this.unlink(timer);
+    }
   }
 
-  private forgetTimer(input: string): void {
-    const i = this.armedInputs.indexOf(input);
-    if (i === -1) return;
-    this.armedInputs.splice(i, 1);
-    this.armedHandles.splice(i, 1);
+  private unlink(target: ArmedTimer): void {
+    if (this.armed === target) {
+      this.armed = target.next;
+      return;
+    }
+    for (let timer = this.armed; timer; timer = timer.next) {
+      if (timer.next === target) {
+        timer.next = target.next;
+        return;
+      }
+    }
+  }
+
+  private enqueue(queued: QueuedInput<I>): void {
+    (this.queue ??= []).push(queued);
   }
 
   /** Sends a message; a failed send comes back as a `transportError` input. */
@@ -179,10 +195,9 @@ export abstract class Transaction<S extends string, I extends string, E extends 
   }
 
   private dispose(): void {
-    for (const handle of this.armedHandles) this.ctx.clock.clearTimer(handle);
-    this.armedInputs.length = 0;
-    this.armedHandles.length = 0;
-    this.queue.length = 0;
+    for (let timer = this.armed; timer; timer = timer.next) this.ctx.clock.clearTimer(timer.handle);
+    this.armed = undefined;
+    this.queue = undefined;
     this.ctx.onTerminated(this);
     this.terminatedHook();
   }

@@ -7,10 +7,10 @@
 import { networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
 import { createResponse, canRespond } from '../message/build.js';
-import { getTopVia, parseVia } from '../message/headers.js';
+import { getTopVia, VIEWS } from '../message/headers.js';
 import type { ParseResult } from '../message/parse.js';
 import { serializeVia, wireBytes } from '../message/serialize.js';
-import type { SipMessage, SipRequest, SipResponse } from '../message/types.js';
+import type { SipMessage, SipRequest, SipResponse, UriParams } from '../message/types.js';
 import type { Logger } from './logger.js';
 import { TransportError, type Destination, type Source, type Transport, type TransportProtocol } from './types.js';
 
@@ -43,6 +43,7 @@ export class TransportLayer {
   private readonly transports: Transport[];
   /** sentBy per transport, computed once after listen (the interface lookup is a syscall). */
   private readonly advertised = new Map<Transport, { host: string; port: number }>();
+  private readonly protocolTransports = new Map<TransportProtocol, Transport[]>();
 
   constructor(private readonly options: TransportLayerOptions) {
     this.transports = options.transports;
@@ -94,7 +95,7 @@ export class TransportLayer {
    * address (`received`) and the port in sent-by, else 5060.
    */
   responseDestination(request: Pick<SipRequest, 'headers'>, source: Source): Destination {
-    const via = parseVia(request.headers.get('via') ?? '');
+    const via = request.headers.view(VIEWS.topVia);
     const symmetric = via ? 'rport' in via.params : true;
     const port = symmetric ? source.port : (via?.port ?? 5060);
     const destination: Destination = { transport: source.transport, address: source.address, port };
@@ -142,10 +143,21 @@ export class TransportLayer {
   }
 
   private pick(protocol: TransportProtocol, address?: string): Transport | undefined {
+    const candidates = this.byProtocol(protocol);
+    // One socket per protocol is the usual set-up: no address family to match (per message).
+    if (candidates.length <= 1) return candidates[0];
     const family = address ? isIP(address) : 0;
-    const candidates = this.transports.filter((t) => t.protocol === protocol);
     if (family === 0) return candidates[0];
     return candidates.find((t) => familyOf(t.local().address) === family) ?? candidates[0];
+  }
+
+  private byProtocol(protocol: TransportProtocol): Transport[] {
+    let list = this.protocolTransports.get(protocol);
+    if (!list) {
+      list = this.transports.filter((t) => t.protocol === protocol);
+      this.protocolTransports.set(protocol, list);
+    }
+    return list;
   }
 }
 
@@ -154,14 +166,15 @@ export class TransportLayer {
  * empty `rport` with the source port (and then always add `received`).
  */
 function stampVia(request: SipRequest, source: Source): void {
-  const vias = request.headers.getAll('via');
-  const via = parseVia(vias[0] ?? '');
+  // The parsed top Via is shared with later readers: stamp a copy, not the cached view.
+  const via = getTopVia(request);
   if (!via) return;
   const wantsRport = 'rport' in via.params;
   if (!wantsRport && via.host === source.address) return;
-  via.params.received = source.address;
-  if (wantsRport) via.params.rport = String(source.port);
-  request.headers.set('via', serializeVia(via));
+  const params: UriParams = { ...via.params, received: source.address };
+  if (wantsRport) params.rport = String(source.port);
+  const vias = request.headers.getAll('via');
+  request.headers.set('via', serializeVia({ ...via, params }));
   for (const rest of vias.slice(1)) request.headers.append('via', rest);
 }
 

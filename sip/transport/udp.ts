@@ -2,6 +2,7 @@
  * SIP over UDP (RFC 3261 §18): one datagram is one message.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { lookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { parseMessage } from '../message/parse.js';
 import { TransportError, type Destination, type Source, type Transport } from './types.js';
@@ -24,7 +25,7 @@ export class UdpTransport implements Transport {
   constructor(private readonly options: UdpTransportOptions) {}
 
   async listen(): Promise<void> {
-    const socket = createSocket({ type: isIP(this.options.host) === 6 ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: isIP(this.options.host) === 6 ? 'udp6' : 'udp4', lookup: lookupLiteral });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(this.options.port, this.options.host, () => {
@@ -73,6 +74,21 @@ export class UdpTransport implements Transport {
     if (isOnlyCrlf(data)) return;
     this.onMessage(parseMessage(data), source);
   }
+}
+
+/**
+ * dgram resolves every destination, and its default (dns.lookup) answers even a literal IP a tick
+ * later, so each send went through an extra callback turn; our destinations are nearly always
+ * literal IPs (responses go to the source address), answered here at once.
+ */
+function lookupLiteral(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) return callback(null, hostname, family);
+  lookup(hostname, options, callback);
 }
 
 function isOnlyCrlf(data: Buffer): boolean {

@@ -35,6 +35,9 @@ export interface InboundHooks {
 const DIALOG_ONLY = new Set(['BYE', 'UPDATE', 'INFO', 'PRACK', 'REFER']);
 
 export class UaCore implements TransactionUser {
+  /** One closure for every INVITE transaction (each keeps it for its 64·T1 tail), not one each. */
+  private readonly routeAck = (ack: SipRequest): void => this.onAck(ack);
+
   constructor(
     private readonly ctx: UaContext,
     private readonly uas: UasCore,
@@ -44,7 +47,7 @@ export class UaCore implements TransactionUser {
   onRequest(request: SipRequest, tx: ServerTransaction, source: Source): void {
     // RFC 6026 §8.7: an ACK that matches an Accepted INVITE transaction (a peer reusing the
     // INVITE's branch) is passed up; route it like any other 2xx ACK.
-    if (tx instanceof InviteServerTransaction) tx.user.onAck = (ack) => this.onAck(ack);
+    if (tx instanceof InviteServerTransaction) tx.user.onAck = this.routeAck;
     const rejection = validateRequest(request);
     if (rejection) return this.reply(tx, request, rejection.status, rejection.reason, { headers: rejection.headers });
     // §8.2.2.2: the same request reached us over two paths → 482 to the second copy.
@@ -52,9 +55,10 @@ export class UaCore implements TransactionUser {
     if (getToTag(request)) return this.inDialog(request, tx, source);
     if (!KNOWN_METHODS.has(request.method)) return this.reply(tx, request, 501);
     if (DIALOG_ONLY.has(request.method)) return this.reply(tx, request, 481);
+    // The application's view of the request, made once: the allow-list and the handler share it.
     const req = new IncomingRequest(request, source);
     if (this.hooks.accept && !this.hooks.accept(req.source, req)) return this.reply(tx, request, 403);
-    if (request.method === 'INVITE' && tx instanceof InviteServerTransaction) return this.newInvite(request, tx, source);
+    if (request.method === 'INVITE' && tx instanceof InviteServerTransaction) return this.newInvite(req, tx);
     if (request.method === 'OPTIONS') return this.reply(tx, request, this.hooks.optionsStatus?.() ?? 200);
     const res = new ServerResponse((status, reason, options) => this.send(tx, request, status, reason, options), request.method);
     if (!this.hooks.request(req, res)) res.send(405);
@@ -106,7 +110,8 @@ export class UaCore implements TransactionUser {
     return this.hooks.accept(req.source, req);
   }
 
-  private newInvite(request: SipRequest, tx: InviteServerTransaction, source: Source): void {
+  private newInvite(req: IncomingRequest, tx: InviteServerTransaction): void {
+    const request = req.message;
     if (this.ctx.dialogs.full) return this.reply(tx, request, 503, undefined, { headers: { 'Retry-After': '5' } });
     const overload = this.hooks.overload;
     if (overload?.shouldRefuse()) {
@@ -115,7 +120,7 @@ export class UaCore implements TransactionUser {
     const terms = uasTerms(this.ctx, request);
     // RFC 4028 §9: a Session-Expires below our Min-SE is refused with 422 and our Min-SE.
     if (terms.kind === 'too-small') return this.reply(tx, request, 422, undefined, { headers: { 'Min-SE': String(terms.minSE) } });
-    const { req, res } = this.uas.prepare(request, tx, source, terms, (ack) => this.onAck(ack));
+    const res = this.uas.prepare(req, tx, terms, this.routeAck);
     if (!this.hooks.invite(req, res)) res.send(480);
   }
 

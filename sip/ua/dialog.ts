@@ -53,9 +53,8 @@ interface AckWait {
   sender: Invite2xxSender;
   resolve(): void;
   reject(error: SipError): void;
-  /** Resolves (never rejects) once the wait is over either way. */
-  settled: Promise<void>;
-  markSettled(): void;
+  /** Set by a `bye()` asked for meanwhile: called once the wait is over either way. */
+  onSettled?: () => void;
 }
 
 export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternals {
@@ -69,10 +68,11 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
   remoteSdp?: string;
   private phase: 'early' | 'confirmed' | 'terminated' = 'confirmed';
   private reason?: DialogDestroyReason;
-  private readonly offerAnswer: OfferAnswer;
-  private readonly refers: ReferSender;
+  // Made on first use: most calls never see a re-INVITE, UPDATE or REFER.
+  private offerAnswerState?: OfferAnswer;
+  private refersState?: ReferSender;
   private readonly digest?: DigestClient;
-  private readonly remoteAllow: Set<string>;
+  private readonly remoteAllow: readonly string[];
   private lastAck?: { seq: number; request: SipRequest; destination: Destination };
   private ackWait?: AckWait;
   private byeRequested?: Promise<void>;
@@ -87,18 +87,23 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     this.localSdp = init.localSdp;
     this.remoteSdp = init.remoteSdp;
     this.digest = digestFor(init.credentials);
-    this.remoteAllow = new Set((init.remoteAllow ?? []).map((m) => m.trim().toUpperCase()));
-    this.onListenerError = (err, event) => this.ctx.logger.warn({ err, event }, 'dialog listener failed');
+    this.remoteAllow = init.remoteAllow ?? [];
     this.sessionTimer = new SessionTimer(this.ctx, {
       refresh: () => void this.refreshSession(),
       expire: () => this.end('session-expired', true),
     });
-    this.offerAnswer = new OfferAnswer(
+  }
+
+  private get offerAnswer(): OfferAnswer {
+    return (this.offerAnswerState ??= new OfferAnswer(
       this,
       (req, res) => this.emit('modify', req, res),
       (req) => this.emit('refresh', req),
-    );
-    this.refers = new ReferSender(this);
+    ));
+  }
+
+  private get refers(): ReferSender {
+    return (this.refersState ??= new ReferSender(this));
   }
 
   get id(): DialogId {
@@ -122,6 +127,10 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     return this.reason;
   }
 
+  protected override onListenerError(err: unknown, event: string): void {
+    this.ctx.logger.warn({ err, event }, 'dialog listener failed');
+  }
+
   // ---- application API -------------------------------------------------------------
 
   /** Hangs up (§15.1.1). Idempotent; resolves when the BYE is answered or times out, never rejects. */
@@ -140,7 +149,8 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
       return this.byeRequested;
     }
     // §15: the callee MUST NOT send BYE before the ACK for its 2xx arrives (or times out).
-    this.byeRequested = wait.settled.then(() => {
+    const settled = new Promise<void>((resolve) => (wait.onSettled = resolve));
+    this.byeRequested = settled.then(() => {
       this.end(reason, true); // a no-op if the ACK timeout already ended the dialog with BYE
       return this.byeSending ?? Promise.resolve();
     });
@@ -228,8 +238,8 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     this.phase = 'terminated';
     this.reason = reason;
     this.sessionTimer.stop();
-    this.offerAnswer.stop();
-    this.refers.stop();
+    this.offerAnswerState?.stop();
+    this.refersState?.stop();
     // Only build the error (a stack trace) when an ACK is still awaited: not for every BYE.
     if (this.ackWait) this.settleAckWait(new SipError('SIP_DIALOG_TERMINATED', 481, 'Dialog Terminated'));
     this.ctx.dialogs.delete(this.id, this);
@@ -248,14 +258,14 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     }
   }
 
-  /** @internal §13.3.1.4: the UAS waits for the ACK of its initial 2xx. */
-  expectAck(seq: number, sender: Invite2xxSender): Promise<void> {
+  /**
+   * @internal §13.3.1.4: the UAS waits for the ACK of its initial 2xx; `resolve` on the ACK,
+   * `reject` when the wait fails (no ACK, the dialog ended first). Callbacks, not a promise: the
+   * caller already has the one promise the application sees.
+   */
+  expectAck(seq: number, sender: Invite2xxSender, resolve: () => void, reject: (error: SipError) => void): void {
     this.phase = 'early';
-    let markSettled = (): void => undefined;
-    const settled = new Promise<void>((resolve) => (markSettled = resolve));
-    return new Promise((resolve, reject) => {
-      this.ackWait = { seq, sender, resolve, reject, settled, markSettled };
-    });
+    this.ackWait = { seq, sender, resolve, reject };
   }
 
   /** @internal The 2xx was never ACKed within 64·T1: end the session with BYE. */
@@ -275,7 +285,7 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
       this.settleAckWait();
       return;
     }
-    this.offerAnswer.receiveAck(ack);
+    this.offerAnswerState?.receiveAck(ack);
   }
 
   /** @internal A 2xx retransmission: §13.2.2.4 says to re-send the same ACK. */
@@ -292,7 +302,7 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     switch (request.method) {
       case 'BYE':
         this.reply(tx, request, 200);
-        this.emit('bye', new IncomingRequest(request, source));
+        if (this.listenerCount('bye') > 0) this.emit('bye', new IncomingRequest(request, source));
         return this.end('bye-received', false);
       case 'INVITE':
       case 'UPDATE':
@@ -356,7 +366,7 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
   private async refreshSession(): Promise<void> {
     if (this.phase === 'terminated') return;
     try {
-      if (this.remoteAllow.has('UPDATE')) await this.offerAnswer.update();
+      if (this.remoteAllow.some((m) => m.trim().toUpperCase() === 'UPDATE')) await this.offerAnswer.update();
       else await this.offerAnswer.reinvite(this.localSdp, this.role === 'uac');
     } catch (err) {
       this.ctx.logger.debug({ err, callId: this.callId }, 'session refresh failed');
@@ -370,7 +380,7 @@ export class Dialog extends TypedEmitter<DialogEvents> implements DialogInternal
     wait.sender.stop();
     if (error) wait.reject(error);
     else wait.resolve();
-    wait.markSettled();
+    wait.onSettled?.();
   }
 
   private assertOpen(): void {

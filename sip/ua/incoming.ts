@@ -27,9 +27,6 @@ export class IncomingRequest extends TypedEmitter<IncomingRequestEvents> {
   readonly headers: SipHeaders;
   readonly body: Buffer;
   readonly source: RequestSource;
-  readonly callId: string;
-  readonly from: NameAddr;
-  readonly to: NameAddr;
   private wasCanceled = false;
 
   constructor(
@@ -42,10 +39,19 @@ export class IncomingRequest extends TypedEmitter<IncomingRequestEvents> {
     this.headers = message.headers;
     this.body = message.body;
     this.source = { address: source.address, port: source.port, transport: source.transport };
-    this.callId = message.headers.get('call-id') ?? '';
-    const empty: NameAddr = { uri: { scheme: 'sip', host: '', params: {}, headers: {} }, params: {} };
-    this.from = getFrom(message) ?? empty;
-    this.to = getTo(message) ?? empty;
+  }
+
+  // Read on demand: most requests reach code that never looks at them (a BYE, an ACK'd INVITE).
+  get callId(): string {
+    return this.headers.get('call-id') ?? '';
+  }
+
+  get from(): NameAddr {
+    return getFrom(this.message) ?? emptyNameAddr();
+  }
+
+  get to(): NameAddr {
+    return getTo(this.message) ?? emptyNameAddr();
   }
 
   /** First value of a header (case-insensitive, compact forms accepted). */
@@ -88,6 +94,10 @@ export class IncomingRequest extends TypedEmitter<IncomingRequestEvents> {
     this.wasCanceled = true;
     this.emit('cancel');
   }
+}
+
+function emptyNameAddr(): NameAddr {
+  return { uri: { scheme: 'sip', host: '', params: {}, headers: {} }, params: {} };
 }
 
 /** How the UA core actually sends a response for a request; false when refused. */

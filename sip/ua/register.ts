@@ -57,9 +57,12 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
     super();
     this.expires = options.expires ?? 3600;
     this.digest = digestFor(options.auth);
-    this.onListenerError = (err) => ctx.logger.warn({ err }, 'registration listener failed');
     this.ready = new Promise<void>((resolve, reject) => (this.settleReady = { resolve, reject }));
     this.ready.catch(() => undefined); // nobody has to await it
+  }
+
+  protected override onListenerError(err: unknown): void {
+    this.ctx.logger.warn({ err }, 'registration listener failed');
   }
 
   get registered(): boolean {

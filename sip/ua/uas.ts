@@ -10,7 +10,6 @@ import { getCSeq } from '../message/headers.js';
 import { generateTag } from '../message/ids.js';
 import type { SipRequest, SipResponse } from '../message/types.js';
 import type { InviteServerTransaction } from '../transaction/invite-server.js';
-import type { Source } from '../transport/types.js';
 import type { UaContext } from './context.js';
 import { Dialog } from './dialog.js';
 import { SipError } from './errors.js';
@@ -42,7 +41,9 @@ interface PendingInvite {
 }
 
 export class UasCore {
-  private readonly byRequest = new WeakMap<IncomingRequest, PendingInvite>();
+  // A Map, not a WeakMap: entries leave in forget() (final response, CANCEL, transaction end),
+  // and a WeakMap entry per INVITE costs every GC its ephemeron processing.
+  private readonly byRequest = new Map<IncomingRequest, PendingInvite>();
   private readonly byTx = new Map<InviteServerTransaction, PendingInvite>();
 
   constructor(
@@ -54,17 +55,10 @@ export class UasCore {
     return this.byTx.size;
   }
 
-  /** Wraps a new INVITE for the application; the caller emits it. */
-  prepare(
-    request: SipRequest,
-    tx: InviteServerTransaction,
-    source: Source,
-    terms: UasDecision,
-    onAck: (ack: SipRequest) => void,
-  ): { req: IncomingRequest; res: ServerResponse } {
-    const req = new IncomingRequest(request, source);
+  /** Makes the `res` of a new INVITE for the application; the caller emits it with `req`. */
+  prepare(req: IncomingRequest, tx: InviteServerTransaction, terms: UasDecision, onAck: (ack: SipRequest) => void): ServerResponse {
     const toTag = generateTag();
-    const contact = this.ctx.contact(source.transport, request.uri.user);
+    const contact = this.ctx.contact(req.source.transport, req.uri.user);
     const pending = { req, tx, toTag, contact, terms } as PendingInvite;
     pending.res = new ServerResponse((status, reason, options) => this.respond(pending, status, reason, options), 'INVITE', true);
     this.byRequest.set(req, pending);
@@ -74,7 +68,7 @@ export class UasCore {
     pending.guard = this.ctx.clock.setTimer(this.inviteTimeoutMs, () => {
       if (!pending.res.finalSent) pending.res.send(480, 'No Answer');
     });
-    return { req, res: pending.res };
+    return pending.res;
   }
 
   /** §9.2: a CANCEL for a pending INVITE → 487 unless a final response went out already. */
@@ -87,13 +81,13 @@ export class UasCore {
   }
 
   createUAS(req: IncomingRequest, res: ServerResponse, options: UasOptions = {}): Promise<Dialog> {
-    const pending = this.byRequest.get(req);
-    if (!pending || pending.res !== res) return Promise.reject(new SipError('SIP_INVALID_STATE', 500, 'not a pending INVITE'));
     if (req.canceled) return Promise.reject(new SipError('SIP_CANCELED', 487, 'Request Terminated'));
     if (res.finalSent) return Promise.reject(new SipError('SIP_INVALID_STATE', 500, 'final response already sent'));
+    const pending = this.byRequest.get(req);
+    if (!pending || pending.res !== res) return Promise.reject(new SipError('SIP_INVALID_STATE', 500, 'not a pending INVITE'));
     return new Promise<Dialog>((resolve, reject) => {
       pending.onCancel = () => reject(new SipError('SIP_CANCELED', 487, 'Request Terminated'));
-      pending.onSuccess = (response) => this.confirm(pending, response, options).then(resolve, reject);
+      pending.onSuccess = (response) => this.confirm(pending, response, options, resolve, reject);
       const headers = [...sessionTimerHeaders(pending.terms), ...headerPairs(options.headers)];
       res.sendInternal(200, undefined, { headers, body: options.localSdp, contentType: 'application/sdp' });
     });
@@ -114,12 +108,12 @@ export class UasCore {
   }
 
   /** Builds the dialog, starts the 2xx retransmission and waits for the ACK (§13.3.1.4). */
-  private confirm(pending: PendingInvite, response: SipResponse, options: UasOptions): Promise<Dialog> {
+  private confirm(pending: PendingInvite, response: SipResponse, options: UasOptions, resolve: (dialog: Dialog) => void, reject: (error: SipError) => void): void {
     const request = pending.tx.request;
     const state = DialogState.asUas(request, pending.toTag, pending.contact);
     if (!state) {
       pending.tx.respond(buildResponse(this.ctx, request, 400, 'Bad Contact', {}, { toTag: pending.toTag }));
-      return Promise.reject(new SipError('SIP_INVALID_STATE', 400, 'INVITE cannot form a dialog'));
+      return reject(new SipError('SIP_INVALID_STATE', 400, 'INVITE cannot form a dialog'));
     }
     const dialog = new Dialog({
       ctx: this.ctx,
@@ -132,15 +126,15 @@ export class UasCore {
     });
     this.ctx.dialogs.add(state.id, dialog);
     const sender = new Invite2xxSender(this.ctx, pending.tx, response, () => dialog.ackTimedOut());
-    const acked = dialog.expectAck(getCSeq(request)?.seq ?? 0, sender);
+    dialog.expectAck(getCSeq(request)?.seq ?? 0, sender, () => resolve(dialog), reject);
     sender.start();
     startSessionTimer(dialog.sessionTimer, pending.terms, 'uas');
-    return acked.then(() => dialog);
   }
 
   /** Releases what the pending INVITE holds, so the transaction's remaining life stays small. */
   private forget(pending: PendingInvite): void {
     this.ctx.clock.clearTimer(pending.guard);
+    this.byRequest.delete(pending.req);
     this.byTx.delete(pending.tx);
     pending.onCancel = undefined;
     pending.tx.user.onTerminated = undefined;

@@ -135,7 +135,6 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
     this.transport = new TransportLayer({ transports, publicAddress: options.publicAddress, logger });
     const transactions = new TransactionLayer({ clock, timers, sink: this.transport, logger, maxServerTransactions: options.maxServerTransactions });
     this.transport.user = transactions;
-    this.onListenerError = (err, event) => logger.error({ err, event }, 'user agent listener failed');
     this.ctx = {
       clock,
       timers,
@@ -157,6 +156,10 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
       invite: (req, res) => this.emit('invite', req, res),
       request: (req, res) => this.emit('request', req, res),
     });
+  }
+
+  protected override onListenerError(err: unknown, event: string): void {
+    this.ctx.logger.error({ err, event }, 'user agent listener failed');
   }
 
   async listen(): Promise<void> {
