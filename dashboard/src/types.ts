@@ -1,4 +1,5 @@
 /** The shapes the dashboard reads from the engine (GET /api/v1/…, the live feed). */
+import type { TurnLatency } from '../../media/protocol';
 
 export interface Organization {
   id: string;
@@ -12,6 +13,7 @@ export interface Session {
 }
 
 export type { LiveCall, LiveEvent, ToolRun } from '../../src/dashboard/wire';
+export type { TurnLatency } from '../../media/protocol';
 
 export interface CallSummary {
   id: string;
@@ -46,19 +48,6 @@ export interface Message {
   tool_calls?: ToolCall[];
   tool_call_id?: string;
   name?: string;
-}
-
-export interface TurnLatency {
-  turn: number;
-  engine: string;
-  endOfTurnMs: number | null;
-  llmRequestMs: number | null;
-  llmFirstTokenMs: number | null;
-  llmFirstSentenceMs: number | null;
-  ttsRequestMs: number | null;
-  ttsFirstAudioMs: number | null;
-  firstRtpMs: number | null;
-  interrupted: boolean;
 }
 
 export interface CallLatency {
