@@ -107,6 +107,8 @@ export class CallDirectory {
 
   /** Refreshes this node and re-registers every live call (after a Redis restart too). */
   async heartbeat(node: NodeInfo, calls: Iterable<LiveCallEntry>): Promise<void> {
+    // Queued while offline, this snapshot would be replayed on reconnect and bring back calls that ended meanwhile.
+    if (this.redis.status !== 'ready') throw new Error(`redis is ${this.redis.status}`);
     const expiry = Date.now() + ENTRY_TTL_MS;
     const batch = this.redis.multi().set(this.nodeKey(node.id), JSON.stringify(node), 'PX', NODE_TTL_MS);
     for (const { orgId, callId } of calls) {
