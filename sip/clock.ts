@@ -156,10 +156,15 @@ export class FakeClock implements Clock {
       const next = this.earliestDue(target);
       if (!next) break;
       this.timers.delete(next.id);
-      this.time = next.due;
+      this.time = Math.max(this.time, next.due); // a timer overdue after `stall` fires late
       next.fn();
     }
     this.time = target;
+  }
+
+  /** Time passes without firing anything, as when the event loop is blocked; `advance` then fires the overdue timers late. */
+  stall(ms: number): void {
+    this.time += ms;
   }
 
   /** Number of armed timers (tests use it to check that nothing is left behind). */

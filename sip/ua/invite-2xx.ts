@@ -4,6 +4,13 @@
  * the caller of `onGiveUp` ends the session with BYE). Retransmissions go through the INVITE
  * server transaction while it is Accepted (RFC 6026 §8.7), statelessly after that. Reliable
  * transports carry the 2xx once: hop-by-hop reliability already covers the single hop we use.
+ *
+ * A retransmission whose timer fires late (this process is behind on its event loop) waits again
+ * for as long as it was late: the ACK is then more likely queued in our own socket than lost,
+ * and a 2xx resent after the caller moved on (it already sent BYE) fails its call. Under
+ * overload this keeps retransmissions from adding load and breaking calls that were fine; once
+ * the loop keeps up, timers fire on time and a lost ACK is recovered as usual (64·T1 still ends
+ * the wait).
  */
 import type { TimerHandle } from '../clock.js';
 import type { SipResponse } from '../message/types.js';
@@ -15,6 +22,8 @@ export class Invite2xxSender {
   private timer?: TimerHandle;
   private deadline?: TimerHandle;
   private interval: number;
+  /** When the armed retransmission is due (clock time). */
+  private due = 0;
   private done = false;
 
   constructor(
@@ -29,7 +38,7 @@ export class Invite2xxSender {
   /** Sends the 2xx and starts waiting for the ACK. */
   start(): void {
     this.tx.respond(this.response);
-    if (!this.tx.reliable) this.timer = this.ctx.clock.setTimer(this.interval, () => this.retransmit());
+    if (!this.tx.reliable) this.arm(this.interval);
     this.deadline = this.ctx.clock.setTimer(transactionTimeout(this.ctx.timers), () => {
       this.stop();
       this.onGiveUp();
@@ -48,14 +57,24 @@ export class Invite2xxSender {
     return this.done;
   }
 
+  private arm(ms: number): void {
+    this.due = this.ctx.clock.now() + ms;
+    this.timer = this.ctx.clock.setTimer(ms, () => this.retransmit());
+  }
+
   private retransmit(): void {
     if (this.done) return;
+    const late = this.ctx.clock.now() - this.due;
+    if (late > this.ctx.timers.t1 / 2) {
+      this.arm(late);
+      return;
+    }
     if (this.tx.terminated) {
       this.ctx.transactions.sendStateless(this.response, this.tx.responseDestination).catch(() => undefined);
     } else {
       this.tx.respond(this.response);
     }
     this.interval = backoffCapped(this.ctx.timers, this.interval);
-    this.timer = this.ctx.clock.setTimer(this.interval, () => this.retransmit());
+    this.arm(this.interval);
   }
 }

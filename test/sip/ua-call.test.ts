@@ -173,6 +173,20 @@ Content-Length: 0
     expect(countSent(pair.aliceWire, 'ACK')).toBe(2);
   });
 
+  it('holds a 2xx retransmission that falls due while the UA is behind, then sends it if the ACK still has not come', async () => {
+    pair = await makePair();
+    answering(pair);
+    pair.aliceWire.faults.drop = (p) => p.firstLine.startsWith('ACK');
+    answered(await pair.alice.createUAC(pair.bobUri, { localSdp: offer() }));
+    expect(countSent(pair.bobWire, 'SIP/2.0 200')).toBe(1);
+    // The loop is blocked for 900 ms: Timer G (T1 = 500 ms) fires 400 ms late and waits as long again.
+    pair.clock.stall(900);
+    await advance(pair.clock, 300, 100);
+    expect(countSent(pair.bobWire, 'SIP/2.0 200')).toBe(1);
+    await advance(pair.clock, 200, 100);
+    expect(countSent(pair.bobWire, 'SIP/2.0 200')).toBe(2);
+  });
+
   it('ends the dialog with BYE when no ACK arrives within 64·T1 (§13.3.1.4)', async () => {
     pair = await makePair();
     let uasError: unknown;
