@@ -89,7 +89,7 @@ describe('Redis down', () => {
     try {
       const key = `${engine.node.config.redisPrefix}calls:org:${engine.orgId}`;
       await eventually(async () => (await check.zcard(key)) > 0, 30_000, 'the live call to be registered again');
-      expect(await check.zrange(key, 0, -1)).toEqual([live.rows[0].id]);
+      expect(await check.zrange(key, '0', '-1')).toEqual([live.rows[0].id]);
       await phones[0].hangup();
       await eventually(async () => (await check.zcard(key)) === 0, 10_000, 'the slot to be released');
     } finally {
