@@ -49,9 +49,9 @@ export async function measureParse(rounds: number, batchMs: number): Promise<Par
     { parser: p.name, mode: 'full' as const, fn: p.full },
   ]);
   // Every parser sees every message before anything is timed, as on a server (its call sites
-  // settle on all the message shapes): otherwise the first cell timed runs with feedback from one
-  // message only and the JIT may re-optimise it mid-measurement (seen: voxgate's INVITE default 2×
-  // its full mode in one run, the full mode in another).
+  // settle on all the message shapes), so that no cell is timed with feedback from one message
+  // only (once seen: voxgate's INVITE default at twice its full mode). Runs still swing on this
+  // shared machine; the README gives the spread.
   for (let pass = 0; pass < 2; pass++) {
     for (const buf of Object.values(PEER_MESSAGES)) {
       for (const cell of cells) {
