@@ -146,36 +146,15 @@ function skipLeadingCrlf(buf: Buffer): number {
   return i;
 }
 
-/**
- * Finds the empty line ending the header section of a message starting at `start`
- * (tolerating bare LF line ends). `resumeAt` must be the start of a line after the first one;
- * the stream framer uses it to scan each byte only once.
- */
-export function findHeaderEnd(
-  buf: Buffer,
-  start: number,
-  limit = buf.length,
-  resumeAt = start,
-): { headEnd: number; bodyStart: number } | undefined {
-  let pos = resumeAt;
-  while (pos < limit) {
-    const nl = buf.indexOf(0x0a, pos);
-    if (nl === -1 || nl >= limit) return undefined;
-    const lineEnd = nl > pos && buf[nl - 1] === 0x0d ? nl - 1 : nl;
-    if (lineEnd === pos && pos !== start) return { headEnd: pos, bodyStart: nl + 1 };
-    pos = nl + 1;
-  }
-  return undefined;
-}
-
 const LF_CRLF = Buffer.from('\n\r\n');
 const LF_LF = Buffer.from('\n\n');
 
 /**
- * `findHeaderEnd` of a whole message in two native searches instead of one per line: the empty
- * line is the first LF followed by CRLF or by LF (the message does not start with a line end).
+ * Finds the empty line ending the header section of a message starting at `start` (tolerating
+ * bare LF line ends) in two native searches instead of one per line: it is the first LF followed
+ * by CRLF or by LF.
  */
-function findMessageHeaderEnd(buf: Buffer, start: number): { headEnd: number; bodyStart: number } | undefined {
+export function findHeaderEnd(buf: Buffer, start = 0): { headEnd: number; bodyStart: number } | undefined {
   const crlf = buf.indexOf(LF_CRLF, start);
   const lf = buf.indexOf(LF_LF, start);
   if (crlf === -1 && lf === -1) return undefined;
@@ -188,7 +167,7 @@ function parse(buf: Buffer, transport: 'datagram' | 'stream'): ParseResult {
     return fail(new Failure('too-large', `message larger than ${MAX_MESSAGE_SIZE} bytes`, 513));
   }
   const start = skipLeadingCrlf(buf);
-  const end = findMessageHeaderEnd(buf, start);
+  const end = findHeaderEnd(buf, start);
   if (!end) return fail(new Failure('no-header-end', 'no empty line after the header section'));
   // One decode of the header section, then one scan over it: lines are found with indexOf and
   // values sliced once; nothing is split, joined or matched with a regex per header.
