@@ -8,7 +8,7 @@
  * a `partial` message so that the caller can still send that response.
  */
 import { SipHeaders, normalizeHeaderName, type NameAddr, type SipMessage, type SipRequest, type SipResponse, type SipUri, type Via } from './types.js';
-import { SpellingTable, isToken, splitTopLevel } from './scan.js';
+import { SpellingTable, isToken, splitTopLevel, trimmedSlice } from './scan.js';
 import { VIEWS, parseCSeq, parseCSeqIn, parseUnsigned, parseVia, parseViaIn, readNameAddr, readNameAddrIn } from './headers.js';
 import { parseUriIn, uriScheme, isAbsoluteUri } from './uri.js';
 import { BRANCH_COOKIE } from './ids.js';
@@ -325,11 +325,8 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
     while (pos < length && isWspCode(text.charCodeAt(pos))) {
       let next = text.indexOf('\n', pos);
       if (next === -1) next = length;
-      let end = next > pos && text.charCodeAt(next - 1) === 0x0d ? next - 1 : next;
-      let start = pos;
-      while (start < end && isWspCode(text.charCodeAt(start))) start++;
-      while (end > start && isWspCode(text.charCodeAt(end - 1))) end--;
-      if (end > start) value = value === '' ? text.slice(start, end) : value + ' ' + text.slice(start, end);
+      const piece = trimmedSlice(text, pos, next > pos && text.charCodeAt(next - 1) === 0x0d ? next - 1 : next);
+      if (piece !== '') value = value === '' ? piece : value + ' ' + piece;
       pos = next + 1;
     }
     const slot = name.slot;

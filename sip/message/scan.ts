@@ -58,11 +58,7 @@ export const isWsp = (c: number): boolean => c === 0x20 || c === 0x09;
 
 /** Trims SP and HTAB only (String#trim would also eat U+FEFF, U+00A0 … which are data in SIP). */
 export function trimWs(s: string): string {
-  let a = 0;
-  let b = s.length;
-  while (a < b && isWsp(s.charCodeAt(a))) a++;
-  while (b > a && isWsp(s.charCodeAt(b - 1))) b--;
-  return a === 0 && b === s.length ? s : s.slice(a, b);
+  return trimmedSlice(s, 0, s.length);
 }
 
 // The scanners take an optional `end`: the parser scans header values inside the message text
@@ -149,13 +145,13 @@ export function splitTopLevel(value: string, separator = 0x2c, stopOnEmpty = fal
     } else if (c === 0x3c) angle = true;
     else if (c === 0x3e) angle = false;
     else if (c === separator && !angle) {
-      const part = trimWs(value.slice(start, i));
+      const part = trimmedSlice(value, start, i);
       if (part === '' && stopOnEmpty) return [''];
       parts.push(part);
       start = i + 1;
     }
   }
-  parts.push(trimWs(value.slice(start)));
+  parts.push(trimmedSlice(value, start, value.length));
   return parts;
 }
 
@@ -166,12 +162,9 @@ function splitPlain(value: string, separator: string, stopOnEmpty: boolean): str
   for (;;) {
     let end = value.indexOf(separator, start);
     if (end === -1) end = value.length;
-    let a = start;
-    let b = end;
-    while (a < b && isWsp(value.charCodeAt(a))) a++;
-    while (b > a && isWsp(value.charCodeAt(b - 1))) b--;
-    if (a === b && stopOnEmpty) return [''];
-    parts.push(value.slice(a, b));
+    const part = trimmedSlice(value, start, end);
+    if (part === '' && stopOnEmpty) return [''];
+    parts.push(part);
     if (end === value.length) return parts;
     start = end + 1;
   }
