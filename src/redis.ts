@@ -24,6 +24,15 @@ export interface RedisConnection {
 
 export class RedisUnavailableError extends Error {}
 
+/**
+ * Lock settings for our BullMQ workers. A job a crashed node was running stays locked until its
+ * lock expires and a stalled-job check finds it; with BullMQ's defaults (30 s, checked every
+ * 30 s) that held a dead node's webhook, and every later event of the same call queued behind
+ * it, for up to a minute. Here it is run again within 15 s. Every job may run twice (at least
+ * once): the database row it names decides what is left to do.
+ */
+export const WORKER_LOCK = { lockDuration: 10_000, stalledInterval: 5_000 } as const;
+
 /** A client for our use: bounded retries per command so a dead server fails requests instead of hanging them. */
 export function createRedisClient(url: string, log?: Logger): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false, connectTimeout: 5_000 });

@@ -14,7 +14,7 @@ import { orgResendKey, ResendClient, ResendError } from '../resend/index.js';
 import { exponentialDelay } from './bounded.js';
 import { loadCallRecord } from './call-record.js';
 import { renderNotification } from './notification.js';
-import { duplicateClient } from '../redis.js';
+import { duplicateClient, WORKER_LOCK } from '../redis.js';
 
 export const EMAIL_QUEUE = 'email';
 
@@ -77,6 +77,7 @@ export class NotificationEmails {
       connection,
       prefix: `${this.o.prefix}bull`,
       concurrency,
+      ...WORKER_LOCK,
       settings: { backoffStrategy: (attemptsMade: number) => exponentialDelay(attemptsMade, policy.baseDelayMs, policy.maxDelayMs) },
     });
     this.worker.on('error', (err) => this.o.log.warn({ err: err.message }, 'e-mail worker error'));

@@ -12,7 +12,7 @@ import { openSnapshot, sealSnapshot, type CallAgentSnapshot } from './agent-sett
 import { bounded, exponentialDelay } from './bounded.js';
 import { callsMissingReport } from './call-record.js';
 import { AnalysisRetryError, runPostCall, type PostCallDeps, type PostCallResult, type SettledTasks } from './post-call.js';
-import { duplicateClient } from '../redis.js';
+import { duplicateClient, WORKER_LOCK } from '../redis.js';
 
 export const POST_CALL_QUEUE = 'analysis';
 /** What enqueue may take before it gives up (the sweep catches up). */
@@ -146,6 +146,7 @@ export class PostCallWorker {
       connection: this.connection,
       prefix: `${o.prefix}bull`,
       concurrency,
+      ...WORKER_LOCK,
       settings: { backoffStrategy: (attemptsMade: number) => exponentialDelay(attemptsMade, policy.baseDelayMs, policy.maxDelayMs) },
     });
     this.worker.on('error', (err) => o.log.warn({ err: err.message }, 'post-call worker error'));

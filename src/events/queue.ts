@@ -26,7 +26,7 @@ import {
 } from './deliveries.js';
 import { describeOutcome, postJson, type PostOutcome } from './http.js';
 import { webhookHeaders } from './signing.js';
-import { duplicateClient } from '../redis.js';
+import { duplicateClient, WORKER_LOCK } from '../redis.js';
 
 export const WEBHOOK_QUEUE = 'webhooks';
 
@@ -151,6 +151,7 @@ export class WebhookWorker {
       connection: this.connection,
       prefix: `${o.prefix}bull`,
       concurrency,
+      ...WORKER_LOCK,
       settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade, policy) },
     });
     this.worker.on('error', (err) => o.log.warn({ err: err.message }, 'webhook worker error'));

@@ -3,7 +3,8 @@
  * back it finalises the calls it owned — `ended-with-error`, `node-failure`, billed up to the
  * last heartbeat, both reports sent, concurrency slots free again — and the callers who keep
  * streaming RTP at its old ports never reach the new calls. A second engine finalises the calls
- * of a node that died and does not come back.
+ * of a node that died and does not come back. A webhook the engine was sending when it died
+ * is sent again, and the call's later events follow it.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -161,5 +162,33 @@ describe('an engine killed with live calls', () => {
     expect((await rows()).find((r) => r.id === live!.id)).toMatchObject({ status: 'ended-with-error', end_reason: 'node-failure' });
     // Any live node may be the one that does it (the first test's node is alive too).
     expect(engines.filter((e) => e !== doomed).some((e) => e.logs.some((l) => l.msg === 'calls of a stopped node finalised'))).toBe(true);
+  }, 90_000);
+
+  it("a webhook the engine was sending when it died goes out again, and the call's later events follow it within 25 s", async () => {
+    for (const e of engines) await e.stop(); // the engine below is the only worker
+    const node = engine();
+    await node.start();
+    const caller = await phone();
+    const before = receiver.requests.length;
+    receiver.holdNext(8_000); // the call's first event is still in flight when the engine dies
+    await caller.dial(`${NUMBER}@127.0.0.1:${node.sipPort}`, '+31612000666');
+    let callId = '';
+    await eventually(async () => (callId = (await rows()).find((r) => r.ended_at === null)?.id ?? '') !== '', 5_000, 'the call row');
+    await eventually(() => receiver.requests.length > before, 5_000, "the call's first event");
+    const held = receiver.requests[before];
+    expect(JSON.stringify(held.json)).toContain(callId);
+    expect((await node.kill('SIGKILL')).signal).toBe('SIGKILL');
+    const killedAt = performance.now();
+
+    await node.start(); // finalises the call at once; its events wait behind the one in flight
+    const ofCall = () => receiver.requests.slice(before).filter((r) => JSON.stringify(r.json).includes(callId));
+    await eventually(() => ofCall().some((r) => r.event === 'end-of-call-report'), 60_000, 'the report');
+    // The job the dead engine held was found stalled when its lock expired (10 s), not 30–60 s later.
+    expect(ofCall().find((r) => r.event === 'end-of-call-report')!.receivedAtMono - killedAt).toBeLessThan(25_000);
+    const ids = ofCall().map((r) => r.headers['x-webhook-id']);
+    expect(ids.filter((id) => id === held.headers['x-webhook-id'])).toHaveLength(2); // sent again, same id
+    const final = ofCall().filter((r) => r.event === 'status-update').at(-1)!;
+    expect((final.json as { message: { status: string } }).message.status).toBe('ended-with-error');
+    expect(ids.lastIndexOf(held.headers['x-webhook-id'])).toBeLessThan(ids.indexOf(final.headers['x-webhook-id'])); // still in order
   }, 90_000);
 });
