@@ -321,13 +321,18 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
     let value = text.slice(a, b);
     pos = nl + 1;
     if (pos < length && isWspCode(text.charCodeAt(pos))) a = -1;
-    // Continuation lines (rare): each adds one SP and its trimmed text.
-    while (pos < length && isWspCode(text.charCodeAt(pos))) {
-      let next = text.indexOf('\n', pos);
-      if (next === -1) next = length;
-      const piece = trimmedSlice(text, pos, next > pos && text.charCodeAt(next - 1) === 0x0d ? next - 1 : next);
-      if (piece !== '') value = value === '' ? piece : value + ' ' + piece;
-      pos = next + 1;
+    // Continuation lines (rare): each adds one SP and its trimmed text; joined into one flat
+    // string, which the value parsers read faster than a chain of concatenations.
+    if (a === -1) {
+      const pieces = value === '' ? [] : [value];
+      while (pos < length && isWspCode(text.charCodeAt(pos))) {
+        let next = text.indexOf('\n', pos);
+        if (next === -1) next = length;
+        const piece = trimmedSlice(text, pos, next > pos && text.charCodeAt(next - 1) === 0x0d ? next - 1 : next);
+        if (piece !== '') pieces.push(piece);
+        pos = next + 1;
+      }
+      value = pieces.join(' ');
     }
     const slot = name.slot;
     if (slot !== -1) {
@@ -481,18 +486,25 @@ function checkContentLength(headers: SipHeaders): Failure | undefined {
   return new Failure('bad-content-length', 'malformed Content-Length');
 }
 
+/** The body of every message without one (a zero-length buffer cannot be written to). */
+const NO_BODY = Buffer.alloc(0);
+
+/**
+ * The body as a view of `buf`, not a copy: each datagram and each message the stream framer cuts
+ * out is a buffer of its own, so the view pins nothing else.
+ */
 function readBody(buf: Buffer, bodyStart: number, headers: SipHeaders, transport: string): Buffer | Failure {
   const cl = firstValue(headers, CONTENT_LENGTH);
   const available = buf.length - bodyStart;
   if (cl === undefined) {
     if (transport === 'stream') return new Failure('missing-content-length', 'Content-Length is required on stream transports');
-    return Buffer.from(buf.subarray(bodyStart)); // RFC 3261 §18.3: datagram = rest of the packet
+    return available > 0 ? buf.subarray(bodyStart) : NO_BODY; // RFC 3261 §18.3: datagram = rest of the packet
   }
   const length = Number(cl);
   // RFC 3261 §18.3 / RFC 4475 §3.1.2.2 clerr: a body shorter than Content-Length is a 400.
   if (length > available) return new Failure('body-truncated', 'body shorter than Content-Length');
   // Bytes after the body are discarded (RFC 4475 §3.1.1.8 dblreq).
-  return Buffer.from(buf.subarray(bodyStart, bodyStart + length));
+  return length > 0 ? buf.subarray(bodyStart, bodyStart + length) : NO_BODY;
 }
 
 function collectWarnings(headers: SipHeaders): string[] | undefined {
