@@ -43,19 +43,25 @@ export class LiveHub {
   /** Starts sending `watcher` the live calls of its scope, a snapshot first; returns the stop function. */
   async watch(watcher: LiveWatcher): Promise<() => void> {
     await this.start();
-    // Watching before the snapshot is read: a change in between is sent, not lost.
-    this.watchers.add(watcher);
+    // Watching before the snapshot is read, so that a change in between is not lost; it is held
+    // and sent after the snapshot, which the page needs first.
+    let held: LiveEvent[] | null = [];
+    const entry: LiveWatcher = { orgId: watcher.orgId, send: (event) => (held ? held.push(event) : watcher.send(event)) };
+    this.watchers.add(entry);
     let snapshot: LiveCall[];
     try {
       snapshot = await liveCalls(this.db, watcher.orgId);
     } catch (err) {
-      this.watchers.delete(watcher);
+      this.watchers.delete(entry);
       throw err;
     }
     for (const call of snapshot) this.known.set(call.id, stateOf(call));
+    const changes = held;
+    held = null;
     watcher.send({ type: 'snapshot', calls: snapshot.map((c) => this.withSpeech(c)) });
+    for (const event of changes) watcher.send(event);
     return () => {
-      this.watchers.delete(watcher);
+      this.watchers.delete(entry);
       if (this.watchers.size === 0) this.pause();
     };
   }
