@@ -4,7 +4,7 @@
  */
 import type { CSeq, NameAddr, SipMessage, SipUri, UriParams, Via } from './types.js';
 import type { HeaderView, SipHeaders } from './types.js';
-import { SpellingTable, URI_COMPONENT, isTokenChar, isTokenIn, isUricString, isWsp, scanQuoted, scanToken, skipWs, trimWs, unquote } from './scan.js';
+import { SpellingTable, URI_COMPONENT, isLwsAt, isTokenChar, isTokenIn, isUricString, scanQuoted, scanToken, skipWs, trimWs, unfoldValue, unquote } from './scan.js';
 import { parseUriIn, uriScheme } from './uri.js';
 
 export { parseUri, serializeUri, uriScheme, cloneUri } from './uri.js';
@@ -40,7 +40,7 @@ function scanParamsInto(s: string, i: number, end: number, params: UriParams): n
       i = skipWs(s, i + 1, end);
       const valueEnd = scanParamValue(s, i, end);
       if (valueEnd === i) return -1;
-      value = s.slice(i, valueEnd);
+      value = s.charCodeAt(i) === 0x22 ? unfoldValue(s.slice(i, valueEnd)) : s.slice(i, valueEnd);
       i = valueEnd;
     }
     params[name] = value;
@@ -66,7 +66,7 @@ function scanParamValue(s: string, i: number, end: number): number {
     return close === -1 || close >= end ? i : close + 1;
   }
   // token, plus ':' for host:port style values some stacks send unquoted
-  for (let c = s.charCodeAt(i); i < end && (isTokenChar(c) || c === 0x3a); c = s.charCodeAt(++i));
+  while (i < end && (isTokenChar(s.charCodeAt(i)) || s.charCodeAt(i) === 0x3a)) i++;
   return i;
 }
 
@@ -99,12 +99,9 @@ function scanDisplayName(s: string, i: number, lt: number): string | undefined |
   // display-name = *(token LWS): unquoted commas etc. are errors (RFC 4475 §3.1.2.15 baddn).
   // RFC 4475 §3.1.1.6 lwsdisp: no LWS before '<' is accepted.
   let end = lt;
-  for (let j = i; j < lt; j++) {
-    const c = s.charCodeAt(j);
-    if (!isTokenChar(c) && !isWsp(c)) return false;
-  }
-  while (end > i && isWsp(s.charCodeAt(end - 1))) end--;
-  return end === i ? undefined : s.slice(i, end);
+  for (let j = i; j < lt; j++) if (!isTokenChar(s.charCodeAt(j)) && !isLwsAt(s, j)) return false;
+  while (end > i && isLwsAt(s, end - 1)) end--;
+  return end === i ? undefined : unfoldValue(s.slice(i, end));
 }
 
 /** Scans the name-addr / addr-spec `s[from, to)` into `found`; false when malformed. */
@@ -117,7 +114,7 @@ function scanNameAddr(s: string, from: number, to: number): boolean {
     if (end === -1) return false; // RFC 4475 §3.1.2.6 quotbal
     lt = skipWs(s, end, to);
     if (lt >= to || s.charCodeAt(lt) !== 0x3c) return false;
-    found.displayName = unquote(s.slice(i, end));
+    found.displayName = unquote(unfoldValue(s.slice(i, end)));
   } else {
     lt = s.indexOf('<', i);
     if (lt >= to) lt = -1;
@@ -134,13 +131,16 @@ function scanNameAddr(s: string, from: number, to: number): boolean {
     if (uriEnd === -1 || uriEnd >= to) return false;
     uriStart = lt + 1;
     // RFC 4475 §3.1.2.14 badaspec: no LWS inside the brackets.
-    if (uriEnd === uriStart || isWsp(s.charCodeAt(uriStart)) || isWsp(s.charCodeAt(uriEnd - 1))) return false;
+    if (uriEnd === uriStart || isLwsAt(s, uriStart) || isLwsAt(s, uriEnd - 1)) return false;
     i = uriEnd + 1;
   } else {
     // addr-spec: the `;params` belong to the header, and the URI may contain neither `?` nor `,`.
     uriStart = i;
     uriEnd = i;
-    for (let c = s.charCodeAt(uriEnd); uriEnd < to && c !== 0x3b && !isWsp(c); c = s.charCodeAt(++uriEnd)) {
+    // It ends at LWS (a bare CR, which is no URI character either, fails the params after it).
+    for (; uriEnd < to; uriEnd++) {
+      const c = s.charCodeAt(uriEnd);
+      if (c === 0x3b || c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a) break;
       if (c === 0x3f || c === 0x2c) return false;
     }
     if (uriEnd === uriStart) return false;
@@ -206,6 +206,8 @@ function scanSlash(s: string, i: number, end: number): number {
 }
 
 const HOST_CHARS = URI_COMPONENT.host;
+const isHostChar = (c: number): boolean => c < 128 && HOST_CHARS[c] === 1;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 /** Parses one Via value (RFC 3261 §20.42), tolerating LWS around '/' (RFC 4475 §3.1.1.1). */
 export function parseVia(s: string): Via | undefined {
@@ -241,10 +243,12 @@ export function parseViaIn(s: string, from: number, to: number): Via | undefined
     i = close + 1;
   } else {
     i = hostStart;
-    for (let c = s.charCodeAt(i); i < to && c < 128 && HOST_CHARS[c] === 1; c = s.charCodeAt(++i));
+    while (i < to && isHostChar(s.charCodeAt(i))) i++;
     if (i === hostStart) return undefined;
-    const c = s.charCodeAt(i);
-    if (i < to && c !== 0x3a && c !== 0x3b && c !== 0x2c && !isWsp(c)) return undefined;
+    if (i < to) {
+      const c = s.charCodeAt(i);
+      if (c !== 0x3a && c !== 0x3b && c !== 0x2c && !isLwsAt(s, i)) return undefined;
+    }
     host = s.slice(hostStart, i);
   }
   let port: number | undefined;
@@ -253,7 +257,7 @@ export function parseViaIn(s: string, from: number, to: number): Via | undefined
     j = skipWs(s, j + 1, to);
     const portStart = j;
     port = 0;
-    for (let c = s.charCodeAt(j); j < to && j - portStart <= 5 && c >= 0x30 && c <= 0x39; c = s.charCodeAt(++j)) port = port * 10 + (c - 0x30);
+    for (; j < to && j - portStart <= 5 && isDigit(s.charCodeAt(j)); j++) port = port * 10 + (s.charCodeAt(j) - 0x30);
     if (j === portStart || j - portStart > 5 || port > 65535) return undefined;
     i = j;
   }
@@ -296,12 +300,12 @@ export function parseCSeqIn(s: string, from: number, to: number): CSeq | undefin
   const i = skipWs(s, from, to);
   let j = i;
   let seq = 0;
-  for (let c = s.charCodeAt(j); j < to && c >= 0x30 && c <= 0x39; c = s.charCodeAt(++j)) seq = seq * 10 + (c - 0x30);
+  for (; j < to && isDigit(s.charCodeAt(j)); j++) seq = seq * 10 + (s.charCodeAt(j) - 0x30);
   if (j === i || j - i > 12 || seq > MAX_CSEQ) return undefined;
   const m = skipWs(s, j, to);
   if (m === j) return undefined;
   let end = to;
-  while (end > m && isWsp(s.charCodeAt(end - 1))) end--;
+  while (end > m && isLwsAt(s, end - 1)) end--;
   if (!isTokenIn(s, m, end)) return undefined;
   return { seq, method: methodName(s, m, end) };
 }

@@ -8,7 +8,7 @@
  * a `partial` message so that the caller can still send that response.
  */
 import { SipHeaders, normalizeHeaderName, type NameAddr, type SipMessage, type SipRequest, type SipResponse, type SipUri, type Via } from './types.js';
-import { SpellingTable, isToken, splitTopLevel, trimmedSlice } from './scan.js';
+import { SpellingTable, isToken, skipWs, splitTopLevel } from './scan.js';
 import { VIEWS, parseCSeq, parseCSeqIn, parseUnsigned, parseVia, parseViaIn, readNameAddr, readNameAddrIn } from './headers.js';
 import { parseUriIn, uriScheme, isAbsoluteUri } from './uri.js';
 import { BRANCH_COOKIE } from './ids.js';
@@ -86,9 +86,9 @@ const first = new Int32Array(SLOTS.length);
 /** The single-value slot seen twice first in that message, or -1. */
 let duplicate = -1;
 /**
- * The header text of that message, and where in it each header value is (-1 for a folded value
- * or a list element, which only exist as their own strings): values are parsed in the text, a
- * flat string that reads faster than a slice of it.
+ * The header text of that message, and where in it each header value is (-1 for a list element,
+ * which only exists as its own string): values are parsed in the text, a flat string that reads
+ * faster than a slice of it.
  */
 let headerText = '';
 const valueFrom: number[] = [];
@@ -167,11 +167,19 @@ function parse(buf: Buffer, transport: 'datagram' | 'stream'): ParseResult {
     return fail(new Failure('too-large', `message larger than ${MAX_MESSAGE_SIZE} bytes`, 513));
   }
   const start = skipLeadingCrlf(buf);
-  const end = findHeaderEnd(buf, start);
-  if (!end) return fail(new Failure('no-header-end', 'no empty line after the header section'));
-  // One decode of the header section, then one scan over it: lines are found with indexOf and
-  // values sliced once; nothing is split, joined or matched with a regex per header.
-  const text = buf.toString('utf8', start, end.headEnd);
+  // One native search for the usual CRLF CRLF, one decode of the header section before it, and
+  // a look in that text for a bare-LF empty line (then the general search decides).
+  const crlf = buf.indexOf(LF_CRLF, start);
+  let text = crlf === -1 ? '' : buf.toString('utf8', start, crlf + 1);
+  let end: { headEnd: number; bodyStart: number } | undefined;
+  if (crlf !== -1 && text.indexOf('\n\n') === -1) end = { headEnd: crlf + 1, bodyStart: crlf + 3 };
+  else {
+    end = findHeaderEnd(buf, start);
+    if (!end) return fail(new Failure('no-header-end', 'no empty line after the header section'));
+    text = buf.toString('utf8', start, end.headEnd);
+  }
+  // Then one scan over the text: lines are found with indexOf and values sliced once; nothing
+  // is split, joined or matched with a regex per header.
   let firstEnd = text.indexOf('\n');
   if (firstEnd === -1) firstEnd = text.length;
   const startLine = parseStartLine(text, firstEnd > 0 && text.charCodeAt(firstEnd - 1) === 0x0d ? firstEnd - 1 : firstEnd);
@@ -318,52 +326,56 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
     let b = lineEnd;
     while (a < b && isWspCode(text.charCodeAt(a))) a++;
     while (b > a && isWspCode(text.charCodeAt(b - 1))) b--;
-    let value = text.slice(a, b);
     pos = nl + 1;
-    if (pos < length && isWspCode(text.charCodeAt(pos))) a = -1;
-    // Continuation lines (rare): each adds one SP and its trimmed text; joined into one flat
-    // string, which the value parsers read faster than a chain of concatenations.
-    if (a === -1) {
-      const pieces = value === '' ? [] : [value];
-      while (pos < length && isWspCode(text.charCodeAt(pos))) {
-        let next = text.indexOf('\n', pos);
-        if (next === -1) next = length;
-        const piece = trimmedSlice(text, pos, next > pos && text.charCodeAt(next - 1) === 0x0d ? next - 1 : next);
-        if (piece !== '') pieces.push(piece);
-        pos = next + 1;
+    // Continuation lines (rare) stay in the value, which ends after the last one's text: the
+    // value parsers read a fold as LWS, and the raw value is unfolded only if it is read.
+    let folded = false;
+    while (pos < length && isWspCode(text.charCodeAt(pos))) {
+      let next = text.indexOf('\n', pos);
+      if (next === -1) next = length;
+      let end = next > pos && text.charCodeAt(next - 1) === 0x0d ? next - 1 : next;
+      while (end > pos && isWspCode(text.charCodeAt(end - 1))) end--;
+      if (end > pos) {
+        b = end;
+        folded = true;
       }
-      value = pieces.join(' ');
+      pos = next + 1;
     }
+    if (folded) a = skipWs(text, a, b);
     const slot = name.slot;
     if (slot !== -1) {
       if (first[slot] === -1) first[slot] = headers.size;
       else if (slot < SINGLE_SLOTS && duplicate === -1) duplicate = slot;
     }
-    firstError ??= addHeader(headers, name, value, a, b);
+    firstError ??= addHeader(headers, name, text.slice(a, b), a, b, folded);
   }
   return firstError;
 }
 
-/** Appends one header line found at `from, to` (from -1 when folded), splitting list headers on top-level commas. */
-function addHeader(headers: SipHeaders, header: HeaderName, value: string, from: number, to: number): Failure | undefined {
+/** Appends one header value found at `from, to` in the header text, splitting list headers on top-level commas. */
+function addHeader(headers: SipHeaders, header: HeaderName, value: string, from: number, to: number, folded: boolean): Failure | undefined {
   const name = header.name;
   if (!header.list || value.indexOf(',') === -1) {
     valueFrom[headers.size] = from;
     valueTo[headers.size] = to;
-    headers.appendNormalized(name, value);
+    if (folded) headers.appendFolded(name, value);
+    else headers.appendNormalized(name, value);
     return undefined;
   }
   const strict = header.strict;
   const parts = splitTopLevel(value, 0x2c, strict);
   if (!parts || (strict && parts.includes(''))) {
-    headers.appendNormalized(name, value); // keep the raw value for `partial`
+    // Keep the raw value for `partial`.
+    if (folded) headers.appendFolded(name, value);
+    else headers.appendNormalized(name, value);
     const code: ParseErrorCode = name === 'via' ? 'bad-via' : name === 'contact' ? 'bad-contact' : 'bad-header';
     return new Failure(code, parts ? `empty element in ${displayName(name)}` : `unterminated quote in ${displayName(name)}`);
   }
   for (const part of parts) {
     if (part === '') continue;
     valueFrom[headers.size] = -1;
-    headers.appendNormalized(name, part);
+    if (folded && part.indexOf('\n') !== -1) headers.appendFolded(name, part);
+    else headers.appendNormalized(name, part);
   }
   return undefined;
 }
@@ -404,7 +416,7 @@ function checkVias(headers: SipHeaders): Failure | undefined {
   const vias: Via[] = [];
   for (let i = first[VIA]; i < headers.size; i++) {
     if (headers.nameAt(i) !== 'via') continue;
-    const via = valueFrom[i] === -1 ? parseVia(headers.valueAt(i)) : parseViaIn(headerText, valueFrom[i], valueTo[i]);
+    const via = valueFrom[i] === -1 ? parseVia(headers.rawValueAt(i)) : parseViaIn(headerText, valueFrom[i], valueTo[i]);
     if (!via) return new Failure('bad-via', 'malformed Via');
     vias.push(via);
   }
@@ -422,7 +434,7 @@ function checkAddress(headers: SipHeaders, slot: typeof FROM | typeof TO, code: 
 
 /** `readNameAddr` of the i-th header value, read in the header text when it is there. */
 function nameAddrAt(headers: SipHeaders, i: number): NameAddr | null | undefined {
-  return valueFrom[i] === -1 ? readNameAddr(headers.valueAt(i)) : readNameAddrIn(headerText, valueFrom[i], valueTo[i]);
+  return valueFrom[i] === -1 ? readNameAddr(headers.rawValueAt(i)) : readNameAddrIn(headerText, valueFrom[i], valueTo[i]);
 }
 
 function checkCallId(headers: SipHeaders): Failure | undefined {
@@ -439,7 +451,7 @@ function checkCallId(headers: SipHeaders): Failure | undefined {
 
 function checkCSeq(start: StartLine, headers: SipHeaders): Failure | undefined {
   const i = first[CSEQ];
-  const cseq = valueFrom[i] === -1 ? parseCSeq(headers.valueAt(i)) : parseCSeqIn(headerText, valueFrom[i], valueTo[i]);
+  const cseq = valueFrom[i] === -1 ? parseCSeq(headers.rawValueAt(i)) : parseCSeqIn(headerText, valueFrom[i], valueTo[i]);
   if (!cseq) return new Failure('bad-cseq', 'malformed CSeq');
   // RFC 3261 §8.1.1.5 and RFC 4475 §3.1.2.17: the CSeq method must match the request method.
   // (§3.1.2.18 mismatch02 prefers 501 for an unknown method; the parser cannot know which
@@ -455,7 +467,7 @@ function checkContacts(headers: SipHeaders): Failure | undefined {
   let contacts: Array<NameAddr | '*'> | undefined = [];
   for (let i = 0; i < headers.size; i++) {
     if (headers.nameAt(i) !== 'contact') continue;
-    const v = headers.valueAt(i);
+    const v = headers.rawValueAt(i);
     if (v === '*') {
       contacts?.push('*');
       continue;

@@ -56,7 +56,17 @@ export const URI_COMPONENT = { user: USER, password: PASSWORD, param: PARAMCHAR,
 
 export const isWsp = (c: number): boolean => c === 0x20 || c === 0x09;
 
-/** Trims SP and HTAB only (String#trim would also eat U+FEFF, U+00A0 … which are data in SIP). */
+/**
+ * Whether `s[i]` is linear white space in a header value: SP, HTAB, or the line end of a fold
+ * (LF, or the CR of a CRLF). The parser leaves folded values folded (RFC 3261 §7.3.1: a fold is
+ * equivalent to SP), and no other line end is ever inside a value; a bare CR stays data.
+ */
+export function isLwsAt(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  return c === 0x20 || c === 0x09 || c === 0x0a || (c === 0x0d && s.charCodeAt(i + 1) === 0x0a);
+}
+
+/** Trims LWS only (String#trim would also eat U+FEFF, U+00A0 … which are data in SIP). */
 export function trimWs(s: string): string {
   return trimmedSlice(s, 0, s.length);
 }
@@ -65,8 +75,26 @@ export function trimWs(s: string): string {
 // (a flat string, faster to read than a slice of it) instead of slicing each value out first.
 
 export function skipWs(s: string, i: number, end = s.length): number {
-  while (i < end && isWsp(s.charCodeAt(i))) i++;
+  while (i < end && isLwsAt(s, i)) i++;
   return i;
+}
+
+/**
+ * A folded value as one line: each fold, with the SP/HTAB around it, becomes one SP, and
+ * continuation lines holding nothing else vanish.
+ */
+export function unfoldValue(s: string): string {
+  if (s.indexOf('\n') === -1) return s;
+  const pieces: string[] = [];
+  let from = 0;
+  for (;;) {
+    const nl = s.indexOf('\n', from);
+    const end = nl === -1 ? s.length : nl > from && s.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+    const piece = trimmedSlice(s, from, end);
+    if (piece !== '') pieces.push(piece);
+    if (nl === -1) return pieces.join(' ');
+    from = nl + 1;
+  }
 }
 
 /** Index of the first char that is not a token char, starting at i. */
@@ -80,10 +108,10 @@ export function isTokenIn(s: string, from: number, to: number): boolean {
   return to > from && scanToken(s, from, to) === to;
 }
 
-/** `s[from, to)` without the SP and HTAB around it. */
+/** `s[from, to)` without the LWS around it. */
 export function trimmedSlice(s: string, from: number, to: number): string {
-  while (from < to && isWsp(s.charCodeAt(from))) from++;
-  while (to > from && isWsp(s.charCodeAt(to - 1))) to--;
+  while (from < to && isLwsAt(s, from)) from++;
+  while (to > from && isLwsAt(s, to - 1)) to--;
   return s.slice(from, to);
 }
 
@@ -233,7 +261,8 @@ export function escapeComponent(s: string, allowed: Uint8Array): string {
  * The parser fills it as it validates names; it is bounded so a peer cannot grow it.
  */
 export class SpellingTable<T = string> {
-  private readonly buckets: Array<Array<string | T> | undefined> = [];
+  // Every slot allocated up front: a sparse array would be a dictionary, slower to index.
+  private readonly buckets: Array<Array<string | T> | undefined> = new Array<undefined>(64 << 7).fill(undefined);
   private size = 0;
 
   constructor(private readonly limit = 1024) {}

@@ -3,6 +3,7 @@
  * Parsing lives in `parse.ts`, serialization in `serialize.ts`; header-value parsers
  * (Via, name-addr, CSeq, …) in `headers.ts`. Upper layers only ever see these types.
  */
+import { unfoldValue } from './scan.js';
 
 export type UriParams = Record<string, string | null>;
 
@@ -140,6 +141,8 @@ export type HeaderView<T> = (headers: SipHeaders) => T;
 export class SipHeaders {
   private readonly names: string[] = [];
   private readonly values: string[] = [];
+  /** Entries the parser left folded (true), unfolded on first read: most are never read raw. */
+  private folded: boolean[] | undefined;
   // A handful of views per message: two small arrays beat a Map per message.
   private viewKeys: Array<HeaderView<unknown>> | undefined;
   private viewValues: unknown[] | undefined;
@@ -157,7 +160,7 @@ export class SipHeaders {
   get(name: string): string | undefined {
     const key = normalizeHeaderName(name);
     const names = this.names;
-    for (let i = 0; i < names.length; i++) if (names[i] === key) return this.values[i];
+    for (let i = 0; i < names.length; i++) if (names[i] === key) return this.valueAt(i);
     return undefined;
   }
 
@@ -165,7 +168,7 @@ export class SipHeaders {
     const key = normalizeHeaderName(name);
     const values: string[] = [];
     const names = this.names;
-    for (let i = 0; i < names.length; i++) if (names[i] === key) values.push(this.values[i]);
+    for (let i = 0; i < names.length; i++) if (names[i] === key) values.push(this.valueAt(i));
     return values;
   }
 
@@ -193,6 +196,12 @@ export class SipHeaders {
     return this;
   }
 
+  /** `appendNormalized` of a value with folds in it (the parser's raw text), unfolded when first read. */
+  appendFolded(key: string, raw: string): this {
+    (this.folded ??= [])[this.names.length] = true;
+    return this.appendNormalized(key, raw);
+  }
+
   /** Adds a value before every existing value of that header (a proxy's new top Via). */
   prepend(name: string, value: string): this {
     const key = normalizeHeaderName(name);
@@ -212,6 +221,7 @@ export class SipHeaders {
 
   delete(name: string): this {
     const key = normalizeHeaderName(name);
+    this.unfoldAll();
     this.viewKeys = undefined;
     for (let i = this.names.length - 1; i >= 0; i--) {
       if (this.names[i] === key) {
@@ -227,7 +237,17 @@ export class SipHeaders {
     return this.names[i];
   }
 
+  /** The i-th value as received: folds still in it (for the parser, whose value scanners read a fold as LWS). */
+  rawValueAt(i: number): string {
+    return this.values[i];
+  }
+
   valueAt(i: number): string {
+    const folded = this.folded;
+    if (folded !== undefined && folded[i] === true) {
+      folded[i] = false;
+      this.values[i] = unfoldValue(this.values[i]);
+    }
     return this.values[i];
   }
 
@@ -254,17 +274,26 @@ export class SipHeaders {
 
   /** [lower-case name, value] pairs in wire order. */
   *[Symbol.iterator](): IterableIterator<[string, string]> {
-    for (let i = 0; i < this.names.length; i++) yield [this.names[i], this.values[i]];
+    for (let i = 0; i < this.names.length; i++) yield [this.names[i], this.valueAt(i)];
   }
 
   clone(): SipHeaders {
+    this.unfoldAll();
     const copy = new SipHeaders();
     copy.names.push(...this.names);
     copy.values.push(...this.values);
     return copy;
   }
 
+  /** Before entries move: the folded marks follow positions. */
+  private unfoldAll(): void {
+    if (this.folded === undefined) return;
+    for (let i = 0; i < this.names.length; i++) this.valueAt(i);
+    this.folded = undefined;
+  }
+
   private insert(index: number, key: string, value: string): void {
+    this.unfoldAll();
     this.viewKeys = undefined;
     this.names.splice(index, 0, key);
     this.values.splice(index, 0, value);

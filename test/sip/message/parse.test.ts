@@ -194,3 +194,78 @@ describe('parseMessage reads each value within its own bounds', () => {
     expect(getTo(r.message)!.uri.headers).toEqual({});
   });
 });
+
+describe('parseMessage reads folded values as their one-line form', () => {
+  // RFC 3261 §7.3.1: a fold (line end + SP/HTAB) is equivalent to SP. Values stay folded in the
+  // parser and are unfolded when read, so each fold below must give what the single SP gives.
+  const plain = lines(
+    'INVITE sip:bob@example.org SIP/2.0',
+    'Via: SIP/2.0/UDP h1.example.com:5060 ;branch=z9hG4bK1 ;rport, SIP / 2.0 / TCP h2.example.com ;branch=z9hG4bK2',
+    'From: "Alice A" <sip:alice@example.com> ;tag=9 ;note="a b"',
+    'To: Bob B <sip:bob@example.org> ;tag=7',
+    'Call-ID: c1@example.com',
+    'CSeq: 12 INVITE',
+    'Contact: <sip:a@h1.example.com> ;q=0.5, <sip:b@h2.example.com> ;expires=60',
+    'Subject: a subject with words',
+    'Max-Forwards: 70',
+    'Content-Length: 0',
+    '',
+    '',
+  );
+  const FOLDS = ['\r\n ', '\r\n\t', ' \r\n  ', '\n ', ' \r\n \r\n  ', '\t\r\n\t \t'];
+  const text = plain.toString('latin1');
+  const firstLineEnd = text.indexOf('\r\n');
+  const headEnd = text.indexOf('\r\n\r\n');
+  // Every single SP between two other characters of a header value.
+  const spaces: number[] = [];
+  for (let i = firstLineEnd + 2; i < headEnd; i++) if (text[i] === ' ' && text[i - 1] !== ' ' && text[i + 1] !== ' ' && text[i - 1] !== '\n') spaces.push(i);
+
+  const readable = (buf: Buffer) => {
+    const r = parseMessage(buf);
+    if (!r.ok) return { failed: r.code };
+    const m = r.message;
+    return { headers: [...m.headers], vias: getVias(m), from: getFrom(m), to: getTo(m), cseq: getCSeq(m), contacts: getContacts(m) };
+  };
+  const expected = readable(plain);
+
+  it('has a plain message worth folding', () => {
+    expect(expected).not.toHaveProperty('failed');
+    expect(spaces.length).toBeGreaterThan(25);
+  });
+
+  it.each(FOLDS.map((f) => [JSON.stringify(f), f]))('each SP folded as %s reads the same', (_name, fold) => {
+    for (const at of spaces) {
+      const folded = Buffer.from(text.slice(0, at) + fold + text.slice(at + 1), 'latin1');
+      expect({ at, ...readable(folded) }).toEqual({ at, ...expected });
+    }
+  });
+
+  it('every SP folded at once reads the same', () => {
+    let folded = '';
+    let from = 0;
+    spaces.forEach((at, i) => {
+      folded += text.slice(from, at) + FOLDS[i % FOLDS.length];
+      from = at + 1;
+    });
+    expect(readable(Buffer.from(folded + text.slice(from), 'latin1'))).toEqual(expected);
+  });
+
+  it('a value read, moved or copied is unfolded; a header before it can still be inserted', () => {
+    const r = parseMessage(lines(...INVITE.slice(0, 12), 'Subject: one\r\n  two\r\n\tthree', 'X-Folded: a\r\n b', 'l: 5', '', 'v=0\r\n'));
+    if (!r.ok) throw new Error(r.reason);
+    const h = r.message.headers;
+    h.prepend('via', 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKp');
+    expect(h.get('x-folded')).toBe('a b');
+    h.delete('max-forwards');
+    expect(h.get('subject')).toBe('one two three');
+    expect(serializeMessage(r.message).toString()).toContain('\r\nSubject: one two three\r\nX-Folded: a b\r\n');
+    const copied = parseMessage(lines(INVITE[0], 'Subject: one\r\n two', ...INVITE.slice(1, 12), 'l: 5', '', 'v=0\r\n'));
+    if (!copied.ok) throw new Error(copied.reason);
+    expect(copied.message.headers.clone().get('subject')).toBe('one two');
+  });
+
+  it('a fold before the colon is no header line', () => {
+    const r = parseMessage(lines(INVITE[0], 'Via', ' : SIP/2.0/UDP h1.example.com;branch=z9hG4bK1', ...INVITE.slice(2)));
+    expect(r).toMatchObject({ ok: false, code: 'bad-header' });
+  });
+});
