@@ -4,7 +4,7 @@
  */
 import type { CSeq, NameAddr, SipMessage, SipUri, UriParams, Via } from './types.js';
 import type { HeaderView, SipHeaders } from './types.js';
-import { SpellingTable, URI_COMPONENT, isLwsAt, isTokenChar, isTokenIn, isUricString, scanQuoted, scanToken, skipWs, trimWs, unfoldValue, unquote } from './scan.js';
+import { SpellingTable, isDigit, isHostChar, isLwsAt, isTokenChar, isTokenIn, isUricString, scanQuoted, scanToken, skipWs, trimWs, unfoldValue, unquote } from './scan.js';
 import { parseUriIn, uriScheme } from './uri.js';
 
 export { parseUri, serializeUri, uriScheme, cloneUri } from './uri.js';
@@ -204,10 +204,6 @@ function scanSlash(s: string, i: number, end: number): number {
   i = skipWs(s, i, end);
   return i < end && s.charCodeAt(i) === 0x2f ? skipWs(s, i + 1, end) : -1;
 }
-
-const HOST_CHARS = URI_COMPONENT.host;
-const isHostChar = (c: number): boolean => c < 128 && HOST_CHARS[c] === 1;
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 /** Parses one Via value (RFC 3261 §20.42), tolerating LWS around '/' (RFC 4475 §3.1.1.1). */
 export function parseVia(s: string): Via | undefined {

@@ -8,7 +8,7 @@
  * a `partial` message so that the caller can still send that response.
  */
 import { SipHeaders, normalizeHeaderName, type NameAddr, type SipMessage, type SipRequest, type SipResponse, type SipUri, type Via } from './types.js';
-import { SpellingTable, isToken, skipWs, splitTopLevel } from './scan.js';
+import { SpellingTable, isDigit, isToken, isWsp, skipWs, splitTopLevel } from './scan.js';
 import { VIEWS, parseCSeq, parseCSeqIn, parseUnsigned, parseVia, parseViaIn, readNameAddr, readNameAddrIn } from './headers.js';
 import { parseUriIn, uriScheme, isAbsoluteUri } from './uri.js';
 import { BRANCH_COOKIE } from './ids.js';
@@ -264,8 +264,6 @@ function hasUriHeaders(uri: SipUri): boolean {
   return false;
 }
 
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-
 function parseStatusLine(line: string): StartLine {
   const out: StartLine = { kind: 'response' };
   const sp = line.indexOf(' ');
@@ -289,8 +287,6 @@ function parseStatusLine(line: string): StartLine {
 /** Header-name spellings seen on the wire → what the parser knows about the name. */
 const HEADER_NAMES = new SpellingTable<HeaderName>(2048);
 
-const isWspCode = (c: number): boolean => c === 0x20 || c === 0x09;
-
 /**
  * Reads the header lines of `text` from `pos`: unfolds continuation lines (RFC 3261 §7.3.1: LWS
  * folding is equivalent to one SP), appends each header and records in `first` where the
@@ -309,11 +305,11 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
       pos = nl + 1; // the terminator of the last header line
       continue;
     }
-    if (isWspCode(text.charCodeAt(pos))) return firstError ?? new Failure('bad-header', 'continuation line before any header');
+    if (isWsp(text.charCodeAt(pos))) return firstError ?? new Failure('bad-header', 'continuation line before any header');
     const colon = text.indexOf(':', pos);
     if (colon === -1 || colon > lineEnd) return firstError ?? new Failure('bad-header', 'malformed header line');
     let nameEnd = colon;
-    while (nameEnd > pos && isWspCode(text.charCodeAt(nameEnd - 1))) nameEnd--;
+    while (nameEnd > pos && isWsp(text.charCodeAt(nameEnd - 1))) nameEnd--;
     // A spelling in the table was a valid token when the parser put it there; any other is checked.
     let name = HEADER_NAMES.find(text, pos, nameEnd);
     if (name === undefined) {
@@ -324,17 +320,17 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
     }
     let a = colon + 1;
     let b = lineEnd;
-    while (a < b && isWspCode(text.charCodeAt(a))) a++;
-    while (b > a && isWspCode(text.charCodeAt(b - 1))) b--;
+    while (a < b && isWsp(text.charCodeAt(a))) a++;
+    while (b > a && isWsp(text.charCodeAt(b - 1))) b--;
     pos = nl + 1;
     // Continuation lines (rare) stay in the value, which ends after the last one's text: the
     // value parsers read a fold as LWS, and the raw value is unfolded only if it is read.
     let folded = false;
-    while (pos < length && isWspCode(text.charCodeAt(pos))) {
+    while (pos < length && isWsp(text.charCodeAt(pos))) {
       let next = text.indexOf('\n', pos);
       if (next === -1) next = length;
       let end = next > pos && text.charCodeAt(next - 1) === 0x0d ? next - 1 : next;
-      while (end > pos && isWspCode(text.charCodeAt(end - 1))) end--;
+      while (end > pos && isWsp(text.charCodeAt(end - 1))) end--;
       if (end > pos) {
         b = end;
         folded = true;
@@ -358,26 +354,27 @@ function addHeader(headers: SipHeaders, header: HeaderName, value: string, from:
   if (!header.list || value.indexOf(',') === -1) {
     valueFrom[headers.size] = from;
     valueTo[headers.size] = to;
-    if (folded) headers.appendFolded(name, value);
-    else headers.appendNormalized(name, value);
+    append(headers, name, value, folded);
     return undefined;
   }
   const strict = header.strict;
   const parts = splitTopLevel(value, 0x2c, strict);
   if (!parts || (strict && parts.includes(''))) {
-    // Keep the raw value for `partial`.
-    if (folded) headers.appendFolded(name, value);
-    else headers.appendNormalized(name, value);
+    append(headers, name, value, folded); // keep the raw value for `partial`
     const code: ParseErrorCode = name === 'via' ? 'bad-via' : name === 'contact' ? 'bad-contact' : 'bad-header';
     return new Failure(code, parts ? `empty element in ${displayName(name)}` : `unterminated quote in ${displayName(name)}`);
   }
   for (const part of parts) {
     if (part === '') continue;
     valueFrom[headers.size] = -1;
-    if (folded && part.indexOf('\n') !== -1) headers.appendFolded(name, part);
-    else headers.appendNormalized(name, part);
+    append(headers, name, part, folded);
   }
   return undefined;
+}
+
+function append(headers: SipHeaders, name: string, value: string, folded: boolean): void {
+  if (folded) headers.appendFolded(name, value);
+  else headers.appendNormalized(name, value);
 }
 
 function validateHeaders(start: StartLine, headers: SipHeaders): Failure | undefined {

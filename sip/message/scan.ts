@@ -46,6 +46,8 @@ const has = (t: Uint8Array, s: string): boolean => {
 
 export const isToken = (s: string): boolean => has(TOKEN, s);
 export const isTokenChar = (c: number): boolean => c < 128 && TOKEN[c] === 1;
+export const isHostChar = (c: number): boolean => c < 128 && HOST[c] === 1;
+export const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 export const isHostname = (s: string): boolean => has(HOST, s);
 export const isScheme = (s: string): boolean =>
   has(SCHEME, s) && ((s.charCodeAt(0) | 0x20) >= 0x61 && (s.charCodeAt(0) | 0x20) <= 0x7a);

@@ -196,7 +196,7 @@ export class SipHeaders {
     return this;
   }
 
-  /** `appendNormalized` of a value with folds in it (the parser's raw text), unfolded when first read. */
+  /** `appendNormalized` of a value that may hold folds (the parser's raw text), unfolded when first read. */
   appendFolded(key: string, raw: string): this {
     (this.folded ??= [])[this.names.length] = true;
     return this.appendNormalized(key, raw);

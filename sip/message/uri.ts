@@ -3,7 +3,7 @@
  * (RFC 3261 §19.1.2: "%75se%72" and "user" are the same user) and escaped again on output.
  */
 import type { SipUri, UriParams } from './types.js';
-import { SpellingTable, URI_COMPONENT, escapeComponent, isScheme, isUricString, unescapeComponent } from './scan.js';
+import { SpellingTable, URI_COMPONENT, escapeComponent, isHostChar, isScheme, isUricString, unescapeComponent } from './scan.js';
 
 const MAX_PORT = 65535;
 
@@ -96,9 +96,6 @@ function parseUriHeaders(s: string, into: Record<string, string>): boolean {
   }
   return true;
 }
-
-const HOST_CHARS = URI_COMPONENT.host;
-const isHostChar = (c: number): boolean => c < 128 && HOST_CHARS[c] === 1;
 
 /** Parses `host[:port]` in `s[from, to)` into `uri`; false when malformed. */
 function parseHostPort(s: string, from: number, to: number, uri: SipUri): boolean {
