@@ -6,18 +6,24 @@
  * - parse: µs of CPU per message for a carrier INVITE, a 200 OK with SDP, a BYE and RFC 4475
  *   wsinv, in each parser's default and full mode (lib/peer-parsers.ts says what each does);
  * - setups: SIPp (INVITE/200/ACK/BYE, no talk time) against each UAS alone on core 0 (SIPp on
- *   core 1): CPU per call at a common rate, then stepped rates until 0.1 % of calls fail.
+ *   core 1): CPU per call at a common rate, then stepped rates until a step no longer holds
+ *   (0.1 % of calls failed, or the offered rate not reached: see `holds`).
+ * The Node UASes run as JavaScript compiled by tsc (lib/tsconfig.peers.json), as `npm start` runs
+ * the engine: under tsx each process would carry a loader thread and esbuild's per-closure
+ * `__name` calls that no deployment has.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureParse } from './lib/peer-parse.js';
 import { hasTaskset, runStep } from './sip.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const COMPILED = join(here, '..', '..', 'dist', 'bench', 'test', 'bench', 'lib');
 const KAMAILIO = '/usr/sbin/kamailio';
 const KAMAILIO_MODULES = '/usr/lib/x86_64-linux-gnu/kamailio/modules/';
 
@@ -88,9 +94,16 @@ async function groupCpuSeconds(pgid: number | undefined): Promise<number> {
   return total;
 }
 
+/** Compiles the two Node UASes (and the sip/ modules they import) to dist/bench. */
+function compileUases(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', join(here, 'lib', 'tsconfig.peers.json')], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`tsc failed for the peer UASes: ${result.stdout}${result.stderr}`);
+}
+
 async function startNodeUas(pin: boolean, name: string, file: string, describe: string): Promise<Uas> {
   const port = await freePort();
-  const child = spawnPinned(pin, process.execPath, ['--import', 'tsx', join(here, 'lib', file), String(port)]);
+  const child = spawnPinned(pin, process.execPath, [join(COMPILED, file), String(port)]);
   await waitReady(child, name);
   return { name, describe, child, port };
 }
@@ -132,6 +145,8 @@ async function stop(uas: Uas): Promise<void> {
 interface StepFigure {
   rate: number;
   attempted: number;
+  /** Calls SIPp placed per second of the step's wall time (its start to its last call's end). */
+  achievedPerSecond: number;
   failed: number;
   failedPercent: number;
   cpuPercentOfCore: number;
@@ -148,6 +163,7 @@ async function step(uas: Uas, rate: number, seconds: number, pin: boolean): Prom
   return {
     rate,
     attempted,
+    achievedPerSecond: Math.round(attempted / wall),
     failed: r.failed,
     failedPercent: attempted ? Number(((100 * r.failed) / attempted).toFixed(3)) : 100,
     cpuPercentOfCore: Number(((100 * cpu) / wall).toFixed(1)),
@@ -155,9 +171,20 @@ async function step(uas: Uas, rate: number, seconds: number, pin: boolean): Prom
   };
 }
 
+/**
+ * A step holds when under 0.1 % of its calls failed and SIPp placed them at (nearly) the offered
+ * rate. SIPp keeps at most rate × 4 calls open (-l): when a UAS answers late or its socket drops
+ * INVITEs (SIPp retransmits after 500 ms), calls stay open longer, SIPp waits for room and the
+ * offered rate is not reached — yet such calls still succeed, so failures alone would credit
+ * the UAS with a rate it never carried.
+ */
+function holds(figure: StepFigure): boolean {
+  return figure.failedPercent < 0.1 && figure.achievedPerSecond >= 0.95 * figure.rate;
+}
+
 const RATES: Record<string, number[]> = {
-  voxgate: [1000, 2000, 3000, 3500, 4000, 4500, 5000, 5500, 6000],
-  sip: [1000, 2000, 3000, 3500, 4000, 4500, 5000, 5500, 6000],
+  voxgate: [1000, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 5500, 6000],
+  sip: [1000, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 5500, 6000],
   kamailio: [2000, 5000, 10000, 15000],
 };
 
@@ -166,13 +193,14 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const loadBefore = loadavg().map((n) => Number(n.toFixed(2)));
   const parse = await measureParse(quick ? 3 : 9, quick ? 10 : 25);
 
+  compileUases();
   const pin = hasTaskset();
   const commonRate = 300;
-  const commonSeconds = quick ? 2 : 4;
+  const commonSeconds = quick ? 2 : 8;
   const stepSeconds = quick ? 2 : 5;
   const contenders: Array<() => Promise<Uas>> = [
-    () => startNodeUas(pin, 'voxgate', 'peer-voxgate-uas.ts', 'voxgate UserAgent (transactions, dialog, RFC 6026 2xx retransmission until ACK), session timer off, maxServerTransactions 1 000 000 (the steps\' 64·T1 tails add up), the same fixed SDP answer as the sip UAS'),
-    () => startNodeUas(pin, 'sip', 'peer-sip-uas.ts', 'npm `sip` 0.0.6: sip.start + makeResponse, fixed SDP, no dialog state'),
+    () => startNodeUas(pin, 'voxgate', 'peer-voxgate-uas.js', 'voxgate UserAgent (transactions, dialog, RFC 6026 2xx retransmission until ACK), session timer off, maxServerTransactions 1 000 000 (the steps\' 64·T1 tails add up), the same fixed SDP answer as the sip UAS'),
+    () => startNodeUas(pin, 'sip', 'peer-sip-uas.js', 'npm `sip` 0.0.6: sip.start + makeResponse, fixed SDP, no dialog state'),
   ];
   if (!spawnSync(KAMAILIO, ['-v']).error) contenders.push(() => startKamailio(pin));
   const uases: Uas[] = [];
@@ -183,13 +211,15 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     // Warm-up (JIT, socket buffers), not recorded: a node runs for days, the figure is its steady
     // state. 2 s at the common rate alone left both Node UASes still getting faster round by round.
     for (const uas of uases) for (const rate of [commonRate, 1000, 2000]) await step(uas, rate, 2, pin);
-    // CPU at a common rate: five rounds, alternating.
-    for (let round = 0; round < (quick ? 2 : 5); round++) {
-      for (const uas of round === 0 ? uases : [...uases].reverse()) {
+    // CPU at a common rate: seven rounds, the order reversed every other round. At this rate the
+    // per-datagram wake-ups dominate and the machine's noise moves a round by ±15 %: many long
+    // rounds, and the median.
+    for (let round = 0; round < (quick ? 2 : 7); round++) {
+      for (const uas of round % 2 === 0 ? uases : [...uases].reverse()) {
         (common[uas.name] ??= []).push(await step(uas, commonRate, commonSeconds, pin));
       }
     }
-    // Stepped rates, one step of each contender in turn, until each fails ≥ 0.1 %.
+    // Stepped rates, one step of each contender in turn, until a step of each no longer holds.
     const done = new Set<string>();
     for (let i = 0; done.size < uases.length; i++) {
       for (const uas of uases) {
@@ -200,7 +230,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
         }
         const figure = await step(uas, rate, stepSeconds, pin);
         (steps[uas.name] ??= []).push(figure);
-        if (figure.failedPercent >= 0.1) done.add(uas.name);
+        if (!holds(figure)) done.add(uas.name);
       }
     }
   } finally {
@@ -208,16 +238,16 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   }
   const setups: Record<string, unknown> = {};
   for (const uas of uases) {
-    const ok = (steps[uas.name] ?? []).filter((s) => s.failedPercent < 0.1);
+    const ok = (steps[uas.name] ?? []).filter(holds);
     const cpu = common[uas.name].map((s) => s.cpuMicrosPerCall).sort((a, b) => a - b);
     const top = RATES[uas.name] ?? [];
     setups[uas.name] = {
       describe: uas.describe,
-      maxSetupsPerSecondUnder0_1PercentFailed: ok.length ? Math.max(...ok.map((s) => s.rate)) : 0,
+      maxSetupsPerSecondSustained: ok.length ? Math.max(...ok.map((s) => s.rate)) : 0,
       cpuMicrosPerCallAtCommonRate: cpu[Math.floor(cpu.length / 2)],
       cpuMicrosPerCallAtCommonRateBest: cpu[0],
       ...(ok.length && ok.length === (steps[uas.name] ?? []).length && ok.length === top.length
-        ? { note: `under 0.1 % failed up to the highest rate tried (${top[top.length - 1]}/s): the limit is higher; SIPp on one core may be it` }
+        ? { note: `every step held up to the highest rate tried (${top[top.length - 1]}/s): the limit is higher; SIPp on one core may be it` }
         : {}),
       cpuPercentOfCoreAtCommonRate: Math.min(...common[uas.name].map((s) => s.cpuPercentOfCore)),
       commonRateRuns: common[uas.name],
@@ -225,7 +255,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     };
   }
   return {
-    description: 'voxgate vs pure-JS SIP stacks and Kamailio: parse µs of CPU per message (median round), call setups/s at 0.1 % failure (short steps: a burst rate), CPU per call at a common rate (median of rounds, CPU of the whole process: main thread, GC and JIT threads, kernel)',
+    description: 'voxgate vs pure-JS SIP stacks and Kamailio: parse µs of CPU per message (median round), call setups/s sustained (the highest step with < 0.1 % failed and ≥ 95 % of the offered rate placed; short steps: a burst rate), CPU per call at a common rate (median of rounds, CPU of the whole process: main thread, GC and JIT threads, kernel)',
     loadavgBefore: loadBefore,
     loadavgAfter: loadavg().map((n) => Number(n.toFixed(2))),
     machineShared: 'yes: other sessions run on the same 2 cores; parse is CPU time (not wall), setups are wall-clock rates',
