@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- <suite> [--quick]`: runs test/bench/<suite>.ts, prints its figures as one
- * JSON line (last line of output) and writes them to test/bench/results/<suite>.json.
+ * JSON line (last line of output) and writes them to test/bench/results/<suite>.json
+ * (<suite>-quick.json with --quick, so a quick look never replaces the full run's figures).
  * A suite module exports `run({ quick }): Promise<Record<string, unknown>>`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
       ...figures,
     };
-    const file = join(here, 'results', `${suite}.json`);
+    const file = join(here, 'results', `${suite}${quick ? '-quick' : ''}.json`);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify(result, null, 2) + '\n');
     all[suite] = result;
