@@ -72,6 +72,12 @@ describe('Prometheus metrics', () => {
   it('counts the calls made: active while they run, then answered, ended, refused, turns, RTP and webhooks', async () => {
     const before = (await scrape()).text;
     expect(sample(before, 'voxgate_calls_active', { direction: 'inbound' })).toBe(0);
+    // What each call's media worker reported at its end: the RTP counters must add up to these.
+    const reported = { received: 0, lost: 0 };
+    engine.telephony.events.on('media-ended', ({ ended }) => {
+      reported.received += ended.quality?.rtp?.packetsReceived ?? 0;
+      reported.lost += ended.quality?.rtp?.packetsLost ?? 0;
+    });
     engine.realtime.setScript({ turns: [{ transcript: 'What are your opening hours?', reply: { text: 'Nine to five.', audioMs: 600 } }] });
 
     const CALLS = 3;
@@ -118,11 +124,15 @@ describe('Prometheus metrics', () => {
     expect(total(after, 'voxgate_call_setup_failures_total')).toBe(1);
     // Exactly the one turn, in each realtime stage it has.
     expect(sample(after, 'voxgate_turn_latency_seconds_count', { engine: 'realtime', stage: 'first_rtp' })).toBe(1);
-    // Every packet the phones sent arrived (loopback), none lost.
+    // The counters are the calls' own: what the phones sent arrived (loopback), or is counted lost.
+    // Not asserted to be zero: loopback UDP drops when a receiver falls behind (a whole `npm test`
+    // run counts thousands of RcvbufErrors in /proc/net/snmp), and CI once saw one lost packet.
     const received = sample(after, 'voxgate_rtp_packets_received_total');
+    const lost = sample(after, 'voxgate_rtp_packets_lost_total');
+    expect(received).toBe(reported.received);
+    expect(lost).toBe(reported.lost);
     expect(received).toBeGreaterThan(sent * 0.9);
-    expect(received).toBeLessThanOrEqual(sent);
-    expect(sample(after, 'voxgate_rtp_packets_lost_total')).toBe(0);
+    expect(received + lost).toBeLessThanOrEqual(sent);
     expect(sample(after, 'voxgate_rtp_jitter_ms_count')).toBe(CALLS);
 
     // Webhook deliveries counted as the receiver got them.
