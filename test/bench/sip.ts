@@ -73,6 +73,28 @@ export function lastCounters(csv: string): Record<string, number> {
   return out;
 }
 
+/**
+ * The rate at which SIPp created calls (calls/s), from its periodic CSV rows: created calls over
+ * elapsed time at the last row before all were created. Unlike calls / wall time it leaves out
+ * the step's tail (one call SIPp retransmitted at the end stretches it by 500 ms; the peers
+ * bench checks the tail on its own); undefined when no row falls inside the creation.
+ */
+export function placementRate(csv: string, total: number): number | undefined {
+  const lines = csv.trim().split('\n');
+  const header = lines[0].split(';');
+  const created = header.indexOf('OutgoingCall(C)');
+  const epoch = (field: string) => Number(field.split('\t')[2]);
+  let rate: number | undefined;
+  for (const line of lines.slice(1)) {
+    const row = line.split(';');
+    const elapsed = epoch(row[2]) - epoch(row[0]);
+    const n = Number(row[created]);
+    if (n >= total) break;
+    if (elapsed >= 0.5 && n > 0) rate = n / elapsed;
+  }
+  return rate;
+}
+
 /** utime + stime of a process, in seconds (Linux /proc). */
 export async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
   if (!pid) return undefined;
@@ -89,6 +111,8 @@ export interface StepResult {
   failed: number;
   code: number | null;
   sippCpuPercent: number;
+  /** Calls SIPp created per second while creating them (`placementRate`). */
+  placedPerSecond?: number;
 }
 
 export async function runStep(port: number, rate: number, seconds: number, pin: boolean, scenario = SCENARIO): Promise<StepResult> {
@@ -109,8 +133,9 @@ export async function runStep(port: number, rate: number, seconds: number, pin: 
   clearInterval(poll);
   const sippCpuPercent = (100 * sippCpu) / ((performance.now() - started) / 1000);
   try {
-    const counters = lastCounters(await readFile(join(dir, 'stat.csv'), 'utf8'));
-    return { successful: counters['SuccessfulCall(C)'] ?? 0, failed: counters['FailedCall(C)'] ?? 0, code, sippCpuPercent };
+    const csv = await readFile(join(dir, 'stat.csv'), 'utf8');
+    const counters = lastCounters(csv);
+    return { successful: counters['SuccessfulCall(C)'] ?? 0, failed: counters['FailedCall(C)'] ?? 0, code, sippCpuPercent, placedPerSecond: placementRate(csv, calls) };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
