@@ -1,7 +1,7 @@
 /**
  * Runs SIPp 3.6 (Debian `sip-tester`) against a local UA: one scenario, one call, on loopback,
- * with a local port picked by binding port 0 first and a global timeout, and returns its exit
- * code plus the logs worth printing when it fails.
+ * with its local port from `freePort` and a global timeout, and returns its exit code plus the
+ * logs worth printing when it fails.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -22,23 +22,37 @@ export function requireSipp(): string {
   return 'sipp';
 }
 
-/** A port free for both UDP and TCP on 127.0.0.1 right now. */
+/**
+ * Ports `freePort` picks from: below Linux's ephemeral range (32768–60999), so that no socket
+ * bound to port 0 and no outgoing connection is handed the port between the check and the bind
+ * (a child engine binds seconds later; CI once lost a SIP port that way), and clear of the test
+ * engines' RTP ranges (10000–20000 by default, 30000 and up where a test sets its own).
+ */
+const PICK_FROM = 20_100;
+const PICK_SPAN = 9_900;
+
+/** A port free for both UDP and TCP on every local address right now. */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer();
-      server.listen(0, '127.0.0.1', () => {
-        const p = (server.address() as { port: number }).port;
-        server.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const socket = createSocket('udp4');
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-    });
-    if (udpFree && port < 65000) return port;
+    const port = PICK_FROM + Math.floor(Math.random() * PICK_SPAN);
+    if ((await tcpFree(port)) && (await udpFree(port))) return port;
   }
+}
+
+function tcpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+function udpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => resolve(false));
+    socket.bind({ port, address: '0.0.0.0', exclusive: true }, () => socket.close(() => resolve(true)));
+  });
 }
 
 export interface SippRun {
