@@ -18,7 +18,7 @@ import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../log.js';
-import { startPostmaster, stopPostmaster } from './postmaster.js';
+import { startPostmaster, stopPostmaster, type Postmaster } from './postmaster.js';
 
 export const EMBEDDED_DATABASE = 'voxgate';
 const EMBEDDED_USER = 'postgres';
@@ -51,6 +51,15 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+async function sizeOf(file: string): Promise<number> {
+  return stat(file).then((s) => s.size, () => 0);
+}
+
+/** What `file` gained after its first `from` bytes. */
+async function logSince(file: string, from: number): Promise<string> {
+  return readFile(file).then((b) => b.subarray(from).toString('utf8'), () => '');
 }
 
 async function readOrCreatePassword(file: string): Promise<string> {
@@ -143,8 +152,17 @@ function urlFor(password: string, port: number, database: string): string {
   return `postgresql://${EMBEDDED_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
 }
 
-/** `port`: listen there instead of on a free port (a test that restarts the server in place). */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger, options: { port?: number } = {}): Promise<EmbeddedPostgres> {
+export interface EmbeddedPostgresOptions {
+  /** Listen there instead of on a free port (a test that restarts the server in place). */
+  port?: number;
+  /** How a free port is found (tests hand out a taken one first); default `freePort`. */
+  pickPort?: () => Promise<number>;
+}
+
+/** Free ports tried in all when another program binds the picked one before PostgreSQL does. */
+const PORT_ATTEMPTS = 3;
+
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   await mkdir(dataDir, { recursive: true });
   const pgDir = join(dataDir, 'pg');
   const password = await readOrCreatePassword(join(dataDir, 'pg.password'));
@@ -165,7 +183,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, option
   const asRoot = userInfo().uid === 0;
   if (asRoot) await ensureTraversableByPostgres(dataDir, log);
   const { default: EmbeddedPostgresServer } = await importWithoutExitHooks();
-  const port = options.port ?? (await freePort());
+  const pickPort = options.pickPort ?? freePort;
+  let port = options.port ?? (await pickPort());
   const server = new EmbeddedPostgresServer({
     databaseDir: pgDir,
     user: EMBEDDED_USER,
@@ -183,10 +202,23 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, option
     log.info({ dataDir: pgDir }, 'initialising embedded PostgreSQL (first start)');
     await server.initialise();
   }
+  const logFile = join(dataDir, 'pg.log');
+  let postmaster: Postmaster | undefined;
+  for (let attempt = 1; !postmaster; attempt++) {
+    const logStart = await sizeOf(logFile);
+    try {
+      postmaster = await startPostmaster({ dataDir: pgDir, port, url: urlFor(password, port, 'postgres'), logFile, asRoot });
+    } catch (err) {
+      // The port was free when picked; initdb takes seconds, and another program may bind it meanwhile.
+      if (options.port === undefined && attempt < PORT_ATTEMPTS && (await logSince(logFile, logStart)).includes('Address already in use')) {
+        log.warn({ port }, 'embedded PostgreSQL port taken meanwhile; trying another');
+        port = await pickPort();
+        continue;
+      }
+      throw new Error(`embedded PostgreSQL in ${pgDir} did not start; see ${logFile}`, { cause: err });
+    }
+  }
   const url = urlFor(password, port, EMBEDDED_DATABASE);
-  const postmaster = await startPostmaster({ dataDir: pgDir, port, url: urlFor(password, port, 'postgres'), logFile: join(dataDir, 'pg.log'), asRoot }).catch((err: unknown) => {
-    throw new Error(`embedded PostgreSQL in ${pgDir} did not start; see ${join(dataDir, 'pg.log')}`, { cause: err });
-  });
   await writeFile(join(pgDir, OWNER_FILE), `${process.pid}\n`);
   await ensureDatabase(urlFor(password, port, 'postgres'), EMBEDDED_DATABASE);
   return owned(url, port, postmaster.stop);

@@ -3,11 +3,14 @@
  * temp data dir, start on a free port, migrate, attach a second "process", stop, restart on the
  * same data, stop again. As root the package runs PostgreSQL as the `postgres` system user.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { openDatabase, runMigrations } from '../../src/db/index.js';
+import pg from 'pg';
 import { createLogger } from '../../src/log.js';
 import { testConfig } from '../helpers/index.js';
 
@@ -46,6 +49,37 @@ describe('embedded PostgreSQL', () => {
       expect((await again.db.query('SELECT name FROM organizations')).rows).toEqual([{ name: 'kept' }]);
     } finally {
       await again.close();
+    }
+  });
+
+  it('starts on another port when the free port it picked was taken before PostgreSQL could bind it', { timeout: 90_000 }, async () => {
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as AddressInfo).port;
+    const picked: number[] = [];
+    const raceDir = mkdtempSync(join(tmpdir(), 'vg-embedded-race-'));
+    try {
+      // The first pick is the port another program now holds, as when it binds during initdb.
+      const pickPort = async (): Promise<number> => {
+        const port = picked.length === 0 ? taken : await freePort();
+        picked.push(port);
+        return port;
+      };
+      const server = await startEmbeddedPostgres(raceDir, log, { pickPort });
+      try {
+        expect(picked).toHaveLength(2);
+        expect(server.port).toBe(picked[1]);
+        expect(readFileSync(join(raceDir, 'pg.log'), 'utf8')).toContain('Address already in use');
+        const client = new pg.Client({ connectionString: server.url });
+        await client.connect();
+        expect((await client.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
+        await client.end();
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      squatter.close();
+      rmSync(raceDir, { recursive: true, force: true });
     }
   });
 });
