@@ -7,10 +7,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { openDatabase, runMigrations } from '../../src/db/index.js';
-import pg from 'pg';
 import { createLogger } from '../../src/log.js';
 import { testConfig } from '../helpers/index.js';
 
