@@ -272,17 +272,34 @@ export function parseViaIn(s: string, from: number, to: number): Via | undefined
 
 /** "SIP/2.0" (the only version there is) without building a string per Via. */
 function sentProtocol(s: string, nameStart: number, nameEnd: number, versionStart: number, versionEnd: number): string {
-  if (nameEnd - nameStart === 3 && versionEnd - versionStart === 3 && s.startsWith('SIP', nameStart) && s.startsWith('2.0', versionStart)) return 'SIP/2.0';
+  // Char codes, not startsWith: these inline, a builtin call per Via does not.
+  if (
+    nameEnd - nameStart === 3 &&
+    versionEnd - versionStart === 3 &&
+    s.charCodeAt(nameStart) === 0x53 &&
+    s.charCodeAt(nameStart + 1) === 0x49 &&
+    s.charCodeAt(nameStart + 2) === 0x50 &&
+    s.charCodeAt(versionStart) === 0x32 &&
+    s.charCodeAt(versionStart + 1) === 0x2e &&
+    s.charCodeAt(versionStart + 2) === 0x30
+  ) {
+    return 'SIP/2.0';
+  }
   const name = s.slice(nameStart, nameEnd).toUpperCase();
   const version = s.slice(versionStart, versionEnd);
   return name === 'SIP' && version === '2.0' ? 'SIP/2.0' : `${name}/${version}`;
 }
 
-const TRANSPORTS = ['UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'];
-
-/** The upper-cased transport, as a shared constant for the usual ones. */
+/** The upper-cased transport, as a shared constant for UDP, TCP and TLS as sent. */
 function transportName(s: string, start: number, end: number): string {
-  for (const t of TRANSPORTS) if (end - start === t.length && s.startsWith(t, start)) return t;
+  if (end - start === 3) {
+    const a = s.charCodeAt(start);
+    const b = s.charCodeAt(start + 1);
+    const c = s.charCodeAt(start + 2);
+    if (a === 0x55 && b === 0x44 && c === 0x50) return 'UDP';
+    if (a === 0x54 && b === 0x43 && c === 0x50) return 'TCP';
+    if (a === 0x54 && b === 0x4c && c === 0x53) return 'TLS';
+  }
   return s.slice(start, end).toUpperCase();
 }
 

@@ -162,21 +162,26 @@ export function findHeaderEnd(buf: Buffer, start = 0): { headEnd: number; bodySt
   return { headEnd: lf + 1, bodyStart: lf + 2 };
 }
 
+/** Messages up to this size are decoded whole, body included, so that the header scan finds the empty line. */
+const WHOLE_TEXT_LIMIT = 8192;
+
 function parse(buf: Buffer, transport: 'datagram' | 'stream'): ParseResult {
   if (buf.length > MAX_MESSAGE_SIZE) {
     return fail(new Failure('too-large', `message larger than ${MAX_MESSAGE_SIZE} bytes`, 513));
   }
   const start = skipLeadingCrlf(buf);
-  // One native search for the usual CRLF CRLF, one decode of the header section before it, and
-  // a look in that text for a bare-LF empty line (then the general search decides).
-  const crlf = buf.indexOf(LF_CRLF, start);
-  let text = crlf === -1 ? '' : buf.toString('utf8', start, crlf + 1);
-  let end: { headEnd: number; bodyStart: number } | undefined;
-  if (crlf !== -1 && text.indexOf('\n\n') === -1) end = { headEnd: crlf + 1, bodyStart: crlf + 3 };
-  else {
-    end = findHeaderEnd(buf, start);
+  // Usually one decode of the whole message, and the line scan over its headers finds the empty
+  // line: no separate search. Char and byte offsets agree when the text has one char per byte
+  // (a UTF-8 decode never yields more chars than bytes). Otherwise, and for large messages,
+  // a native byte search cuts the header section first.
+  let text = buf.length - start <= WHOLE_TEXT_LIMIT ? buf.toString('utf8', start) : '';
+  let bodyStart = -1;
+  const whole = text.length === buf.length - start && text.length > 0;
+  if (!whole) {
+    const end = findHeaderEnd(buf, start);
     if (!end) return fail(new Failure('no-header-end', 'no empty line after the header section'));
     text = buf.toString('utf8', start, end.headEnd);
+    bodyStart = end.bodyStart;
   }
   // Then one scan over the text: lines are found with indexOf and values sliced once; nothing
   // is split, joined or matched with a regex per header.
@@ -186,9 +191,13 @@ function parse(buf: Buffer, transport: 'datagram' | 'stream'): ParseResult {
   const headers = new SipHeaders();
   headerText = text;
   const headerError = readHeaders(text, firstEnd + 1, headers);
+  if (whole) {
+    if (headerSectionEnd === -1) return fail(new Failure('no-header-end', 'no empty line after the header section'));
+    bodyStart = start + headerSectionEnd;
+  }
   const error = startLine.error ?? headerError ?? validateHeaders(startLine, headers);
   if (error) return fail(error, partialOf(startLine, headers));
-  const body = readBody(buf, end.bodyStart, headers, transport);
+  const body = readBody(buf, bodyStart, headers, transport);
   if (body instanceof Failure) return fail(body, partialOf(startLine, headers));
   const message: SipMessage =
     startLine.kind === 'request'
@@ -287,34 +296,39 @@ function parseStatusLine(line: string): StartLine {
 /** Header-name spellings seen on the wire → what the parser knows about the name. */
 const HEADER_NAMES = new SpellingTable<HeaderName>(2048);
 
+/** Where the body starts in the text `readHeaders` read (after the empty line), or -1 when it has none. */
+let headerSectionEnd = -1;
+
 /**
- * Reads the header lines of `text` from `pos`: unfolds continuation lines (RFC 3261 §7.3.1: LWS
- * folding is equivalent to one SP), appends each header and records in `first` where the
- * validated ones are. A bad list keeps going so that `partial` holds every header.
+ * Reads the header lines of `text` from `pos` up to an empty line or the end of the text: unfolds
+ * continuation lines (RFC 3261 §7.3.1: LWS folding is equivalent to one SP), appends each header
+ * and records in `first` where the validated ones are, and in `headerSectionEnd` where the body
+ * starts. A bad list keeps going so that `partial` holds every header; a bad line stops the
+ * headers there.
  */
 function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | undefined {
   let firstError: Failure | undefined;
   const length = text.length;
   first.fill(-1);
   duplicate = -1;
+  headerSectionEnd = -1;
   while (pos < length) {
-    let nl = text.indexOf('\n', pos);
-    if (nl === -1) nl = length;
-    const lineEnd = nl > pos && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+    const nl = text.indexOf('\n', pos);
+    const lineEnd = nl === -1 ? length : nl > pos && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
     if (lineEnd === pos) {
-      pos = nl + 1; // the terminator of the last header line
-      continue;
+      if (nl !== -1) headerSectionEnd = nl + 1;
+      return firstError;
     }
-    if (isWsp(text.charCodeAt(pos))) return firstError ?? new Failure('bad-header', 'continuation line before any header');
+    if (isWsp(text.charCodeAt(pos))) return badLine(text, pos, firstError, 'continuation line before any header');
     const colon = text.indexOf(':', pos);
-    if (colon === -1 || colon > lineEnd) return firstError ?? new Failure('bad-header', 'malformed header line');
+    if (colon === -1 || colon > lineEnd) return badLine(text, pos, firstError, 'malformed header line');
     let nameEnd = colon;
     while (nameEnd > pos && isWsp(text.charCodeAt(nameEnd - 1))) nameEnd--;
     // A spelling in the table was a valid token when the parser put it there; any other is checked.
     let name = HEADER_NAMES.find(text, pos, nameEnd);
     if (name === undefined) {
       const rawName = text.slice(pos, nameEnd);
-      if (!isToken(rawName)) return firstError ?? new Failure('bad-header', 'malformed header line');
+      if (!isToken(rawName)) return badLine(text, pos, firstError, 'malformed header line');
       name = headerName(normalizeHeaderName(rawName));
       HEADER_NAMES.add(rawName, name);
     }
@@ -322,7 +336,7 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
     let b = lineEnd;
     while (a < b && isWsp(text.charCodeAt(a))) a++;
     while (b > a && isWsp(text.charCodeAt(b - 1))) b--;
-    pos = nl + 1;
+    pos = nl === -1 ? length : nl + 1;
     // Continuation lines (rare) stay in the value, which ends after the last one's text: the
     // value parsers read a fold as LWS, and the raw value is unfolded only if it is read.
     let folded = false;
@@ -346,6 +360,18 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
     firstError ??= addHeader(headers, name, text.slice(a, b), a, b, folded);
   }
   return firstError;
+}
+
+/** A header line that cannot be read ends the headers; the scan still finds where the body starts. */
+function badLine(text: string, pos: number, firstError: Failure | undefined, reason: string): Failure {
+  for (let nl = text.indexOf('\n', pos); nl !== -1; nl = text.indexOf('\n', nl + 1)) {
+    const c = text.charCodeAt(nl + 1);
+    if (c === 0x0a || (c === 0x0d && text.charCodeAt(nl + 2) === 0x0a)) {
+      headerSectionEnd = nl + (c === 0x0a ? 2 : 3);
+      break;
+    }
+  }
+  return firstError ?? new Failure('bad-header', reason);
 }
 
 /** Appends one header value found at `from, to` in the header text, splitting list headers on top-level commas. */

@@ -106,6 +106,46 @@ describe('parseMessage', () => {
   });
 });
 
+describe('parseMessage finds where the body starts', () => {
+  const head = (from: string, length: number): string[] => [...INVITE.slice(0, 3), from, ...INVITE.slice(4, 12), `l: ${length}`];
+  const body = (r: ReturnType<typeof parseMessage>): string | undefined => (r.ok ? r.message.body.toString('utf8') : r.code);
+
+  it.each([
+    ['ASCII headers and body', 'f: "Alice" <sip:alice@example.com>;tag=1', 'v=0\r\ns=plain\r\n'],
+    ['a UTF-8 display name', 'f: "Zoë Ångström" <sip:z@example.com>;tag=1', 'v=0\r\ns=plain\r\n'],
+    ['a UTF-8 body', 'f: <sip:a@example.com>;tag=1', 'v=0\r\ns=Café Müller\r\n'],
+    ['a body larger than the whole-text limit', 'f: <sip:a@example.com>;tag=1', 'a=x-pad:' + 'x'.repeat(9000) + '\r\n'],
+    ['an empty line in the body', 'f: <sip:a@example.com>;tag=1', 'line one\r\n\r\nline three\r\n'],
+  ])('with %s', (_name, from, content) => {
+    const text = [...head(from, Buffer.byteLength(content)), '', content].join('\r\n');
+    expect(body(parseMessage(Buffer.from(text)))).toBe(content);
+  });
+
+  it('with invalid UTF-8 in a header value', () => {
+    const buf = Buffer.concat([Buffer.from([...head('f: <sip:a@example.com>;tag=1', 4), 'X-Raw: '].join('\r\n')), Buffer.from([0xff, 0xe2, 0x82]), Buffer.from('\r\n\r\nv=0\n')]);
+    expect(body(parseMessage(buf))).toBe('v=0\n');
+  });
+
+  it('with bare LF line ends and a blank line of a lone LF', () => {
+    const text = [...head('f: <sip:a@example.com>;tag=1', 4), '', 'v=0\n'].join('\n');
+    expect(body(parseMessage(Buffer.from(text)))).toBe('v=0\n');
+  });
+
+  it.each([
+    ['a header section cut after CR', Buffer.from([...head('f: <sip:a@example.com>;tag=1', 0), '\r'].join('\r\n'))],
+    ['a bad header line and no blank line', Buffer.from([INVITE[0], 'not a header', 'Via: x'].join('\r\n'))],
+  ])('reports no-header-end for %s', (_name, buf) => {
+    expect(parseMessage(buf)).toMatchObject({ ok: false, code: 'no-header-end' });
+  });
+
+  it('keeps the headers before a bad header line for the response', () => {
+    const r = parseMessage(Buffer.from([...INVITE.slice(0, 6), 'not a header', 'CSeq: 1 INVITE', '', ''].join('\r\n')));
+    expect(r).toMatchObject({ ok: false, code: 'bad-header', status: 400 });
+    expect(!r.ok && r.partial?.headers.get('call-id')).toBe('a84b4c76e66710@pc33.example.com');
+    expect(!r.ok && r.partial?.headers.get('cseq')).toBeUndefined();
+  });
+});
+
 describe('parseMessage on pathological input', () => {
   const head = 'INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\n';
   const fill = (header: string, ch: string): Buffer => {
