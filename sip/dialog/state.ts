@@ -12,7 +12,7 @@ import {
   getTo,
 } from '../message/headers.js';
 import { serializeNameAddr, serializeUri } from '../message/serialize.js';
-import { SipHeaders, type NameAddr, type SipMessage, type SipRequest, type SipResponse, type SipUri } from '../message/types.js';
+import { NO_BODY, SipHeaders, type NameAddr, type SipMessage, type SipRequest, type SipResponse, type SipUri } from '../message/types.js';
 
 export type DialogRole = 'uac' | 'uas';
 
@@ -135,7 +135,7 @@ export class DialogState {
     for (const route of routes) headers.append('route', route);
     if (method !== 'ACK' && method !== 'CANCEL') headers.append('contact', this.localContact);
     for (const [name, value] of options.headers ?? []) headers.append(name, value);
-    const body = typeof options.body === 'string' ? Buffer.from(options.body) : (options.body ?? Buffer.alloc(0));
+    const body = typeof options.body === 'string' ? Buffer.from(options.body) : (options.body ?? NO_BODY);
     if (options.contentType !== undefined && body.length > 0) headers.set('content-type', options.contentType);
     return { kind: 'request', method, uri, headers, body };
   }

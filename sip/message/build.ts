@@ -1,5 +1,5 @@
 /** Builders for requests (RFC 3261 §8.1.1) and responses (§8.2.6) used by the upper layers. */
-import { SipHeaders, type NameAddr, type SipRequest, type SipResponse, type SipUri, type Via } from './types.js';
+import { NO_BODY, SipHeaders, type NameAddr, type SipRequest, type SipResponse, type SipUri, type Via } from './types.js';
 import { parseNameAddr, parseUri, toOfHeaders } from './headers.js';
 import { serializeNameAddr, serializeUri, serializeVia } from './serialize.js';
 import type { PartialMessage } from './parse.js';
@@ -61,7 +61,7 @@ export function createRequest(init: RequestInit): SipRequest {
   headers.append('cseq', `${init.cseq} ${init.method}`);
   if (init.contact !== undefined) headers.append('contact', addrText(init.contact));
   for (const [n, v] of init.headers ?? []) headers.append(n, v);
-  const body = typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : (init.body ?? Buffer.alloc(0));
+  const body = typeof init.body === 'string' ? Buffer.from(init.body, 'utf8') : (init.body ?? NO_BODY);
   if (init.contentType !== undefined) headers.set('content-type', init.contentType);
   return { kind: 'request', method: init.method, uri, headers, body };
 }
@@ -105,7 +105,7 @@ export function createResponse(
   if (status === 100 && ts !== undefined) headers.append('timestamp', ts);
   for (const [n, v] of options.headers ?? []) headers.append(n, v);
   if (options.contentType !== undefined) headers.set('content-type', options.contentType);
-  const body = typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : (options.body ?? Buffer.alloc(0));
+  const body = typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : (options.body ?? NO_BODY);
   return { kind: 'response', status, reason: reason ?? reasonPhrase(status), headers, body };
 }
 

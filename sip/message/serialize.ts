@@ -3,7 +3,7 @@
  * line per value, and Content-Length is always recomputed from the body (§18.3: it MUST be
  * present on stream transports, and a stale value would break framing).
  */
-import { SipHeaders, canonicalHeaderName, type NameAddr, type SipMessage, type SipResponse, type UriParams, type Via } from './types.js';
+import { NO_BODY, SipHeaders, canonicalHeaderName, type NameAddr, type SipMessage, type SipResponse, type UriParams, type Via } from './types.js';
 import { isToken, quote } from './scan.js';
 import { serializeUri } from './uri.js';
 
@@ -79,7 +79,6 @@ interface WireRecord {
 
 type Wired = SipMessage & { [WIRE]?: WireRecord };
 
-const EMPTY_BODY = Buffer.alloc(0);
 
 /** The wire form of a message, serialized once however often it is sent (retransmissions). */
 export function wireBytes(msg: SipMessage): Buffer {
@@ -101,7 +100,7 @@ function remember(msg: SipMessage, bytes: Buffer): void {
  */
 export function wireOnlyResponse(msg: SipResponse): SipResponse {
   const data = wireBytes(msg);
-  const stub: SipResponse = { kind: 'response', status: msg.status, reason: msg.reason, headers: new SipHeaders(), body: EMPTY_BODY };
+  const stub: SipResponse = { kind: 'response', status: msg.status, reason: msg.reason, headers: new SipHeaders(), body: NO_BODY };
   remember(stub, data);
   return stub;
 }

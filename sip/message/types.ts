@@ -7,6 +7,9 @@ import { unfoldValue } from './scan.js';
 
 export type UriParams = Record<string, string | null>;
 
+/** The body of every message without one: one shared buffer, as a zero-length buffer cannot be written to. */
+export const NO_BODY: Buffer = Buffer.alloc(0);
+
 /** sip:, sips: or tel: URI (RFC 3261 §19.1, RFC 3966). `params` keys are lower-cased. */
 export interface SipUri {
   scheme: 'sip' | 'sips' | 'tel';

@@ -3,7 +3,7 @@
  * Timer M). The ACK for a non-2xx final response is built here (§17.1.1.3); the ACK for a 2xx is
  * the UAC core's job (§13.2.2.4).
  */
-import { SipHeaders, type SipRequest, type SipResponse } from '../message/types.js';
+import { NO_BODY, SipHeaders, type SipRequest, type SipResponse } from '../message/types.js';
 import { timerD, transactionTimeout } from '../timers.js';
 import type { Destination } from '../transport/types.js';
 import { responseClass, type ClientTransactionUser } from './client.js';
@@ -149,7 +149,7 @@ export function buildNon2xxAck(invite: SipRequest, response: SipResponse): SipRe
   headers.append('cseq', `${seq} ACK`);
   for (const route of invite.headers.getAll('route')) headers.append('route', route);
   headers.append('content-length', '0');
-  return { kind: 'request', method: 'ACK', uri: invite.uri, headers, body: Buffer.alloc(0) };
+  return { kind: 'request', method: 'ACK', uri: invite.uri, headers, body: NO_BODY };
 }
 
 function copy(from: SipHeaders, to: SipHeaders, name: string): void {

@@ -4,7 +4,7 @@
  * as a zero-length Timer K on a reliable transport, queues it instead of recursing).
  */
 import type { Clock, TimerHandle } from '../clock.js';
-import { SipHeaders, type SipMessage, type SipRequest } from '../message/types.js';
+import { NO_BODY, SipHeaders, type SipMessage, type SipRequest } from '../message/types.js';
 import type { TimerConfig } from '../timers.js';
 import type { Logger } from '../transport/logger.js';
 import type { Destination } from '../transport/types.js';
@@ -31,7 +31,7 @@ const RELEASED: SipRequest = {
   method: 'RELEASED',
   uri: { scheme: 'sip', host: 'invalid', params: {}, headers: {} },
   headers: new SipHeaders(),
-  body: Buffer.alloc(0),
+  body: NO_BODY,
 };
 
 interface ArmedTimer {

@@ -5,7 +5,7 @@
 import { getCSeq, parseNameAddr } from '../message/headers.js';
 import { generateCallId, generateTag } from '../message/ids.js';
 import { serializeNameAddr, serializeUri } from '../message/serialize.js';
-import { normalizeHeaderName, SipHeaders, type SipRequest, type SipUri } from '../message/types.js';
+import { NO_BODY, normalizeHeaderName, SipHeaders, type SipRequest, type SipUri } from '../message/types.js';
 import type { TransportProtocol } from '../transport/types.js';
 import type { UaContext } from './context.js';
 
@@ -51,7 +51,7 @@ export function buildOutOfDialog(ctx: UaContext, init: OutOfDialogInit): SipRequ
   if (ctx.userAgent) headers.append('user-agent', ctx.userAgent);
   const skip = new Set(['from', 'to', 'call-id', 'contact', 'cseq', 'via', 'content-length']);
   for (const [name, value] of extra) if (!skip.has(normalizeHeaderName(name))) headers.append(name, value);
-  const body = typeof init.body === 'string' ? Buffer.from(init.body) : (init.body ?? Buffer.alloc(0));
+  const body = typeof init.body === 'string' ? Buffer.from(init.body) : (init.body ?? NO_BODY);
   if (body.length > 0 && init.contentType && !headers.has('content-type')) headers.append('content-type', init.contentType);
   return { kind: 'request', method: init.method, uri: init.uri, headers, body };
 }
@@ -79,7 +79,7 @@ export function buildCancel(invite: SipRequest): SipRequest {
   for (const name of ['from', 'to', 'call-id']) headers.append(name, invite.headers.get(name) ?? '');
   headers.append('cseq', `${getCSeq(invite)?.seq ?? 1} CANCEL`);
   for (const route of invite.headers.getAll('route')) headers.append('route', route);
-  return { kind: 'request', method: 'CANCEL', uri: invite.uri, headers, body: Buffer.alloc(0) };
+  return { kind: 'request', method: 'CANCEL', uri: invite.uri, headers, body: NO_BODY };
 }
 
 /**

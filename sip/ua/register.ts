@@ -7,7 +7,7 @@ import type { TimerHandle } from '../clock.js';
 import { getContacts, getCSeq, parseUnsigned, parseUri } from '../message/headers.js';
 import { generateCallId, generateTag } from '../message/ids.js';
 import { serializeUri } from '../message/serialize.js';
-import { SipHeaders, type SipRequest, type SipResponse } from '../message/types.js';
+import { NO_BODY, SipHeaders, type SipRequest, type SipResponse } from '../message/types.js';
 import { resolveUri, transportOf } from '../transport/resolve.js';
 import type { TransportProtocol } from '../transport/types.js';
 import type { DigestClient } from '../digest/index.js';
@@ -156,7 +156,7 @@ export class Registration extends TypedEmitter<RegistrationEvents> {
     headers.append('contact', `${this.ctx.contact(transport, userOf(aor))};expires=${expires}`);
     headers.append('expires', String(expires));
     if (this.ctx.userAgent) headers.append('user-agent', this.ctx.userAgent);
-    return { kind: 'request', method: 'REGISTER', uri, headers, body: Buffer.alloc(0) };
+    return { kind: 'request', method: 'REGISTER', uri, headers, body: NO_BODY };
   }
 }
 

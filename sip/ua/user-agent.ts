@@ -12,6 +12,7 @@ import { realClock, type Clock } from '../clock.js';
 import { DialogRegistry } from '../dialog/registry.js';
 import { DEFAULT_SESSION_TIMER, type SessionTimerPolicy } from '../dialog/session-timer.js';
 import { parseUri } from '../message/headers.js';
+import { URI_COMPONENT } from '../message/scan.js';
 import type { SipResponse } from '../message/types.js';
 import { resolveTimers, type TimerConfig } from '../timers.js';
 import { TransactionLayer } from '../transaction/layer.js';
@@ -292,9 +293,21 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
 
   private contact(protocol: TransportProtocol, user?: string): string {
     const { host, port } = this.transport.sentBy(protocol);
-    const userPart = user ? `${encodeURIComponent(user).replace(/%2B/g, '+')}@` : '';
+    const userPart = user ? `${contactUser(user)}@` : '';
     return `<sip:${userPart}${bracket(host)}:${port}${protocol === 'tcp' ? ';transport=tcp' : ''}>`;
   }
+}
+
+const UNRESERVED = URI_COMPONENT.unreserved;
+
+/** The user part as our Contact carries it: encodeURIComponent's escaping with `+` kept (E.164). */
+function contactUser(user: string): string {
+  // Most users (numbers, service names) need no escape: no encodeURIComponent per call.
+  for (let i = 0; i < user.length; i++) {
+    const c = user.charCodeAt(i);
+    if (c !== 0x2b && (c >= 128 || UNRESERVED[c] === 0)) return encodeURIComponent(user).replace(/%2B/g, '+');
+  }
+  return user;
 }
 
 function makeTransport(spec: TransportSpec, clock: Clock, idleTimeoutMs?: number): Transport {

@@ -30,6 +30,18 @@ function destroyedReason(dialog: Dialog): Promise<DialogDestroyReason> {
 }
 
 describe('INVITE dialogs over the loopback transport', () => {
+  it('answers with a Contact whose user part is escaped only where a URI needs it', async () => {
+    pair = await makePair();
+    answering(pair);
+    const contacts = async (target: string): Promise<string[]> => {
+      pair!.bobWire.sent.length = 0;
+      answered(await pair!.alice.createUAC(target, { localSdp: offer() }));
+      return pair!.bobWire.sent.filter((p) => p.firstLine.startsWith('SIP/2.0 200')).map((p) => /\r\nContact: ([^\r]*)/i.exec(p.data.toString())?.[1] ?? '');
+    };
+    expect(await contacts(pair.bobUri)).toEqual(['<sip:+15550002222@127.0.0.2:5060>']);
+    expect(await contacts('sip:sales%20desk;x=%C3%A9@127.0.0.2:5060')).toEqual(['<sip:sales%20desk%3Bx%3D%C3%A9@127.0.0.2:5060>']);
+  });
+
   it('sets up a call (180/200/ACK: an INVITE answered at once needs no 100) and tears it down with BYE', async () => {
     pair = await makePair();
     const bobDialogs = answering(pair);
