@@ -192,8 +192,10 @@ function parse(buf: Buffer, transport: 'datagram' | 'stream'): ParseResult {
   headerText = text;
   const headerError = readHeaders(text, firstEnd + 1, headers);
   if (whole) {
-    if (headerSectionEnd === -1) return fail(new Failure('no-header-end', 'no empty line after the header section'));
-    bodyStart = start + headerSectionEnd;
+    // A bad header line stops the scan before the empty line: then the byte search finds it.
+    const end = headerSectionEnd !== -1 ? start + headerSectionEnd : findHeaderEnd(buf, start)?.bodyStart;
+    if (end === undefined) return fail(new Failure('no-header-end', 'no empty line after the header section'));
+    bodyStart = end;
   }
   const error = startLine.error ?? headerError ?? validateHeaders(startLine, headers);
   if (error) return fail(error, partialOf(startLine, headers));
@@ -296,15 +298,14 @@ function parseStatusLine(line: string): StartLine {
 /** Header-name spellings seen on the wire → what the parser knows about the name. */
 const HEADER_NAMES = new SpellingTable<HeaderName>(2048);
 
-/** Where the body starts in the text `readHeaders` read (after the empty line), or -1 when it has none. */
+/** Where the body starts in the text `readHeaders` read (after the empty line), or -1 when it stopped before one. */
 let headerSectionEnd = -1;
 
 /**
  * Reads the header lines of `text` from `pos` up to an empty line or the end of the text: unfolds
  * continuation lines (RFC 3261 §7.3.1: LWS folding is equivalent to one SP), appends each header
  * and records in `first` where the validated ones are, and in `headerSectionEnd` where the body
- * starts. A bad list keeps going so that `partial` holds every header; a bad line stops the
- * headers there.
+ * starts. A bad list keeps going so that `partial` holds every header; a bad line stops there.
  */
 function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | undefined {
   let firstError: Failure | undefined;
@@ -320,16 +321,16 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
       if (nl !== -1) headerSectionEnd = nl + 1;
       return firstError;
     }
-    if (isWsp(text.charCodeAt(pos))) return badLine(text, pos, firstError, 'continuation line before any header');
+    if (isWsp(text.charCodeAt(pos))) return firstError ?? new Failure('bad-header', 'continuation line before any header');
     const colon = text.indexOf(':', pos);
-    if (colon === -1 || colon > lineEnd) return badLine(text, pos, firstError, 'malformed header line');
+    if (colon === -1 || colon > lineEnd) return firstError ?? new Failure('bad-header', 'malformed header line');
     let nameEnd = colon;
     while (nameEnd > pos && isWsp(text.charCodeAt(nameEnd - 1))) nameEnd--;
     // A spelling in the table was a valid token when the parser put it there; any other is checked.
     let name = HEADER_NAMES.find(text, pos, nameEnd);
     if (name === undefined) {
       const rawName = text.slice(pos, nameEnd);
-      if (!isToken(rawName)) return badLine(text, pos, firstError, 'malformed header line');
+      if (!isToken(rawName)) return firstError ?? new Failure('bad-header', 'malformed header line');
       name = headerName(normalizeHeaderName(rawName));
       HEADER_NAMES.add(rawName, name);
     }
@@ -361,18 +362,6 @@ function readHeaders(text: string, pos: number, headers: SipHeaders): Failure | 
     firstError ??= addHeader(headers, name, text.slice(a, b), a, b, folded);
   }
   return firstError;
-}
-
-/** A header line that cannot be read ends the headers; the scan still finds where the body starts. */
-function badLine(text: string, pos: number, firstError: Failure | undefined, reason: string): Failure {
-  for (let nl = text.indexOf('\n', pos); nl !== -1; nl = text.indexOf('\n', nl + 1)) {
-    const c = text.charCodeAt(nl + 1);
-    if (c === 0x0a || (c === 0x0d && text.charCodeAt(nl + 2) === 0x0a)) {
-      headerSectionEnd = nl + (c === 0x0a ? 2 : 3);
-      break;
-    }
-  }
-  return firstError ?? new Failure('bad-header', reason);
 }
 
 /** Appends one header value found at `from, to` in the header text, splitting list headers on top-level commas. */

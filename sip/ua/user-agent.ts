@@ -12,7 +12,7 @@ import { realClock, type Clock } from '../clock.js';
 import { DialogRegistry } from '../dialog/registry.js';
 import { DEFAULT_SESSION_TIMER, type SessionTimerPolicy } from '../dialog/session-timer.js';
 import { parseUri } from '../message/headers.js';
-import { URI_COMPONENT } from '../message/scan.js';
+import { URI_COMPONENT, escapeComponent } from '../message/scan.js';
 import type { SipResponse } from '../message/types.js';
 import { resolveTimers, type TimerConfig } from '../timers.js';
 import { TransactionLayer } from '../transaction/layer.js';
@@ -293,22 +293,14 @@ export class UserAgent extends TypedEmitter<UserAgentEvents> {
 
   private contact(protocol: TransportProtocol, user?: string): string {
     const { host, port } = this.transport.sentBy(protocol);
-    const userPart = user ? `${contactUser(user)}@` : '';
+    const userPart = user ? `${escapeComponent(user, CONTACT_USER)}@` : '';
     return `<sip:${userPart}${bracket(host)}:${port}${protocol === 'tcp' ? ';transport=tcp' : ''}>`;
   }
 }
 
-const UNRESERVED = URI_COMPONENT.unreserved;
-
-/** The user part as our Contact carries it: encodeURIComponent's escaping with `+` kept (E.164). */
-function contactUser(user: string): string {
-  // Most users (numbers, service names) need no escape: no encodeURIComponent per call.
-  for (let i = 0; i < user.length; i++) {
-    const c = user.charCodeAt(i);
-    if (c !== 0x2b && (c >= 128 || UNRESERVED[c] === 0)) return encodeURIComponent(user).replace(/%2B/g, '+');
-  }
-  return user;
-}
+/** What our Contact's user part keeps unescaped: encodeURIComponent's set, and `+` (E.164). */
+const CONTACT_USER = Uint8Array.from(URI_COMPONENT.unreserved);
+CONTACT_USER[0x2b] = 1;
 
 function makeTransport(spec: TransportSpec, clock: Clock, idleTimeoutMs?: number): Transport {
   const host = spec.host ?? '0.0.0.0';

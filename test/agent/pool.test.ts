@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentLogicModule, MediaPool, type CallEnded, type RemoteMedia, type WorkerToMain } from '../../media/index.js';
 import { isVoiced, mulawUtterance, sliceFrames } from '../fakes/audio.js';
 import { FakeRealtimeServer } from '../fakes/realtime-server.js';
-import { TestCaller, freePortBlock } from '../media/integration-fixtures/caller.js';
+import { TestCaller } from '../media/integration-fixtures/caller.js';
+import { freePortBlock } from '../helpers/ports.js';
 import { agentConfig, OPENAI, speakingScript, until, sleep } from './helpers/harness.js';
 
 function remoteFor(port: number): RemoteMedia {

@@ -8,7 +8,8 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulawSilence, mulawSpeech } from '../fakes/audio.js';
-import { freePort, rejectScenario, runSipp, type SippResult } from '../interop/sipp-runner.js';
+import { rejectScenario, runSipp, type SippResult } from '../interop/sipp-runner.js';
+import { freePort } from '../helpers/ports.js';
 import { startTestEngine, type TestEngine } from './engine.js';
 import { callRow, eventually, voiced, webhookMessages } from './helpers.js';
 import { RtpEndpoint } from './rtp-endpoint.js';

@@ -8,7 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, requireSipp, SCENARIOS } from '../interop/sipp-runner.js';
+import { requireSipp, SCENARIOS } from '../interop/sipp-runner.js';
+import { freePort } from '../helpers/ports.js';
 
 export interface SipLogEntry {
   at: number;

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../interop/sipp-runner.js';
+import { freePort } from '../helpers/ports.js';
 import { TEST_ADMIN_KEY, TEST_SECRET_KEY } from '../helpers/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

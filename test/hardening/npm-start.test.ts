@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../events/fixtures.js';
-import { freePort } from '../interop/sipp-runner.js';
+import { freePort } from '../helpers/ports.js';
 import { createTestDatabase, TEST_SECRET_KEY, testRedisPrefix, TEST_REDIS_URL, type TestDatabase } from '../helpers/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { isVoiced } from '../fakes/audio.js';
-import { freePort } from '../interop/sipp-runner.js';
+import { freePort } from '../helpers/ports.js';
 import { isSipError } from '../../sip/index.js';
 import { startTestEngine, type TestEngine } from '../call/engine.js';
 import { callRow, eventually } from '../call/helpers.js';

@@ -4,12 +4,11 @@
  * logs worth printing when it fails.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/ports.js';
 
 export const SCENARIOS = join(dirname(fileURLToPath(import.meta.url)), 'sipp');
 
@@ -20,39 +19,6 @@ export function requireSipp(): string {
     throw new Error('sipp (SIPp 3.6, Debian package sip-tester) is not installed: run .ci/run, which installs it');
   }
   return 'sipp';
-}
-
-/**
- * Ports `freePort` picks from: below Linux's ephemeral range (32768–60999), so that no socket
- * bound to port 0 and no outgoing connection is handed the port between the check and the bind
- * (a child engine binds seconds later; CI once lost a SIP port that way), and clear of the test
- * engines' RTP ranges (10000–20000 by default, 30000 and up where a test sets its own).
- */
-const PICK_FROM = 20_100;
-const PICK_SPAN = 9_900;
-
-/** A port free for both UDP and TCP on every local address right now. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = PICK_FROM + Math.floor(Math.random() * PICK_SPAN);
-    if ((await tcpFree(port)) && (await udpFree(port))) return port;
-  }
-}
-
-function tcpFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-function udpFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createSocket('udp4');
-    socket.once('error', () => resolve(false));
-    socket.bind({ port, address: '0.0.0.0', exclusive: true }, () => socket.close(() => resolve(true)));
-  });
 }
 
 export interface SippRun {

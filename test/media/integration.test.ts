@@ -9,7 +9,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MediaPool, MediaStartError, type CallEnded, type PoolHealth, type RemoteMedia, type WorkerToMain } from '../../media/index.js';
 import { readWavHeader } from '../../media/recording/wav.js';
-import { TestCaller, freePortBlock, sleep, tagOf, taggedFrame, waitFor } from './integration-fixtures/caller.js';
+import { TestCaller, sleep, tagOf, taggedFrame, waitFor } from './integration-fixtures/caller.js';
+import { freePortBlock } from '../helpers/ports.js';
 import { StrayStream } from './integration-fixtures/stray.js';
 
 const ULAW_SILENCE = 0xff;

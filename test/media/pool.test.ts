@@ -7,7 +7,8 @@ import {
   type RemoteMedia,
   type WorkerToMain,
 } from '../../media/index.js';
-import { TestCaller, freePortBlock, sleep, tagOf, taggedFrame, waitFor } from './integration-fixtures/caller.js';
+import { TestCaller, sleep, tagOf, taggedFrame, waitFor } from './integration-fixtures/caller.js';
+import { freePortBlock } from '../helpers/ports.js';
 
 const remote: RemoteMedia = { address: '192.0.2.10', port: 40000, rtcpPort: 40001, payloadType: 0, codec: 'PCMU', clockRate: 8000, ptime: 20, telephoneEventPt: 101, direction: 'sendrecv' };
 

@@ -1,7 +1,8 @@
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortAllocator, PortsExhaustedError, evenPortsIn, splitPortRange, type PortAllocatorOptions, type PortPair } from '../../media/ports.js';
-import { freePortBlock as freeBlock, sleep, waitFor } from './integration-fixtures/caller.js';
+import { sleep, waitFor } from './integration-fixtures/caller.js';
+import { freePortBlock as freeBlock } from '../helpers/ports.js';
 import { StrayStream, canBind } from './integration-fixtures/stray.js';
 
 const pairs: PortPair[] = [];

@@ -6,7 +6,8 @@ import { PortAllocator } from '../../media/ports.js';
 import { ntpMiddle } from '../../media/rtcp/ntp.js';
 import { RtcpParse, createRtcpCompound, encodeCname, parseRtcp, writeReport } from '../../media/rtcp/packets.js';
 import { RtpSession } from '../../media/rtp/session.js';
-import { TestCaller, freePortBlock, taggedFrame, waitFor } from './integration-fixtures/caller.js';
+import { TestCaller, taggedFrame, waitFor } from './integration-fixtures/caller.js';
+import { freePortBlock } from '../helpers/ports.js';
 
 const closers: (() => void)[] = [];
 afterEach(() => {

@@ -8,7 +8,8 @@ import { createOpusCodec } from '../../media/codecs/opus.js';
 import type { CallLogicFactory, CallMedia } from '../../media/call/types.js';
 import type { CallEnded, CallStartMessage, RemoteMedia, WorkerToMain } from '../../media/protocol.js';
 import { WorkerRuntime } from '../../media/worker/runtime.js';
-import { TestCaller, freePortBlock, tagOf, taggedFrame, waitFor } from './integration-fixtures/caller.js';
+import { TestCaller, tagOf, taggedFrame, waitFor } from './integration-fixtures/caller.js';
+import { freePortBlock } from '../helpers/ports.js';
 
 function remoteFor(port: number, extra: Partial<RemoteMedia> = {}): RemoteMedia {
   return { address: '127.0.0.1', port, payloadType: 0, codec: 'PCMU', clockRate: 8000, ptime: 20, telephoneEventPt: 101, direction: 'sendrecv', ...extra };

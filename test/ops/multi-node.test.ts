@@ -20,7 +20,7 @@ import { createTestDatabase, createTestRedis, testRedisPrefix, TEST_REDIS_URL, t
 import { eventually } from '../events/fixtures.js';
 import { TestPhone } from '../call/phone.js';
 import { ChildEngine } from '../hardening/child-engine.js';
-import { freePort } from '../interop/sipp-runner.js';
+import { freePort } from '../helpers/ports.js';
 import { Kamailio } from './kamailio.js';
 
 const KEY = 'test-key';
