@@ -54,9 +54,13 @@ export function buildResponse(
     if (request.method === 'OPTIONS') h.append('accept', ACCEPT);
   }
   if (ctx.userAgent) h.append('server', ctx.userAgent);
-  for (const [name, value] of headerPairs(options.headers)) {
-    if (name.toLowerCase() === 'contact') h.set('contact', value);
-    else h.append(name, value);
+  // Most responses carry no extra headers: skipping the loop keeps the iteration's feedback on one
+  // array shape (an empty literal and a pairs array deoptimised this function at every switch).
+  if (options.headers) {
+    for (const [name, value] of headerPairs(options.headers)) {
+      if (name.toLowerCase() === 'contact') h.set('contact', value);
+      else h.append(name, value);
+    }
   }
   return response;
 }

@@ -89,7 +89,7 @@ export class UasCore {
       pending.onCancel = () => reject(new SipError('SIP_CANCELED', 487, 'Request Terminated'));
       pending.onSuccess = (response) => this.confirm(pending, response, options, resolve, reject);
       const headers = [...sessionTimerHeaders(pending.terms), ...headerPairs(options.headers)];
-      res.sendInternal(200, undefined, { headers, body: options.localSdp, contentType: 'application/sdp' });
+      res.sendInternal(200, undefined, { headers: headers.length > 0 ? headers : undefined, body: options.localSdp, contentType: 'application/sdp' });
     });
   }
 

@@ -78,20 +78,27 @@ function spawnPinned(pin: boolean, command: string, args: string[]): ChildProces
   return pin ? spawn('taskset', ['-c', '0', command, ...args], options) : spawn(command, args, options);
 }
 
-/** utime + stime of every process of a group, in seconds (Linux /proc). */
+/**
+ * CPU time of every thread of every process of a group, in seconds: the scheduler's run time in
+ * ns (/proc/PID/task/TID/schedstat), where utime + stime count 10 ms ticks, which is 2 % of a
+ * 4 s round at 300 calls/s. (The threads of these UASes live as long as their process.)
+ */
 async function groupCpuSeconds(pgid: number | undefined): Promise<number> {
   if (!pgid) return 0;
-  let total = 0;
+  let ns = 0;
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const fields = (await readFile(`/proc/${entry}/stat`, 'utf8')).split(') ')[1].split(' ');
-      if (Number(fields[2]) === pgid) total += (Number(fields[11]) + Number(fields[12])) / 100;
+      if (Number(fields[2]) !== pgid) continue;
+      for (const tid of await readdir(`/proc/${entry}/task`)) {
+        ns += Number((await readFile(`/proc/${entry}/task/${tid}/schedstat`, 'utf8')).split(' ')[0]);
+      }
     } catch {
       // the process ended meanwhile
     }
   }
-  return total;
+  return ns / 1e9;
 }
 
 /** Compiles the two Node UASes (and the sip/ modules they import) to dist/bench. */
@@ -192,6 +199,17 @@ function holds(figure: StepFigure): boolean {
   return figure.failedPercent < 0.1 && figure.achievedPerSecond >= 0.95 * figure.rate && figure.wallSeconds <= figure.seconds + 1;
 }
 
+/**
+ * voxgate's rounds at the common rate against another UAS's, round by round (the two ran next to
+ * each other, so slow drifts of the machine hit both): in how many voxgate cost less per call, and
+ * the median of voxgate's cost over the other's.
+ */
+function pairedRounds(voxgate: StepFigure[], other: StepFigure[]): { roundsVoxgateCheaper: string; medianCostRatio: number } {
+  const ratios = voxgate.map((v, i) => v.cpuMicrosPerCall / other[i].cpuMicrosPerCall).sort((a, b) => a - b);
+  const cheaper = ratios.filter((r) => r < 1).length;
+  return { roundsVoxgateCheaper: `${cheaper} of ${ratios.length}`, medianCostRatio: Number(ratios[Math.floor(ratios.length / 2)].toFixed(3)) };
+}
+
 const RATES: Record<string, number[]> = {
   voxgate: [1000, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 5500, 6000],
   sip: [1000, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 5500, 6000],
@@ -206,7 +224,8 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   compileUases();
   const pin = hasTaskset();
   const commonRate = 300;
-  const commonSeconds = quick ? 2 : 8;
+  const commonSeconds = quick ? 2 : 4;
+  const commonRounds = quick ? 2 : 15;
   const stepSeconds = quick ? 2 : 5;
   const contenders: Array<() => Promise<Uas>> = [
     () => startNodeUas(pin, 'voxgate', 'peer-voxgate-uas.js', 'voxgate UserAgent (transactions, dialog, RFC 6026 2xx retransmission until ACK), session timer off, maxServerTransactions 1 000 000 (the steps\' 64·T1 tails add up), the same fixed SDP answer as the sip UAS'),
@@ -221,10 +240,11 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     // Warm-up (JIT, socket buffers), not recorded: a node runs for days, the figure is its steady
     // state. 2 s at the common rate alone left both Node UASes still getting faster round by round.
     for (const uas of uases) for (const rate of [commonRate, 1000, 2000]) await step(uas, rate, 2, pin);
-    // CPU at a common rate: seven rounds, the order reversed every other round. At this rate the
-    // per-datagram wake-ups dominate and the machine's noise moves a round by ±15 %: many long
-    // rounds, and the median.
-    for (let round = 0; round < (quick ? 2 : 7); round++) {
+    // CPU at a common rate: many short rounds, the order reversed every other round, so that
+    // each round of one UAS has one of the other next to it. At this rate the per-datagram
+    // wake-ups dominate and the machine's noise moves a round by ±15 % or more, more slowly than
+    // a round lasts: the median, and the rounds compared pairwise (voxgate against its neighbour).
+    for (let round = 0; round < commonRounds; round++) {
       for (const uas of round % 2 === 0 ? uases : [...uases].reverse()) {
         (common[uas.name] ??= []).push(await step(uas, commonRate, commonSeconds, pin));
       }
@@ -260,12 +280,13 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
         ? { note: `every step held up to the highest rate tried (${top[top.length - 1]}/s): the limit is higher; SIPp on one core may be it` }
         : {}),
       cpuPercentOfCoreAtCommonRate: Math.min(...common[uas.name].map((s) => s.cpuPercentOfCore)),
+      ...(uas.name === 'voxgate' ? {} : { voxgateAgainstThis: pairedRounds(common.voxgate, common[uas.name]) }),
       commonRateRuns: common[uas.name],
       steps: steps[uas.name],
     };
   }
   return {
-    description: 'voxgate vs pure-JS SIP stacks and Kamailio: parse µs of CPU per message (median round), call setups/s sustained (the highest step with < 0.1 % failed and ≥ 95 % of the offered rate placed; short steps: a burst rate), CPU per call at a common rate (median of rounds, CPU of the whole process: main thread, GC and JIT threads, kernel)',
+    description: 'voxgate vs pure-JS SIP stacks and Kamailio: parse µs of CPU per message (median round), call setups/s sustained (the highest step with < 0.1 % failed and ≥ 95 % of the offered rate placed; short steps: a burst rate), CPU per call at a common rate (median of rounds, and voxgate against each other UAS round by round; CPU of the whole process: main thread, GC and JIT threads, kernel, from the scheduler\'s ns run time)',
     loadavgBefore: loadBefore,
     loadavgAfter: loadavg().map((n) => Number(n.toFixed(2))),
     machineShared: 'yes: other sessions run on the same 2 cores; parse is CPU time (not wall), setups are wall-clock rates',
