@@ -42,6 +42,24 @@ describe('INVITE dialogs over the loopback transport', () => {
     expect(await contacts('sip:sales%20desk;x=%C3%A9@127.0.0.2:5060')).toEqual(['<sip:sales%20desk%3Bx%3D%C3%A9@127.0.0.2:5060>']);
   });
 
+  it('puts the headers given to createUAS on the 200, and none when none are given', async () => {
+    pair = await makePair();
+    let extra: Record<string, string> | undefined = { 'X-Call-Tag': 'abc', Contact: '<sip:desk@127.0.0.2:5060>' };
+    pair.bob.on('invite', (req, res) => void pair!.bob.createUAS(req, res, { localSdp: 'v=0\r\n', headers: extra }).catch(() => undefined));
+    const ok200 = async (): Promise<string> => {
+      pair!.bobWire.sent.length = 0;
+      answered(await pair!.alice.createUAC(pair!.bobUri, { localSdp: offer() }));
+      return pair!.bobWire.sent.find((p) => p.firstLine.startsWith('SIP/2.0 200'))?.data.toString() ?? '';
+    };
+    const withHeaders = await ok200();
+    expect(withHeaders).toMatch(/\r\nX-Call-Tag: abc\r\n/i);
+    expect(withHeaders.match(/\r\nContact: [^\r]*/gi)).toEqual(['\r\nContact: <sip:desk@127.0.0.2:5060>']);
+    extra = undefined;
+    const plain = await ok200();
+    expect(plain).not.toMatch(/X-Call-Tag/i);
+    expect(plain.match(/\r\nContact: [^\r]*/gi)).toHaveLength(1);
+  });
+
   it('sets up a call (180/200/ACK: an INVITE answered at once needs no 100) and tears it down with BYE', async () => {
     pair = await makePair();
     const bobDialogs = answering(pair);
