@@ -54,8 +54,8 @@ export function buildResponse(
     if (request.method === 'OPTIONS') h.append('accept', ACCEPT);
   }
   if (ctx.userAgent) h.append('server', ctx.userAgent);
-  // Most responses carry no extra headers: skipping the loop keeps the iteration's feedback on one
-  // array shape (an empty literal and a pairs array deoptimised this function at every switch).
+  // Most responses carry no extra headers: skipping the loop for them keeps its feedback on one
+  // array shape (an empty array's map differs from a pairs array's; a switch deoptimised this).
   if (options.headers) {
     for (const [name, value] of headerPairs(options.headers)) {
       if (name.toLowerCase() === 'contact') h.set('contact', value);

@@ -242,8 +242,8 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     for (const uas of uases) for (const rate of [commonRate, 1000, 2000]) await step(uas, rate, 2, pin);
     // CPU at a common rate: many short rounds, the order reversed every other round, so that
     // each round of one UAS has one of the other next to it. At this rate the per-datagram
-    // wake-ups dominate and the machine's noise moves a round by ±15 % or more, more slowly than
-    // a round lasts: the median, and the rounds compared pairwise (voxgate against its neighbour).
+    // wake-ups dominate and the machine's noise moves a round by ±20 %, even between neighbouring
+    // rounds: the median, and each voxgate round against its neighbour (slow drifts cancel).
     for (let round = 0; round < commonRounds; round++) {
       for (const uas of round % 2 === 0 ? uases : [...uases].reverse()) {
         (common[uas.name] ??= []).push(await step(uas, commonRate, commonSeconds, pin));
