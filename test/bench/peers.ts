@@ -199,15 +199,19 @@ function holds(figure: StepFigure): boolean {
   return figure.failedPercent < 0.1 && figure.achievedPerSecond >= 0.95 * figure.rate && figure.wallSeconds <= figure.seconds + 1;
 }
 
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
 /**
  * voxgate's rounds at the common rate against another UAS's, round by round (the two ran next to
- * each other, so slow drifts of the machine hit both): in how many voxgate cost less per call, and
- * the median of voxgate's cost over the other's.
+ * each other or at the same time, so slow drifts of the machine hit both): in how many voxgate
+ * cost less per call, and the median of voxgate's cost over the other's.
  */
 function pairedRounds(voxgate: StepFigure[], other: StepFigure[]): { roundsVoxgateCheaper: string; medianCostRatio: number } {
-  const ratios = voxgate.map((v, i) => v.cpuMicrosPerCall / other[i].cpuMicrosPerCall).sort((a, b) => a - b);
+  const ratios = voxgate.map((v, i) => v.cpuMicrosPerCall / other[i].cpuMicrosPerCall);
   const cheaper = ratios.filter((r) => r < 1).length;
-  return { roundsVoxgateCheaper: `${cheaper} of ${ratios.length}`, medianCostRatio: Number(ratios[Math.floor(ratios.length / 2)].toFixed(3)) };
+  return { roundsVoxgateCheaper: `${cheaper} of ${ratios.length}`, medianCostRatio: Number(median(ratios).toFixed(3)) };
 }
 
 const RATES: Record<string, number[]> = {
@@ -226,6 +230,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   const commonRate = 300;
   const commonSeconds = quick ? 2 : 4;
   const commonRounds = quick ? 2 : 15;
+  const sharedRounds = quick ? 1 : 10;
   const stepSeconds = quick ? 2 : 5;
   const contenders: Array<() => Promise<Uas>> = [
     () => startNodeUas(pin, 'voxgate', 'peer-voxgate-uas.js', 'voxgate UserAgent (transactions, dialog, RFC 6026 2xx retransmission until ACK), session timer off, maxServerTransactions 1 000 000 (the steps\' 64·T1 tails add up), the same fixed SDP answer as the sip UAS'),
@@ -234,6 +239,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   if (!spawnSync(KAMAILIO, ['-v']).error) contenders.push(() => startKamailio(pin));
   const uases: Uas[] = [];
   const common: Record<string, StepFigure[]> = {};
+  const shared: Record<string, StepFigure[]> = {};
   const steps: Record<string, StepFigure[]> = {};
   try {
     for (const start of contenders) uases.push(await start());
@@ -248,6 +254,14 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       for (const uas of round % 2 === 0 ? uases : [...uases].reverse()) {
         (common[uas.name] ??= []).push(await step(uas, commonRate, commonSeconds, pin));
       }
+    }
+    // The same rate with the Node UASes on core 0 at the same time, each with its own SIPp: as on
+    // a server where the SIP node shares its core, and every moment of the machine's noise falls
+    // on both (a round of one is compared with the other's round that ran with it).
+    const nodeUases = uases.filter((uas) => uas.name !== 'kamailio');
+    for (let round = 0; round < sharedRounds; round++) {
+      const figures = await Promise.all(nodeUases.map((uas) => step(uas, commonRate, commonSeconds, pin)));
+      nodeUases.forEach((uas, i) => (shared[uas.name] ??= []).push(figures[i]));
     }
     // Stepped rates, one step of each contender in turn, until a step of each no longer holds.
     const done = new Set<string>();
@@ -274,19 +288,22 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     setups[uas.name] = {
       describe: uas.describe,
       maxSetupsPerSecondSustained: ok.length ? Math.max(...ok.map((s) => s.rate)) : 0,
-      cpuMicrosPerCallAtCommonRate: cpu[Math.floor(cpu.length / 2)],
+      cpuMicrosPerCallAtCommonRate: median(cpu),
       cpuMicrosPerCallAtCommonRateBest: cpu[0],
       ...(ok.length && ok.length === (steps[uas.name] ?? []).length && ok.length === top.length
         ? { note: `every step held up to the highest rate tried (${top[top.length - 1]}/s): the limit is higher; SIPp on one core may be it` }
         : {}),
       cpuPercentOfCoreAtCommonRate: Math.min(...common[uas.name].map((s) => s.cpuPercentOfCore)),
       ...(uas.name === 'voxgate' ? {} : { voxgateAgainstThis: pairedRounds(common.voxgate, common[uas.name]) }),
+      ...(shared[uas.name] ? { cpuMicrosPerCallAtCommonRateSharedCore: median(shared[uas.name].map((s) => s.cpuMicrosPerCall)) } : {}),
+      ...(shared[uas.name] && uas.name !== 'voxgate' ? { voxgateAgainstThisSharedCore: pairedRounds(shared.voxgate, shared[uas.name]) } : {}),
       commonRateRuns: common[uas.name],
+      ...(shared[uas.name] ? { sharedCoreRuns: shared[uas.name] } : {}),
       steps: steps[uas.name],
     };
   }
   return {
-    description: 'voxgate vs pure-JS SIP stacks and Kamailio: parse µs of CPU per message (median round), call setups/s sustained (the highest step with < 0.1 % failed and ≥ 95 % of the offered rate placed; short steps: a burst rate), CPU per call at a common rate (median of rounds, and voxgate against each other UAS round by round; CPU of the whole process: main thread, GC and JIT threads, kernel, from the scheduler\'s ns run time)',
+    description: 'voxgate vs pure-JS SIP stacks and Kamailio: parse µs of CPU per message (median round), call setups/s sustained (the highest step with < 0.1 % failed and ≥ 95 % of the offered rate placed; short steps: a burst rate), CPU per call at a common rate (median of rounds, and voxgate against each other UAS round by round; each UAS alone on its core, then the Node UASes sharing core 0 at the same time; CPU of the whole process: main thread, GC and JIT threads, kernel, from the scheduler\'s ns run time)',
     loadavgBefore: loadBefore,
     loadavgAfter: loadavg().map((n) => Number(n.toFixed(2))),
     machineShared: 'yes: other sessions run on the same 2 cores; parse is CPU time (not wall), setups are wall-clock rates',
