@@ -19,6 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../helpers/ports.js';
 import { measureParse } from './lib/peer-parse.js';
 import { hasTaskset, runStep } from './sip.js';
 
@@ -33,14 +34,6 @@ interface Uas {
   child: ChildProcess;
   port: number;
   cleanup?: () => Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
 }
 
 function waitReady(child: ChildProcess, name: string): Promise<void> {
